@@ -1,0 +1,146 @@
+"""What every command shares: global state, the error boundary, shared options.
+
+The error boundary turns the library's domain errors into one line on stderr and
+exit 1; Typer's own usage errors stay exit 2. No command prints an error and
+returns 0.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from crmcli.errors import CrmError
+
+
+@dataclass
+class State:
+    db: Path | None = None
+    lang: str | None = None
+    _conn: sqlite3.Connection | None = None
+
+    def db_path(self) -> Path:
+        from crmcli import config
+
+        return self.db if self.db is not None else config.default_db()
+
+    def language(self) -> str:
+        if self.lang is None:
+            from crmcli import config
+
+            self.lang = config.default_lang()
+        return self.lang
+
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            from crmcli import db
+
+            self._conn = db.connect(self.db_path())
+            _apply_user()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+state = State()
+
+
+def _apply_user() -> None:
+    from crmcli import audit, config
+
+    audit.set_user(config.get("user"))
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def info(message: str) -> None:
+    """A message for the person at the terminal: stderr, never stdout."""
+    typer.echo(message, err=True)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guard(fn: F) -> F:
+    """Error boundary for one command."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CrmError as e:
+            err(f"Error: {e}")
+            raise typer.Exit(1) from None
+        except sqlite3.IntegrityError as e:
+            err(f"Error: the database refused the change: {e}")
+            raise typer.Exit(1) from None
+        except sqlite3.OperationalError as e:
+            err(f"Error: database problem: {e}")
+            raise typer.Exit(1) from None
+        finally:
+            state.close()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def mask_default() -> bool:
+    from crmcli import config
+
+    return bool(config.get("mask"))
+
+
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="table, csv, tsv, json or jsonl (default: table on a terminal, csv in a pipe)")]
+UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and emails in full")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="labels in en or zh")]
+
+
+def pick_format(fmt: str | None, allowed: Sequence[str] = ("table", "csv", "tsv", "json", "jsonl")) -> str:
+    from crmcli.output import default_format
+
+    fmt = (fmt or default_format()).lower()
+    if fmt not in allowed:
+        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(allowed)}", param_hint="--format")
+    return fmt
+
+
+def emit(rows: Iterable[Any], columns: Sequence[str], fmt: str | None, *, table: str | None = None,
+         unmask: bool = False, lang: str | None = None, title: str | None = None) -> int:
+    from crmcli import output
+
+    fmt = pick_format(fmt)
+    if lang is not None and lang not in ("en", "zh"):
+        raise typer.BadParameter("use en or zh", param_hint="--lang")
+    return output.render(rows, columns, fmt, table=table, unmask=unmask or not mask_default(),
+                         lang=lang or state.language(), labels=True if (lang and fmt != "table") else None,
+                         title=title)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def interactive() -> bool:
+    """Is a person at the keyboard? (CRM_INTERACTIVE=1 lets tests drive the prompts.)"""
+    return sys.stdin.isatty() or os.environ.get("CRM_INTERACTIVE") == "1"
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """Ask on a terminal; without one, refuse unless --yes was given."""
+    if yes:
+        return True
+    if not interactive():
+        raise CrmError(f"{question} — not asked without a terminal; add --yes")
+    return typer.confirm(question, default=False, err=True)

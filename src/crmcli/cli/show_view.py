@@ -1,0 +1,91 @@
+"""How `crm show` draws a customer card: a Rich layout on a terminal, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+
+from crmcli import fields
+from crmcli.cli.common import mask_default, pick_format, state
+from crmcli.output import masker
+
+SECTIONS = {
+    "contacts": ["name", "role", "title", "phone", "email", "preference"],
+    "followups": ["followup_id", "date", "method", "type", "followed_by", "summary", "next_step", "due_date", "done"],
+    "orders": ["order_id", "date", "product", "amount", "tax_included", "status", "owner"],
+    "tickets": ["ticket_id", "date", "type", "urgency", "status", "handler", "satisfaction", "description"],
+    "needs": ["need_id", "type", "description", "budget", "stage", "owner", "expected_close_date"],
+}
+
+
+def _masked(table: str, row: dict[str, Any], unmask: bool) -> dict[str, Any]:
+    masks = masker(table, list(row), unmask)
+    return {k: (masks[k](v) if k in masks and v else v) for k, v in row.items()}
+
+
+def render_card(card: dict[str, Any], fmt: str | None, *, unmask: bool) -> None:
+    unmask = unmask or not mask_default()
+    fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
+    card = dict(card)
+    card["customer"] = _masked("customers", card["customer"], unmask)
+    for name in SECTIONS:
+        card[name] = [_masked(name, r, unmask) for r in card[name]]
+    if fmt == "json":
+        typer.echo(json.dumps(card, ensure_ascii=False, indent=2, default=str))
+        return
+    _draw(card, state.language())
+
+
+def _draw(card: dict[str, Any], lang: str) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from crmcli.output import console
+
+    con = console()
+    cust = card["customer"]
+    t = fields.TABLES["customers"]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for f in t.fields:
+        v = cust.get(f.name)
+        if v not in (None, ""):
+            grid.add_row(f.label(lang), str(fields.display(f, v, lang)))
+    if card["tags"]:
+        grid.add_row("标签" if lang == "zh" else "Tags", ", ".join(x["tag"] for x in card["tags"]))
+    title = f"{cust['customer_id']}  {cust['name']}"
+    if card.get("merged_from"):
+        title += f"  (merged from {card['merged_from']})"
+    con.print(Panel(grid, title=title, title_align="left", expand=False))
+    for name, cols in SECTIONS.items():
+        rows = card[name]
+        tt = fields.TABLES[name]
+        heading = f"{tt.zh if lang == 'zh' else tt.en} ({len(rows)})"
+        if not rows:
+            con.print(f"[dim]{heading}: —[/dim]")
+            continue
+        table = Table(title=heading, title_justify="left", header_style="bold")
+        for c in cols:
+            table.add_column(tt.by_name[c].label(lang), overflow="fold")
+        for r in rows:
+            table.add_row(*(_cell(tt.by_name[c], r.get(c), lang) for c in cols))
+        con.print(table)
+    if "history" in card:
+        table = Table(title="History" if lang == "en" else "变更记录", title_justify="left", header_style="bold")
+        for c in ("op_id", "ts", "user", "kind", "summary"):
+            table.add_column(c)
+        for h in card["history"]:
+            table.add_row(str(h["op_id"]), h["ts"], h["user"], h["kind"], h["summary"] or "")
+        con.print(table)
+
+
+def _cell(f: fields.Field, v: Any, lang: str) -> str:
+    if v is None:
+        return ""
+    if f.type == "money":
+        return f"{v:,.2f}"
+    return str(fields.display(f, v, lang))

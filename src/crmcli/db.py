@@ -1,0 +1,176 @@
+"""Open and create the database: pragmas, the schema from schema.sql, upgrades.
+
+One rule matters more than the rest: only `create()` makes a database file. Every
+other path goes through `connect()`, which refuses a missing file (naming
+`crm init`), a directory, a file that is not SQLite, and a database written by a
+newer crmcli, so a typo in `--db` never leaves an empty database behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+
+from crmcli.errors import CrmError, NotFound
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+
+def schema_sql() -> str:
+    """The text of schema.sql: package data when installed, the repository root in a checkout."""
+    try:
+        res = resources.files("crmcli").joinpath("schema.sql")
+        if res.is_file():
+            return res.read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):  # pragma: no cover - odd installs
+        pass
+    root = Path(__file__).resolve().parents[2] / "schema.sql"
+    if root.is_file():
+        return root.read_text(encoding="utf-8")
+    raise CrmError("schema.sql is missing from this installation of crmcli; reinstall it")
+
+
+# Upgrades from older versions, applied in order by `connect()`. Each takes the
+# connection inside a transaction. schema.sql is idempotent (IF NOT EXISTS), so a
+# migration that only adds tables or indexes can simply re-run it.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def migration(version: int) -> Callable[[Callable[[sqlite3.Connection], None]], Callable[[sqlite3.Connection], None]]:
+    def register(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+        MIGRATIONS[version] = fn
+        return fn
+    return register
+
+
+@migration(1)
+def _m001_base(conn: sqlite3.Connection) -> None:
+    """Version 0 -> 1: a database made before versions were recorded gets the full schema."""
+    _exec_script(conn, schema_sql())
+
+
+def _exec_script(conn: sqlite3.Connection, sql: str) -> None:
+    # executescript() would COMMIT the open transaction; run statement by statement.
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            stmt = buf.strip()
+            buf = ""
+            if stmt and not stmt.upper().startswith("PRAGMA"):
+                conn.execute(stmt)
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute("PRAGMA temp_store = MEMORY")
+
+
+def _raw_connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so writers queue on
+    # busy_timeout instead of failing with "database is locked" on upgrade.
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    _configure(conn)
+    return conn
+
+
+def create(path: str | os.PathLike[str], *, exist_ok: bool = False) -> sqlite3.Connection:
+    """Create a new database at PATH (owner-only permissions) with the current schema."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise CrmError(f"{p} is a directory, not a database file")
+    if p.exists() and not exist_ok:
+        raise CrmError(f"{p} already exists; use it as it is, or choose another path")
+    if p.exists():
+        return connect(p)
+    if not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    # Create the empty file 0600 before SQLite opens it: customer data is private.
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    try:
+        conn = _raw_connect(p)
+        conn.execute("PRAGMA journal_mode = WAL")
+        with transaction(conn):
+            _exec_script(conn, schema_sql())
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            p.unlink()
+        raise
+    return conn
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open an existing database, upgrading an older schema in place."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise NotFound(f"no database at {p}; create one with `crm init` (or `crm --db {p} init`)")
+    if p.is_dir():
+        raise CrmError(f"{p} is a directory, not a database file")
+    with open(p, "rb") as fh:
+        head = fh.read(16)
+    if head and head != b"SQLite format 3\x00":
+        raise CrmError(f"{p} is not a SQLite database")
+    conn = _raw_connect(p)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows {SCHEMA_VERSION}); upgrade crmcli")
+        if version < SCHEMA_VERSION:
+            upgrade(conn)
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise CrmError(f"{p} is not a usable SQLite database: {e}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def upgrade(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations in one transaction; returns the new version."""
+    with transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for v in sorted(MIGRATIONS):
+            if v > version:
+                MIGRATIONS[v](conn)
+                conn.execute(f"PRAGMA user_version = {v}")
+                version = v
+    return version
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error. Nests as a savepoint."""
+    if conn.in_transaction:
+        name = f"sp{id(conn) % 100000}_{os.getpid()}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]

@@ -1,0 +1,433 @@
+"""Pure value normalisers for CRM fields (phones, e-mails, names, dates, money, flags).
+
+Every ``normalize_*`` function accepts ``None`` or a blank string and returns ``None``;
+anything that cannot be understood raises :class:`crmcli.errors.InvalidValue` with a
+one-line English message that names the offending value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from crmcli.errors import InvalidValue
+
+__all__ = [
+    "fold_width",
+    "is_masked",
+    "mask_email",
+    "mask_phone",
+    "name_key",
+    "normalize_bool",
+    "normalize_date",
+    "normalize_datetime",
+    "normalize_email",
+    "normalize_int_range",
+    "normalize_money",
+    "normalize_name",
+    "normalize_phone",
+    "phone_key",
+]
+
+# str.strip() covers U+3000, NBSP etc.; also drop zero-width junk from pastes.
+_ZW = "\u200b\u200c\u200d\u2060\ufeff"
+_WIDTH_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 32, 0xA0: 32}
+
+
+def fold_width(s: str) -> str:
+    """Full-width ASCII (U+FF01-FF5E) to half-width, U+3000/NBSP to a plain space.
+
+    Chinese punctuation outside that block (、。《》【】) is left untouched.
+    """
+    return s.translate(_WIDTH_TABLE)
+
+
+def _strip(s: str) -> str:
+    return s.strip().strip(_ZW).strip()
+
+
+def _text(value: object) -> str | None:
+    """Stripped, width-folded text of a str value; None when blank."""
+    if value is None:
+        return None
+    s = _strip(fold_width(str(value)))
+    return s or None
+
+
+# ---------------------------------------------------------------------------- phones
+
+_PHONE_HINT = "a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678"
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_EXT_MARK_RE = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
+_EXT_TAIL_RE = re.compile(r"[-\s]+(\d{1,6})$")
+_PHONE_CHARS_RE = re.compile(r"[\d+\-.\s()/–—]+")
+_SCI_RE = re.compile(r"(\d+)(?:\.(\d+))?[eE]\+?(\d+)")
+_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+_FIXED_TYPES = (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _bad_phone(raw: object, hint: str = _PHONE_HINT) -> InvalidValue:
+    return InvalidValue(f"invalid phone {str(raw)!r}: {hint}")
+
+
+def is_masked(value: object) -> bool:
+    """True when the value is a masked phone/e-mail such as '138****5678'."""
+    s = _text(value) if isinstance(value, str) else None
+    return s is not None and "*" in s
+
+
+def _phone_text(value: object) -> str | None:
+    """Text of a phone cell; spreadsheet numbers (13812345678.0, 1.38E+10) become digits."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or (isinstance(value, int | float) and value < 0):
+        raise _bad_phone(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise _bad_phone(value)
+        return str(int(value))
+    if not isinstance(value, str):
+        raise _bad_phone(value)
+    s = _text(value)
+    if s is None:
+        return None
+    if m := _SCI_RE.fullmatch(s):
+        frac = m.group(2) or ""
+        implied_zeros = int(m.group(3)) - len(frac)
+        if implied_zeros < 0 or implied_zeros > 2:
+            raise _bad_phone(value, "scientific notation lost digits; format the column as text")
+        return m.group(1) + frac + "0" * implied_zeros
+    if re.fullmatch(r"\d+\.0+", s):
+        return s.split(".")[0]
+    return s
+
+
+def _canon_phone(raw: object, main: str, ext: str | None) -> str:
+    """Canonical form of one number without extension markers; ext appended if allowed."""
+    if not _PHONE_CHARS_RE.fullmatch(main):
+        raise _bad_phone(raw)
+    main = main.replace("(0)", "")
+    digits = re.sub(r"\D", "", main)
+    if main.lstrip().startswith("+"):
+        if not digits.startswith("86"):
+            raise _bad_phone(raw, "only Chinese (+86) numbers are supported")
+        digits = digits[2:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and (len(digits) in (12, 13) or digits[2:3] == "0"):
+        digits = digits[2:]  # no Chinese area code starts with 086
+    if not 7 <= len(digits) <= 12:
+        raise _bad_phone(raw)
+    candidates = [digits] if digits.startswith("0") else [digits, "0" + digits]
+    for cand in candidates:
+        try:
+            num = phonenumbers.parse(cand, "CN")
+        except phonenumbers.NumberParseException:
+            continue
+        nn = str(num.national_number)
+        # phonenumbers silently strips carrier prefixes such as 17951; refuse that.
+        if cand not in (nn, "0" + nn):
+            continue
+        valid = phonenumbers.is_valid_number(num)
+        kind = phonenumbers.number_type(num)
+        if len(nn) == 11 and nn[0] == "1":
+            if not _MOBILE_RE.fullmatch(nn) and not (valid and kind in _MOBILE_TYPES):
+                continue
+            if ext is not None:
+                raise _bad_phone(raw, "a mobile number has no extension")
+            return nn
+        if not valid:
+            continue
+        if nn[:3] in ("400", "800") and len(nn) == 10:
+            out = f"{nn[:3]}-{nn[3:6]}-{nn[6:]}"
+        elif kind in _FIXED_TYPES and (ac := phonenumbers.length_of_geographical_area_code(num)):
+            out = f"0{nn[:ac]}-{nn[ac:]}"
+        else:
+            continue
+        return f"{out}-{ext}" if ext else out
+    raise _bad_phone(raw)
+
+
+def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
+    """Canonical phone: '13812345678', '010-62345678', '010-62345678-801', '400-820-8820'.
+
+    Masked input ('138****5678') raises unless ``allow_masked``; then it is returned
+    compacted (whitespace removed).
+    """
+    s = _phone_text(value)
+    if s is None:
+        return None
+    if "*" in s:
+        compact = re.sub(r"\s+", "", s)
+        if not allow_masked:
+            raise InvalidValue(f"masked phone {s!r} cannot be stored; enter the full number")
+        if not re.fullmatch(r"[\d*+\-()]+", compact) or not re.search(r"\d", compact):
+            raise _bad_phone(value)
+        return compact
+    if m := _EXT_MARK_RE.search(s):
+        return _canon_phone(value, s[: m.start()], m.group(1))
+    try:
+        return _canon_phone(value, s, None)
+    except InvalidValue:
+        if (m := _EXT_TAIL_RE.search(s)) is None:
+            raise
+    # '010-62345678-801': the trailing group is an extension of a landline.
+    return _canon_phone(value, s[: m.start()], m.group(1))
+
+
+def phone_key(phone: object) -> str | None:
+    """Digits of the canonical phone for dedupe; None when blank, masked or invalid."""
+    try:
+        canon = normalize_phone(phone)
+    except InvalidValue:
+        return None
+    return re.sub(r"\D", "", canon) if canon else None
+
+
+def _mask_digits(s: str) -> str:
+    total = sum(c.isdigit() for c in s)
+    out, seen = [], 0
+    for c in s:
+        if c.isdigit():
+            seen += 1
+            out.append(c if seen > total - 4 else "*")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """'13812345678' -> '138****5678'; '010-62345678' -> '010-****5678'.
+
+    Extensions are dropped; already-masked values are returned unchanged; values
+    that are not valid phones get every digit but the last four replaced by '*'.
+    """
+    s = _text(phone)
+    if s is None:
+        return None
+    if "*" in s:
+        return s
+    try:
+        canon = normalize_phone(s)
+    except InvalidValue:
+        return _mask_digits(s)
+    assert canon is not None
+    if "-" not in canon:
+        return f"{canon[:3]}****{canon[-4:]}"
+    head, local = canon.split("-")[:2]
+    if head in ("400", "800"):
+        return f"{head}-***-{canon.split('-')[2]}"
+    return f"{head}-{'*' * (len(local) - 4)}{local[-4:]}"
+
+
+def mask_email(email: str | None) -> str | None:
+    """'zhang.san@example.com' -> 'z***@example.com'."""
+    s = _text(email)
+    if s is None:
+        return None
+    local, at, domain = s.partition("@")
+    return f"{local[:1]}***{at}{domain}"
+
+
+# ---------------------------------------------------------------------------- e-mail, names
+
+_EMAIL_RE = re.compile(
+    r"(?P<local>[^@\s,;:<>()\[\]\"\\.]+(?:\.[^@\s,;:<>()\[\]\"\\.]+)*)"
+    r"@(?P<domain>(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})"
+)
+
+
+def normalize_email(value: object) -> str | None:
+    """Trimmed e-mail with lower-cased domain; full-width characters (＠) folded."""
+    s = _text(value)
+    if s is None:
+        return None
+    if s.lower().startswith("mailto:"):
+        s = s[7:].strip()
+    m = _EMAIL_RE.fullmatch(s)
+    if m is None:
+        raise InvalidValue(f"invalid email {s!r}: expected name@domain.tld")
+    return f"{m.group('local')}@{m.group('domain').lower()}"
+
+
+def normalize_name(value: object) -> str | None:
+    """Stored name: trimmed, internal whitespace runs collapsed to one space."""
+    if value is None:
+        return None
+    s = re.sub(r"\s+", " ", _strip(str(value)))
+    return s or None
+
+
+def name_key(value: object) -> str:
+    """Comparison key: NFKC, casefold, without whitespace/punctuation ('' when blank)."""
+    if value is None:
+        return ""
+    s = unicodedata.normalize("NFKC", fold_width(str(value))).casefold()
+    kept = "".join(c for c in s if unicodedata.category(c)[0] not in "PZC")
+    return unicodedata.normalize("NFKC", kept)
+
+
+# ---------------------------------------------------------------------------- dates
+
+_EXCEL_MAX = 2958465  # 9999-12-31
+_TIME = r"(?:\s*[T\s]\s*(\d{1,2})[:时点](\d{1,2})分?(?:[:](\d{1,2})(?:\.\d+)?秒?)?)?"
+_DATE_PATTERNS = [
+    re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})" + _TIME),
+    re.compile(r"(\d{4})\s*(年)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?" + _TIME),
+    re.compile(r"(\d{4})()(\d{2})(\d{2})" + _TIME),
+]
+_RELATIVE = {"today": 0, "今天": 0, "今日": 0, "yesterday": -1, "昨天": -1}
+_RELATIVE |= {"tomorrow": 1, "明天": 1}
+
+
+def _bad_date(raw: object, hint: str = "expected a date like 2024-05-20") -> InvalidValue:
+    return InvalidValue(f"invalid date {str(raw)!r}: {hint}")
+
+
+def _from_serial(raw: object, serial: float) -> datetime:
+    """Excel serial (1 = 1900-01-01; 60 is Lotus' fake 1900-02-29) to a datetime."""
+    if not (math.isfinite(serial) and 1 <= serial < _EXCEL_MAX + 1) or int(serial) == 60:
+        raise _bad_date(raw, "not a plausible Excel date serial")
+    base = datetime(1899, 12, 30) if serial >= 61 else datetime(1899, 12, 31)
+    day = int(serial)
+    seconds = round((serial - day) * 86400)
+    return base + timedelta(days=day, seconds=seconds)
+
+
+def _parse_when(value: object, today: date | None) -> tuple[datetime, bool]:
+    """(moment, has_time) for any accepted input; raises InvalidValue otherwise."""
+    if isinstance(value, datetime):
+        has_time = value.time() != datetime.min.time()
+        return value.replace(tzinfo=None, microsecond=0), has_time
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day), False
+    if isinstance(value, bool):
+        raise _bad_date(value)
+    if isinstance(value, int | float):
+        if isinstance(value, int) and 19000101 <= value <= 99991231:
+            return _parse_when(str(value), today)
+        moment = _from_serial(value, float(value))
+        return moment, not float(value).is_integer()
+    s = _text(value)
+    assert s is not None
+    if (shift := _RELATIVE.get(s.lower())) is not None:
+        day = (today or date.today()) + timedelta(days=shift)
+        return datetime(day.year, day.month, day.day), False
+    if re.fullmatch(r"\d{5}(?:\.\d+)?", s):  # text serials: 5 digits = 1927..2173 only
+        return _from_serial(value, float(s)), "." in s and float(s) % 1 != 0
+    for pattern in _DATE_PATTERNS:
+        if m := pattern.fullmatch(s):
+            y, _, mo, d, hh, mi, ss = m.groups()
+            try:
+                moment = datetime(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0))
+            except ValueError:
+                raise _bad_date(value, "no such date or time") from None
+            return moment, hh is not None
+    raise _bad_date(value)
+
+
+def normalize_date(value: object, *, today: date | None = None) -> str | None:
+    """'YYYY-MM-DD' from date objects, common Chinese/ISO text forms or Excel serials."""
+    if value is None or (isinstance(value, str) and _text(value) is None):
+        return None
+    return _parse_when(value, today)[0].strftime("%Y-%m-%d")
+
+
+def normalize_datetime(value: object, *, today: date | None = None) -> str | None:
+    """'YYYY-MM-DD HH:MM:SS' when a time is present, else 'YYYY-MM-DD'."""
+    if value is None or (isinstance(value, str) and _text(value) is None):
+        return None
+    moment, has_time = _parse_when(value, today)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+
+
+# ---------------------------------------------------------------------------- numbers, flags
+
+_MONEY_RE = re.compile(
+    r"(?P<s1>[-−])?\s*(?:¥|￥|rmb|cny|人民币)?\s*(?P<s2>[-−])?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*"
+    r"(?P<unit>千|万|亿)?\s*(?:元|圆|块)?\s*整?",
+    re.IGNORECASE,
+)
+_UNITS = {None: 1, "千": 1_000, "万": 10_000, "亿": 100_000_000}
+
+
+def normalize_money(value: object) -> float | None:
+    """Amount in yuan rounded to 2 decimals: '¥120,000.00', '12万', '3.5亿', 'RMB 500'."""
+    if isinstance(value, bool):
+        raise InvalidValue(f"invalid amount {value!r}: expected a number like 120000.00")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise InvalidValue(f"invalid amount {value!r}: expected a finite number")
+        return round(float(value), 2) + 0.0
+    s = _text(value)
+    if s is None:
+        return None
+    m = _MONEY_RE.fullmatch(s)
+    if m is None or (m.group("s1") and m.group("s2")):
+        raise InvalidValue(f"invalid amount {s!r}: expected a number like 120000.00, ¥1,200 or 12万")
+    amount = Decimal(m.group("num").replace(",", "")) * _UNITS[m.group("unit")]
+    if m.group("s1") or m.group("s2"):
+        amount = -amount
+    return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+
+
+def normalize_int_range(value: object, lo: int, hi: int, field: str) -> int | None:
+    """Whole number within [lo, hi]: 4, 4.0, '4', '4分', '４', '四', '★★★★☆'."""
+    hint = f"{field} must be a whole number from {lo} to {hi}"
+    if isinstance(value, bool):
+        raise InvalidValue(f"invalid {field} {value!r}: {hint}")
+    if isinstance(value, int | float):
+        number: float = value
+    else:
+        s = _text(value)
+        if s is None:
+            return None
+        core = re.sub(r"\s*(?:分|星|points?|stars?)$", "", s, flags=re.IGNORECASE)
+        if core and set(core) <= {"★", "☆"}:
+            number = core.count("★")
+        elif core in _CN_DIGITS:
+            number = _CN_DIGITS[core]
+        elif re.fullmatch(r"[-+]?\d+(?:\.\d+)?", core):
+            number = float(core)
+        else:
+            raise InvalidValue(f"invalid {field} {s!r}: {hint}")
+    if not math.isfinite(number) or not float(number).is_integer() or not lo <= number <= hi:
+        raise InvalidValue(f"invalid {field} {str(value).strip()!r}: {hint}")
+    return int(number)
+
+
+_TRUE = {"是", "是的", "对", "有", "已完成", "完成", "✓", "✔", "√"}
+_TRUE |= {"y", "yes", "true", "t", "1", "on"}
+_FALSE = {"否", "不是", "不", "无", "没有", "未完成", "✗", "✘", "×"}
+_FALSE |= {"n", "no", "false", "f", "0", "off"}
+
+
+def normalize_bool(value: object) -> int | None:
+    """1/0 from 是/否, Y/N, yes/no, true/false, 1/0, 已完成/未完成, ✓/✗."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return int(value)
+    s = _text(value)
+    if s is None:
+        return None
+    key = s.lower()
+    if re.fullmatch(r"[01]\.0+", key):
+        key = key[0]
+    if key in _TRUE:
+        return 1
+    if key in _FALSE:
+        return 0
+    raise InvalidValue(f"invalid yes/no value {s!r}: expected 是/否, yes/no, true/false or 1/0")

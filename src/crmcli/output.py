@@ -1,0 +1,169 @@
+"""Every rendering of rows in one place: table, CSV, TSV, JSON, JSONL (XLSX lives in
+exporter code that writes files). Rows stream: CSV, TSV and JSONL write as they
+read, JSON writes its brackets around the stream, so memory does not grow with
+the result. Only the terminal table imports Rich.
+
+Machine formats carry stored values keyed by the schema's English column names;
+the table shows labels in the chosen language. Phones and emails are masked
+unless the caller asks otherwise (the template's privacy rule).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any
+
+from crmcli import fields
+from crmcli.normalize import mask_email, mask_phone
+
+FORMATS = ("table", "csv", "tsv", "json", "jsonl")
+
+
+def default_format(stream: IO[str] | None = None) -> str:
+    """table on a terminal, csv in a pipe (the contract)."""
+    stream = stream or sys.stdout
+    return "table" if stream.isatty() else "csv"
+
+
+def _field(table: str | None, column: str) -> fields.Field | None:
+    if table is None or table not in fields.TABLES:
+        return None
+    return fields.TABLES[table].by_name.get(column.split(".")[-1])
+
+
+def masker(table: str | None, columns: Sequence[str], unmask: bool) -> dict[str, Any]:
+    """column -> mask function for the columns that hold phones or emails."""
+    if unmask:
+        return {}
+    out: dict[str, Any] = {}
+    for c in columns:
+        f = _field(table, c)
+        kind = f.type if f else ("phone" if c.endswith("phone") else "email" if c.endswith("email") else "")
+        if kind == "phone":
+            out[c] = mask_phone
+        elif kind == "email":
+            out[c] = mask_email
+    return out
+
+
+def header(table: str | None, columns: Sequence[str], lang: str | None) -> list[str]:
+    if lang is None:
+        return list(columns)
+    out = []
+    for c in columns:
+        f = _field(table, c)
+        out.append(f.label(lang) if f else c)
+    return out
+
+
+def _cells(rows: Iterable[Mapping[str, Any] | Sequence[Any]], columns: Sequence[str], table: str | None,
+           unmask: bool, lang: str | None) -> Iterator[list[Any]]:
+    masks = masker(table, columns, unmask)
+    fs = [_field(table, c) for c in columns]
+    for row in rows:
+        vals = [row[c] for c in columns] if isinstance(row, Mapping) or hasattr(row, "keys") else list(row)
+        for i, c in enumerate(columns):
+            v = vals[i]
+            if v is not None and c in masks:
+                v = masks[c](v)
+            if lang is not None and fs[i] is not None:
+                v = fields.display(fs[i], v, lang)  # type: ignore[arg-type]
+            vals[i] = v
+        yield vals
+
+
+def render(rows: Iterable[Any], columns: Sequence[str], fmt: str, *, table: str | None = None,
+           out: IO[str] | None = None, unmask: bool = False, lang: str = "en", labels: bool | None = None,
+           title: str | None = None) -> int:
+    """Write ROWS (mappings or sequences in COLUMNS order) to OUT in FMT; returns the row count.
+
+    labels: show label values and translated headers (default: only for `table`).
+    """
+    out = out or sys.stdout
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    use_labels = (fmt == "table") if labels is None else labels
+    cells = _cells(rows, columns, table, unmask, lang if use_labels else None)
+    heads = header(table, columns, lang if use_labels else None)
+    n = 0
+    if fmt in ("csv", "tsv"):
+        w = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        w.writerow(heads)
+        for vals in cells:
+            w.writerow(["" if v is None else v for v in vals])
+            n += 1
+    elif fmt == "jsonl":
+        for vals in cells:
+            out.write(json.dumps(dict(zip(heads, vals, strict=True)), ensure_ascii=False, default=str) + "\n")
+            n += 1
+    elif fmt == "json":
+        out.write("[")
+        for vals in cells:
+            out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(dict(zip(heads, vals, strict=True)),
+                                                                  ensure_ascii=False, default=str))
+            n += 1
+        out.write("\n]\n" if n else "]\n")
+    else:
+        n = _rich_table(cells, heads, out, title)
+    out.flush()
+    return n
+
+
+def console(stream: IO[str] | None = None, stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    width = None if (stream or sys.stdout).isatty() else int(os.environ.get("COLUMNS", "120"))
+    return Console(file=stream, stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")) or None,
+                   width=width, highlight=False, soft_wrap=False)
+
+
+def _rich_table(cells: Iterable[list[Any]], heads: Sequence[str], out: IO[str], title: str | None) -> int:
+    from rich.table import Table
+
+    tbl = Table(title=title, show_lines=False, header_style="bold", title_justify="left")
+    for h in heads:
+        tbl.add_column(str(h), overflow="fold")
+    n = 0
+    for vals in cells:
+        tbl.add_row(*("" if v is None else _fmt_cell(v) for v in vals))
+        n += 1
+    console(out).print(tbl)
+    return n
+
+
+def _fmt_cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def card(sections: Sequence[tuple[str, Any]], out: IO[str] | None = None) -> None:
+    """Print a record card: (title, mapping) pairs as key/value panels, (title, table) as tables."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    con = console(out)
+    for title, body in sections:
+        if isinstance(body, Mapping):
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold")
+            grid.add_column()
+            for k, v in body.items():
+                if v not in (None, ""):
+                    grid.add_row(str(k), _fmt_cell(v))
+            con.print(Panel(grid, title=title, title_align="left", expand=False))
+        else:
+            con.print(body if title is None else f"[bold]{title}[/bold]")
+            if title is not None and body is not None:
+                con.print(body)
+
+
+def to_string(rows: Iterable[Any], columns: Sequence[str], fmt: str, **kw: Any) -> str:
+    buf = io.StringIO()
+    render(rows, columns, fmt, out=buf, **kw)
+    return buf.getvalue()

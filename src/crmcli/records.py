@@ -1,0 +1,228 @@
+"""Add, update, tag and show records: the template's modules as library calls.
+
+Values arrive as a person typed them, keyed by any field name the registry knows
+(English, Chinese label, alias); `values.coerce` turns them into stored form.
+Every write goes through `audit.operation`, so it is one transaction and logged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from crmcli import audit, fields, ids
+from crmcli.errors import InvalidValue, NotFound
+from crmcli.values import coerce
+
+CHILD_TABLES = ("contacts", "followups", "orders", "tickets", "needs")
+_ORDER_BY = {"contacts": "role = 'main' DESC, contact_id", "followups": "date DESC", "orders": "date DESC",
+             "tickets": "date DESC", "needs": "coalesce(date, created_at) DESC"}
+
+
+def resolve_customer(conn: sqlite3.Connection, customer_id: str) -> str:
+    """The live id for CUSTOMER_ID, following merges; NotFound when there is none."""
+    cid = str(customer_id).strip()
+    seen = set()
+    while cid not in seen:
+        seen.add(cid)
+        if conn.execute("SELECT 1 FROM customers WHERE customer_id = ?", (cid,)).fetchone():
+            return cid
+        row = conn.execute("SELECT survivor_id FROM merged_ids WHERE old_id = ?", (cid,)).fetchone()
+        if row is None:
+            break
+        cid = row[0]
+    raise NotFound(f"no customer {customer_id}")
+
+
+def merged_into(conn: sqlite3.Connection, customer_id: str) -> str | None:
+    row = conn.execute("SELECT survivor_id FROM merged_ids WHERE old_id = ?", (customer_id,)).fetchone()
+    return row[0] if row else None
+
+
+def prepare(table: str, raw: dict[str, Any], *, allow_system: bool = False) -> dict[str, Any]:
+    """Resolve field names and coerce values; errors name the field."""
+    t = fields.table(table)
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        f = fields.get_field(t, name)
+        if f.system and not allow_system:
+            raise InvalidValue(f"{f.name} is kept by the system and cannot be set")
+        if f.name in out:
+            raise InvalidValue(f"{f.name} is given twice")
+        out[f.name] = coerce(f, value)
+    return out
+
+
+def _check_customer_rules(values: dict[str, Any], old: dict[str, Any] | None = None) -> None:
+    merged = {**(old or {}), **values}
+    if not merged.get("name"):
+        raise InvalidValue("a customer needs a name (客户全称)")
+    if old is None and not (merged.get("phone") or merged.get("email")):
+        raise InvalidValue("a customer needs a phone or an email (联系方式)")
+    # Seed 001: a customer moves 潜在 -> 意向 only with a clear need and a confirmed budget.
+    if values.get("status") == "intent" and (old or {}).get("status") in (None, "potential"):
+        if not (merged.get("needs") and merged.get("budget")):
+            raise InvalidValue("status intent (意向) needs a clear need and a confirmed budget: set needs= and budget= too")
+
+
+def add(conn: sqlite3.Connection, table: str, raw: dict[str, Any], *, op: audit.Operation | None = None) -> str:
+    """Add one record; returns its id."""
+    t = fields.table(table)
+    values = {k: v for k, v in prepare(t.name, raw, allow_system=False).items() if v is not None}
+    if t.name == "customers":
+        _check_customer_rules(values)
+    else:
+        if not values.get("customer_id"):
+            raise InvalidValue(f"a {t.name[:-1]} needs a customer (--customer ID)")
+        values["customer_id"] = resolve_customer(conn, values["customer_id"])
+    for f in t.fields:
+        if f.required and f.name not in values and f.name != t.key:
+            if f.name == "date" and f.type in ("date", "datetime"):
+                from datetime import datetime
+                values["date"] = datetime.now().strftime("%Y-%m-%d" if f.type == "date" else "%Y-%m-%d %H:%M:%S")
+            else:
+                raise InvalidValue(f"{t.name}.{f.name} ({f.zh[0]}) is required")
+
+    def body(o: audit.Operation) -> str:
+        if t.id_prefix and not values.get(t.key):
+            values[t.key] = ids.next_id(conn, t.name)
+        elif values.get(t.key) and conn.execute(
+                f"SELECT 1 FROM {t.name} WHERE {t.key} = ?", (values[t.key],)).fetchone():
+            raise InvalidValue(f"{t.key} {values[t.key]} already exists")
+        cols = list(values)
+        cur = conn.execute(
+            f"INSERT INTO {t.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [values[c] for c in cols])
+        key = values.get(t.key, cur.lastrowid)
+        row = conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (key,)).fetchone()
+        o.change(t.name, str(key), "insert", new=row)
+        return str(key)
+
+    if op is not None:
+        return body(op)
+    with audit.operation(conn, "add", f"add {t.name[:-1]}") as o:
+        key = body(o)
+        o.set_summary(f"add {t.name[:-1]} {key}")
+        return key
+
+
+def get(conn: sqlite3.Connection, table: str, key: str) -> sqlite3.Row:
+    t = fields.table(table)
+    if t.name == "customers":
+        key = resolve_customer(conn, key)
+    row = conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (key,)).fetchone()
+    if row is None:
+        raise NotFound(f"no {t.name[:-1]} {key}")
+    return row
+
+
+def table_of(conn: sqlite3.Connection, record_id: str) -> str:
+    """Which table holds RECORD_ID (customers first, then by id shape)."""
+    rid = record_id.strip()
+    guess = ids.table_for(rid)
+    order = ["customers"] + ([guess] if guess and guess != "customers" else []) + \
+        [t for t in CHILD_TABLES if t not in ("contacts", guess)]
+    for name in order:
+        t = fields.TABLES[name]
+        if conn.execute(f"SELECT 1 FROM {name} WHERE {t.key} = ?", (rid,)).fetchone():
+            return name
+    if merged_into(conn, rid):
+        return "customers"
+    raise NotFound(f"no record {record_id}")
+
+
+def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, table: str | None = None,
+           op: audit.Operation | None = None) -> dict[str, tuple[Any, Any]]:
+    """Change fields of one record; returns {field: (old, new)} for what changed."""
+    name = fields.table(table).name if table else table_of(conn, record_id)
+    t = fields.TABLES[name]
+    values = prepare(name, raw)
+    if not values:
+        raise InvalidValue("nothing to change: give --set field=value")
+
+    def body(o: audit.Operation) -> dict[str, tuple[Any, Any]]:
+        old = get(conn, name, record_id)
+        key = old[t.key]
+        if name == "customers":
+            _check_customer_rules(values, dict(old))
+        if "customer_id" in values and name != "customers":
+            values["customer_id"] = resolve_customer(conn, values["customer_id"])
+        diff = {k: (old[k], v) for k, v in values.items() if old[k] != v}
+        if not diff:
+            return {}
+        sets = ", ".join(f"{k} = ?" for k in diff)
+        conn.execute(f"UPDATE {name} SET {sets} WHERE {t.key} = ?", [v for _, v in diff.values()] + [key])
+        new = conn.execute(f"SELECT * FROM {name} WHERE {t.key} = ?", (key,)).fetchone()
+        o.change(name, str(key), "update", old=old, new=new)
+        return diff
+
+    if op is not None:
+        return body(op)
+    with audit.operation(conn, "update", f"update {record_id}") as o:
+        return body(o)
+
+
+def _parse_tag(token: str) -> tuple[str, str]:
+    """'价格敏感' -> (tag, 'other'); '行为标签:价格敏感' or 'behaviour:价格敏感' -> (tag, group)."""
+    group_field = fields.TABLES["tags"].by_name["tag_group"]
+    for sep in (":", "："):
+        if sep in token:
+            head, tail = token.split(sep, 1)
+            try:
+                return tail.strip(), fields.canonical(group_field, head)
+            except InvalidValue:
+                pass
+    return token.strip(), "other"
+
+
+def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_tags: list[str]) -> list[str]:
+    """Add and remove tags (comma-separated lists allowed); returns the customer's tags after."""
+    cid = resolve_customer(conn, customer_id)
+    adds = [_parse_tag(x) for item in add_tags for x in item.replace("，", ",").split(",") if x.strip()]
+    removes = [_parse_tag(x)[0] for item in remove_tags for x in item.replace("，", ",").split(",") if x.strip()]
+    if not adds and not removes:
+        raise InvalidValue("give tags to add (+tag) or remove (-tag)")
+    with audit.operation(conn, "tag", f"tag {cid}") as o:
+        for name in removes:
+            old = conn.execute("SELECT * FROM tags WHERE customer_id = ? AND tag = ?", (cid, name)).fetchone()
+            if old is None:
+                raise NotFound(f"{cid} has no tag '{name}'")
+            conn.execute("DELETE FROM tags WHERE customer_id = ? AND tag = ?", (cid, name))
+            o.change("tags", [cid, name], "delete", old=old, customer_id=cid)
+        for name, group in adds:
+            old = conn.execute("SELECT * FROM tags WHERE customer_id = ? AND tag = ?", (cid, name)).fetchone()
+            if old is not None and old["tag_group"] == group:
+                continue
+            conn.execute(
+                "INSERT INTO tags (customer_id, tag, tag_group) VALUES (?, ?, ?) "
+                "ON CONFLICT (customer_id, tag) DO UPDATE SET tag_group = excluded.tag_group, "
+                "updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')", (cid, name, group))
+            new = conn.execute("SELECT * FROM tags WHERE customer_id = ? AND tag = ?", (cid, name)).fetchone()
+            o.change("tags", [cid, name], "update" if old else "insert", old=old, new=new, customer_id=cid)
+        o.set_summary(f"tag {cid} " + " ".join([f"+{n}" for n, _ in adds] + [f"-{n}" for n in removes]))
+    return [r[0] for r in conn.execute("SELECT tag FROM tags WHERE customer_id = ? ORDER BY tag", (cid,))]
+
+
+def customer_card(conn: sqlite3.Connection, customer_id: str) -> dict[str, Any]:
+    """Everything about one customer: the card and every module hung on it."""
+    cid = resolve_customer(conn, customer_id)
+    card: dict[str, Any] = {"customer": dict(get(conn, "customers", cid))}
+    if cid != customer_id.strip():
+        card["merged_from"] = customer_id.strip()
+    for name in CHILD_TABLES:
+        card[name] = [dict(r) for r in conn.execute(
+            f"SELECT * FROM {name} WHERE customer_id = ? ORDER BY {_ORDER_BY[name]}", (cid,))]
+    card["tags"] = [dict(r) for r in conn.execute(
+        "SELECT tag, tag_group, updated_at FROM tags WHERE customer_id = ? ORDER BY tag_group, tag", (cid,))]
+    return card
+
+
+def history(conn: sqlite3.Connection, customer_id: str) -> list[dict[str, Any]]:
+    """Every logged change that touched this customer or its records, oldest first."""
+    cid = customer_id.strip()
+    with_merged = [cid] + [r[0] for r in conn.execute("SELECT old_id FROM merged_ids WHERE survivor_id = ?", (cid,))]
+    marks = ",".join("?" * len(with_merged))
+    return [dict(r) for r in conn.execute(
+        f"SELECT o.op_id, o.ts, o.user, o.kind, o.summary, c.table_name, c.row_id, c.action, c.old, c.new "
+        f"FROM changes c JOIN operations o USING (op_id) WHERE c.customer_id IN ({marks}) ORDER BY c.change_id",
+        with_merged)]

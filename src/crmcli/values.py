@@ -1,0 +1,52 @@
+"""Turn what a person typed (or a spreadsheet held) into the value a field stores.
+
+One function, `coerce`, used by add, update, import and the filter compiler, so a
+value accepted in one place is accepted — and stored the same way — everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli import normalize as n
+from crmcli.errors import InvalidValue
+from crmcli.fields import Field, canonical
+
+
+def coerce(f: Field, raw: Any) -> Any:
+    """The stored form of RAW for field F; None for empty; InvalidValue when it does not fit."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = raw.strip().strip("\u3000")
+        if raw == "":
+            return None
+    kind = f.type
+    try:
+        if f.labels:
+            return canonical(f, str(raw))
+        if kind == "phone":
+            return n.normalize_phone(raw)
+        if kind == "email":
+            return n.normalize_email(raw)
+        if kind == "date":
+            return n.normalize_date(raw)
+        if kind == "datetime":
+            return n.normalize_datetime(raw)
+        if kind == "money":
+            return n.normalize_money(raw)
+        if kind == "bool":
+            return n.normalize_bool(raw)
+        if kind == "int":
+            lo, hi = (1, 5) if f.name == "satisfaction" else (-(2**63), 2**63 - 1)
+            return n.normalize_int_range(raw, lo, hi, f.name)
+        if f.name in ("name", "contact_name"):
+            return n.normalize_name(str(raw))
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        return " ".join(str(raw).split()) if "\n" not in str(raw) else str(raw).strip()
+    except InvalidValue as e:
+        msg = str(e)
+        if f.name not in msg:
+            msg = f"{f.table}.{f.name}: {msg}"
+        raise InvalidValue(msg) from None

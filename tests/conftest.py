@@ -1,0 +1,54 @@
+"""Shared fixtures: every test gets its own database, config file and app dir;
+Rich is pinned to a fixed width without colour so output is stable."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from crmcli import db
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CRM_DB", raising=False)
+    monkeypatch.setenv("CRM_LANG", "en")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("CRM_INTERACTIVE", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "crm.db"
+    db.create(path).close()
+    return path
+
+
+@pytest.fixture
+def conn(db_path: Path) -> sqlite3.Connection:
+    c = db.connect(db_path)
+    yield c
+    c.close()
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Runner:
+    """cli('query', 'status=意向') runs `crm --db <tmp db> query status=意向`."""
+    from crmcli.cli import app
+
+    def run(*args: str, input: str | None = None, db: Path | None = db_path, env: dict[str, str] | None = None) -> Result:
+        full = (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
+        return CliRunner().invoke(app, full, input=input, env=env)
+
+    return run

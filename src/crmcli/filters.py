@@ -42,6 +42,7 @@ template's example queries fast on a million customers (benchmarks/bench_query.p
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -82,9 +83,20 @@ class Compiled:
 
 # ---------------------------------------------------------------------------- dates
 
+def default_today() -> date:
+    """Today, or $CRM_TODAY (YYYY-MM-DD) so demos, tests and re-runs of a report can pin the date."""
+    pinned = os.environ.get("CRM_TODAY", "").strip()
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise InvalidValue(f"CRM_TODAY must be YYYY-MM-DD, not '{pinned}'") from None
+    return date.today()
+
+
 def date_period(text: str, today: date | None = None) -> tuple[str, str] | None:
     """A date word or relative date as the half-open period [start, end) of ISO days; None if not one."""
-    today = today or date.today()
+    today = today or default_today()
     low = text.strip().lower()
     day = timedelta(days=1)
     if low in ("today", "今天"):
@@ -135,8 +147,10 @@ def _fail(raw: str, why: str) -> InvalidValue:
 def _split_op(raw: str, text: str) -> tuple[str, str, str]:
     found = [(text.find(op), op) for op in OPS if op in text]
     if not found:
+        hint = " (a shell treats unquoted < and > as redirection: quote the filter, 'orders.amount>=50000')" \
+            if "." in text or fields.find_field("customers", text) else ""
         raise _fail(raw, "needs field OP value with OP one of = != > >= < <= ~ !~, "
-                         "e.g. industry~制造 or orders.amount>=50000")
+                         f"e.g. industry~制造 or orders.amount>=50000{hint}")
     pos = min(p for p, _ in found)
     op = next(o for o in OPS if text.startswith(o, pos))
     lhs, value = text[:pos].strip(), text[pos + len(op):].strip()

@@ -4,8 +4,10 @@ rows; TODAY pins the relative dates (-90d = 2024-03-17, -3m = 2024-03-15)."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import date
+from pathlib import Path
 
 TODAY = date(2024, 6, 15)
 EVIL_NAME = "Robert'); DROP TABLE customers;-- 有限公司"
@@ -70,3 +72,21 @@ def fill(conn: sqlite3.Connection) -> None:
 def snapshot(conn: sqlite3.Connection) -> list[str]:
     """Every statement that would rebuild the database: equal snapshots, unchanged database."""
     return list(conn.iterdump())
+
+
+def make_template(directory: Path) -> Path:
+    """A filled database file to copy per test: copying is ~10x faster than create + fill."""
+    from crmcli import db
+
+    path = directory / "template.db"
+    conn = db.create(path)
+    fill(conn)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def copy_of(template: Path, directory: Path) -> Path:
+    path = directory / "crm.db"
+    shutil.copyfile(template, path)
+    return path

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crmcli import bulk, db
 from crmcli.errors import InvalidValue
-from tests.query_data import TODAY, fill, snapshot
+from tests.query_data import TODAY, copy_of, make_template, snapshot
 
 INTERACTIVE = {"CRM_INTERACTIVE": "1"}
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def filled(db_path: Path) -> sqlite3.Connection:
+def db_path(tmp_path: Path, template: Path) -> Path:
+    """Overrides conftest's empty database: a copy of the hand-made one."""
+    return copy_of(template, tmp_path)
+
+
+@pytest.fixture
+def filled(db_path: Path) -> Iterator[sqlite3.Connection]:
     conn = db.connect(db_path)
-    fill(conn)
     yield conn
     conn.close()
 

@@ -9,17 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from crmcli import db
-from tests.query_data import fill
+from tests.query_data import copy_of, make_template
 
 PINNED = {"CRM_TODAY": "2024-06-15"}
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def crm(cli, db_path: Path):  # type: ignore[no-untyped-def]
-    conn = db.connect(db_path)
-    fill(conn)
-    conn.close()
+def db_path(tmp_path: Path, template: Path) -> Path:
+    """Overrides conftest's empty database: a copy of the hand-made one."""
+    return copy_of(template, tmp_path)
+
+
+@pytest.fixture
+def crm(cli):  # type: ignore[no-untyped-def]
     return cli
 
 

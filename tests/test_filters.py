@@ -27,8 +27,18 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]
 
 
 def ids(conn: sqlite3.Connection, *args: str, table: str = "customers") -> list[str]:
-    _, cur = filters.select(conn, table, list(args), columns=[filters.fields.table(table).key], today=TODAY)
-    return [str(r[0]) for r in cur]
+    """The keys TABLE matches, checked to be the same in every SQL form the compiler may choose:
+    with a connection (tiny tables: unindexed module conditions become EXISTS probes) and
+    without one (IN subqueries, NOT INDEXED aggregates)."""
+    table = filters.fields.table(table).name
+    key = filters.fields.table(table).key
+    _, cur = filters.select(conn, table, list(args), columns=[key], today=TODAY)
+    probed = [str(r[0]) for r in cur]
+    compiled = filters.compile_filters(table, list(args), today=TODAY)
+    plain = [str(r[0]) for r in conn.execute(
+        f"SELECT {key} FROM {table} WHERE {compiled.where} ORDER BY {key}", compiled.params)]
+    assert probed == plain
+    return plain
 
 
 ALL = ["C001", "C002", "C003", "C004", "C005", "C006"]
@@ -108,6 +118,14 @@ ALL = ["C001", "C002", "C003", "C004", "C005", "C006"]
     (["followups.max(date)<-90d"], ["C002", "C005"]),
     (["!orders.count>=1"], ["C004"]),
     (["交易信息.sum(金额)>=100000"], ["C001", "C002", "C006"]),
+    # an indexed condition leaving few candidates: unindexed module conditions become EXISTS probes
+    (["customer_type=新客户|潜在客户", "orders.status=completed", "orders.count=0"], ["C003", "C004"]),
+    (["status=合作中", "orders.status=completed", "orders.sum(amount)>=100000"], ["C001", "C002", "C006"]),
+    (["status=合作中", "!orders.status=cancelled"], ["C001", "C002", "C006"]),
+    (["tag=重点维护", "orders.status=cancelled"], ["C003"]),
+    (["tag=重点维护|高风险", "orders.status=completed", "orders.max(date)<-1y"], ["C005"]),
+    (["customer_type=老客户|流失客户", "orders.status=completed", "!orders.max(date)>=-1y"], ["C005"]),
+    (["customer_type=老客户|新客户", "orders.status=completed", "orders.avg(amount)<55000"], ["C001"]),
     # tags
     (["tag=重点维护"], ["C001", "C003"]),
     (["+重点维护"], ["C001", "C003"]),
@@ -282,3 +300,25 @@ def test_explain_uses_indexes_not_child_table_scans(db: sqlite3.Connection) -> N
     plan = " | ".join(filters.explain(db, "customers", ["!followups.date>=-90d"], today=TODAY))
     assert "idx_followups_date_customer" in plan
     assert "SCAN followups" not in plan and "SCAN r" not in plan
+
+
+def test_the_compiler_picks_exists_only_with_few_candidates(db: sqlite3.Connection) -> None:
+    args = ["followups.by~经理", "tag=重点维护"]
+    assert "EXISTS (SELECT 1 FROM followups r WHERE r.customer_id = customers.customer_id" in \
+        filters.compile_filters("customers", args, conn=db).where
+    assert "EXISTS" not in filters.compile_filters("customers", args).where  # no connection: no probe
+    assert "EXISTS" not in filters.compile_filters("customers", ["followups.by~经理"], conn=db).where  # no driver
+    # an index narrows the module condition itself: IN, no probe needed
+    assert "EXISTS" not in filters.compile_filters("customers", ["followups.date>=-90d", "tag=重点维护"], conn=db).where
+    agg = filters.compile_filters("customers", ["orders.status=completed", "orders.count=0"]).where
+    assert "NOT INDEXED" in agg
+    assert "NOT INDEXED" not in filters.compile_filters("customers", ["orders.count=0"]).where  # covering index
+
+
+def test_index_knowledge_comes_from_schema_sql() -> None:
+    from crmcli import filter_plan
+
+    assert filter_plan.leads_index("orders", "date") and filter_plan.leads_index("tickets", "satisfaction")
+    assert not filter_plan.leads_index("orders", "status")
+    assert filter_plan.covered("orders", {"customer_id", "date", "amount"})
+    assert not filter_plan.covered("orders", {"customer_id", "status"})

@@ -53,6 +53,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from crmcli import fields
+from crmcli import filter_plan as plan
 from crmcli.errors import InvalidValue
 
 OPS = ("!~", ">=", "<=", "!=", "=", ">", "<", "~")
@@ -374,36 +375,89 @@ def parse_all(table: str, args: Sequence[str]) -> list[Term]:
     return [parse(a, main) for a in args if a.strip()]
 
 
-def compile_filters(table: str, args: Sequence[str], *, today: date | None = None) -> Compiled:
-    """ARGS (filter strings) -> a WHERE expression over TABLE (referenced by its name) plus parameters."""
+def compile_filters(table: str, args: Sequence[str], *, today: date | None = None,
+                    conn: sqlite3.Connection | None = None) -> Compiled:
+    """ARGS (filter strings) -> a WHERE expression over TABLE (referenced by its name) plus parameters.
+
+    With CONN, a module condition that no index narrows may be compiled as a
+    per-customer EXISTS probe when another condition leaves few candidates
+    (filter_plan.py); the rows matched are the same either way.
+    """
     main = fields.table(table)
     terms = parse_all(main.name, args)
-    parts: list[str] = []
-    params: list[Any] = []
     link = f"{main.name}.customer_id"
+    own: list[Term] = []  # conditions on the main table itself
+    tags: list[Term] = []
     rows: dict[str, list[Term]] = {}  # module -> positive row conditions (one row must satisfy all)
     nots: dict[str, list[Term]] = {}  # module -> negated row conditions (no row satisfies all)
     aggs: list[Term] = []
     for t in terms:
         if t.tag:
-            parts.append(_tag_sql(link, t, params))
+            tags.append(t)
         elif t.module is None:
-            parts.append(_compare(f"{main.name}.{t.field.name}", t, today, params))  # type: ignore[union-attr]
+            own.append(t)
         elif t.agg:
             aggs.append(t)
         else:
             (nots if t.negate else rows).setdefault(t.module, []).append(t)
     agg_modules = {t.module for t in aggs}
-    for module, group in rows.items():
-        if module in agg_modules:
-            continue  # these narrow the module's aggregates instead (see _agg_sql)
-        sub = _row_subquery(module, group, today, params)
-        parts.append(f"{link} IN ({sub})")
-    for module, group in nots.items():
-        parts.append(f"{link} NOT IN ({_row_subquery(module, group, today, params)})")
+    groups = {m: g for m, g in rows.items() if m not in agg_modules}  # the rest narrow the aggregates
+    probe = conn is not None and _slow_parts(groups, nots, aggs, rows) and \
+        plan.few(conn, _driver_probes(main.name, own, tags, groups, today))
+    parts: list[str] = []
+    params: list[Any] = []
+    for t in own:
+        parts.append(_compare(f"{main.name}.{t.field.name}", t, today, params))  # type: ignore[union-attr]
+    for t in tags:
+        parts.append(_tag_sql(link, t, params))
+    for negate, by_module in ((False, groups), (True, nots)):
+        for module, group in by_module.items():
+            if probe and not _narrowed(module, group):
+                conds = [_compare(f"r.{g.field.name}", g, today, params) for g in group]  # type: ignore[union-attr]
+                exists = f"EXISTS (SELECT 1 FROM {module} r WHERE r.customer_id = {link} AND {' AND '.join(conds)})"
+                parts.append(f"NOT {exists}" if negate else exists)
+            else:
+                parts.append(f"{link} {'NOT IN' if negate else 'IN'} ({_row_subquery(module, group, today, params)})")
     for t in aggs:
-        parts.append(_agg_sql(link, t, rows.get(t.module or "", []), today, params))
+        parts.append(_agg_sql(link, t, rows.get(t.module or "", []), today, params, probe=probe))
     return Compiled(" AND ".join(f"({p})" for p in parts) if parts else "1", params)
+
+
+def _narrowed(module: str, group: list[Term]) -> bool:
+    """Does an index of MODULE narrow one of these row conditions?"""
+    return any(plan.indexable(module, t.field, t.op, t.value) for t in group)
+
+
+def _agg_cheap(t: Term, row_terms: list[Term]) -> bool:
+    """Can the aggregate be computed from an index alone, or over an index-narrowed range?"""
+    module = t.module or ""
+    needed = {"customer_id", *(g.field.name for g in row_terms if g.field), *([t.field.name] if t.field else [])}
+    return plan.covered(module, needed) or _narrowed(module, row_terms)
+
+
+def _slow_parts(groups: dict[str, list[Term]], nots: dict[str, list[Term]], aggs: list[Term],
+                rows: dict[str, list[Term]]) -> bool:
+    return any(not _narrowed(m, g) for m, g in (*groups.items(), *nots.items())) or \
+        any(not _agg_cheap(t, rows.get(t.module or "", [])) for t in aggs)
+
+
+def _driver_probes(main: str, own: list[Term], tags: list[Term], groups: dict[str, list[Term]],
+                   today: date | None) -> list[tuple[str, list[Any]]]:
+    """SELECTs over the index-narrowed conditions; the smallest bounds the candidate customers."""
+    probes: list[tuple[str, list[Any]]] = []
+    for t in own:
+        if plan.indexable(main, t.field, t.op, t.value):
+            p: list[Any] = []
+            probes.append((f"SELECT 1 FROM {main} WHERE {_compare(f'{main}.{t.field.name}', t, today, p)}", p))  # type: ignore[union-attr]
+    for t in tags:
+        if not t.negate and t.op == "=" and t.value:
+            names = list(dict.fromkeys(n.strip() for n in t.value.split("|") if n.strip()))
+            probes.append((f"SELECT 1 FROM tags WHERE tag IN ({', '.join('?' * len(names))})", names))
+    for module, group in groups.items():
+        if _narrowed(module, group):
+            p = []
+            probes.append((_row_subquery(module, group, today, p), p))
+    return probes
 
 
 def _row_subquery(module: str, group: list[Term], today: date | None, params: list[Any]) -> str:
@@ -426,18 +480,31 @@ def _tag_sql(link: str, t: Term, params: list[Any]) -> str:
     return f"{link} {'NOT IN' if t.negate else 'IN'} (SELECT r.customer_id FROM tags r WHERE {cond})"
 
 
-def _agg_sql(link: str, t: Term, row_terms: list[Term], today: date | None, params: list[Any]) -> str:
+def _agg_sql(link: str, t: Term, row_terms: list[Term], today: date | None, params: list[Any], *,
+             probe: bool = False) -> str:
     module = t.module
     assert module is not None
     row_params: list[Any] = []
     row_conds = [_compare(f"r.{g.field.name}", g, today, row_params) for g in row_terms]  # type: ignore[union-attr]
-    where = f"WHERE {' AND '.join(row_conds)} " if row_conds else ""
     col = f"r.{t.field.name}" if t.field is not None else "*"
     # total() is sum() that gives 0.0, not NULL, over no or only-NULL values.
     expr = {"count": "count(*)", "sum": f"total({col})"}.get(t.agg or "", f"{t.agg}({col})")
     having_params: list[Any] = []
+    cheap = _agg_cheap(t, row_terms)
+    if probe and not cheap:
+        # Few candidates, no index for the rows: compute each candidate's aggregate through the
+        # (customer_id, ...) index. count/total of no rows are 0; avg/max/min of no rows never match.
+        having = _compare("v", t, today, having_params)
+        where = " AND ".join([f"r.customer_id = {link}", *row_conds])
+        sql = f"(SELECT CASE WHEN v IS NULL THEN 0 ELSE ({having}) END FROM (SELECT {expr} AS v FROM {module} r WHERE {where}))"
+        params.extend(having_params + row_params)
+        return f"NOT {sql}" if t.negate else sql
     having = _compare(expr, t, today, having_params)
-    sub = f"SELECT r.customer_id FROM {module} r {where}GROUP BY r.customer_id HAVING "
+    where = f"WHERE {' AND '.join(row_conds)} " if row_conds else ""
+    # Without an index that covers the columns, one pass over the table beats an index walk that
+    # reads every row through it (measured: 17 s against 31 s for three million orders).
+    hint = "" if cheap else " NOT INDEXED"
+    sub = f"SELECT r.customer_id FROM {module} r{hint} {where}GROUP BY r.customer_id HAVING "
     # When a customer without rows qualifies (orders.count<2), exclude those whose aggregate fails instead.
     zero = _zero_matches(t, today)
     sql = f"{link} NOT IN ({sub}NOT ({having}))" if zero else f"{link} IN ({sub}{having})"
@@ -472,13 +539,13 @@ def resolve_columns(table: str, columns: str | Sequence[str] | None) -> list[str
     return list(dict.fromkeys(fields.get_field(main, c).name for c in items))
 
 
-def build_sql(table: str, args: Sequence[str], *, columns: str | Sequence[str] | None = None,
+def build_sql(table: str, args: Sequence[str], *, conn: sqlite3.Connection | None = None, columns: str | Sequence[str] | None = None,
               sort: str | Sequence[str] | None = None, limit: int | None = None,
               today: date | None = None) -> tuple[list[str], str, list[Any]]:
     """(column names, SELECT statement, parameters) for a filtered query: what select() runs."""
     main = fields.table(table)
     cols = resolve_columns(main.name, columns)
-    compiled = compile_filters(main.name, args, today=today)
+    compiled = compile_filters(main.name, args, today=today, conn=conn)
     sql = (f"SELECT {', '.join(f'{main.name}.{c}' for c in cols)} FROM {main.name} "
            f"WHERE {compiled.where} ORDER BY {_order_by(main, sort)}")
     params = list(compiled.params)
@@ -494,19 +561,19 @@ def select(conn: sqlite3.Connection, table: str, args: Sequence[str], *, columns
            sort: str | Sequence[str] | None = None, limit: int | None = None,
            today: date | None = None) -> tuple[list[str], sqlite3.Cursor]:
     """Run a filtered query; returns (column names, cursor of rows)."""
-    cols, sql, params = build_sql(table, args, columns=columns, sort=sort, limit=limit, today=today)
+    cols, sql, params = build_sql(table, args, conn=conn, columns=columns, sort=sort, limit=limit, today=today)
     return cols, conn.execute(sql, params)
 
 
 def count(conn: sqlite3.Connection, table: str, args: Sequence[str], *, today: date | None = None) -> int:
     """How many records of TABLE the filters match."""
     main = fields.table(table)
-    compiled = compile_filters(main.name, args, today=today)
+    compiled = compile_filters(main.name, args, today=today, conn=conn)
     return int(conn.execute(f"SELECT count(*) FROM {main.name} WHERE {compiled.where}", compiled.params).fetchone()[0])
 
 
 def explain(conn: sqlite3.Connection, table: str, args: Sequence[str], *, today: date | None = None,
             **kw: Any) -> list[str]:
     """EXPLAIN QUERY PLAN of the query select() would run, one line per step."""
-    _, sql, params = build_sql(table, args, today=today, **kw)
+    _, sql, params = build_sql(table, args, conn=conn, today=today, **kw)
     return [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]

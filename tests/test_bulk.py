@@ -121,7 +121,7 @@ def test_cli_dry_run_lists_changes_and_writes_nothing(cli, filled: sqlite3.Conne
     res = cli("update", "orders.count=0", "--set", "level=低", "--dry-run")
     assert res.exit_code == 0, res.output
     assert "1 customers match; 1 would change (level=low)" in res.stderr
-    assert "C004: level None -> 'low'" in res.stderr
+    assert "C004: level (empty) -> low" in res.stderr
     assert "dry run: nothing written" in res.stderr
     assert snapshot(filled) == before
 

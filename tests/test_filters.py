@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from crmcli import db as crm_db
+from crmcli import filter_plan as plan
 from crmcli import filters
 from crmcli.errors import InvalidValue
 from tests.query_data import TODAY, fill
@@ -28,12 +29,20 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]
 
 def ids(conn: sqlite3.Connection, *args: str, table: str = "customers") -> list[str]:
     """The keys TABLE matches, checked to be the same in every SQL form the compiler may choose:
-    with a connection (tiny tables: unindexed module conditions become EXISTS probes) and
-    without one (IN subqueries, NOT INDEXED aggregates)."""
+    with a connection (tiny tables: unindexed module conditions become EXISTS probes), with
+    probes forced wherever there is a driver, and without a connection (IN subqueries,
+    NOT INDEXED aggregates)."""
     table = filters.fields.table(table).name
     key = filters.fields.table(table).key
     _, cur = filters.select(conn, table, list(args), columns=[key], today=TODAY)
     probed = [str(r[0]) for r in cur]
+    every = plan.RATIO
+    try:
+        plan.RATIO = 0  # probe every module condition per candidate whenever there is a driver
+        _, cur = filters.select(conn, table, list(args), columns=[key], today=TODAY)
+        assert [str(r[0]) for r in cur] == probed
+    finally:
+        plan.RATIO = every
     compiled = filters.compile_filters(table, list(args), today=TODAY)
     plain = [str(r[0]) for r in conn.execute(
         f"SELECT {key} FROM {table} WHERE {compiled.where} ORDER BY {key}", compiled.params)]
@@ -310,6 +319,8 @@ def test_the_compiler_picks_exists_only_with_few_candidates(db: sqlite3.Connecti
     assert "EXISTS" not in filters.compile_filters("customers", ["followups.by~经理"], conn=db).where  # no driver
     # an index narrows the module condition itself: IN, no probe needed
     assert "EXISTS" not in filters.compile_filters("customers", ["followups.date>=-90d", "tag=重点维护"], conn=db).where
+    probed_agg = filters.compile_filters("customers", ["customer_type=新客户", "orders.count=0"], conn=db).where
+    assert "SELECT count(*) AS v FROM orders r WHERE r.customer_id = customers.customer_id" in probed_agg
     agg = filters.compile_filters("customers", ["orders.status=completed", "orders.count=0"]).where
     assert "NOT INDEXED" in agg
     assert "NOT INDEXED" not in filters.compile_filters("customers", ["orders.count=0"]).where  # covering index

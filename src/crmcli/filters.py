@@ -379,9 +379,9 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
                     conn: sqlite3.Connection | None = None) -> Compiled:
     """ARGS (filter strings) -> a WHERE expression over TABLE (referenced by its name) plus parameters.
 
-    With CONN, a module condition that no index narrows may be compiled as a
-    per-customer EXISTS probe when another condition leaves few candidates
-    (filter_plan.py); the rows matched are the same either way.
+    With CONN, a module condition may be compiled as a per-customer EXISTS probe
+    instead of an IN subquery when another condition leaves far fewer candidates
+    (filter_plan.py explains the choice); the rows matched are the same either way.
     """
     main = fields.table(table)
     terms = parse_all(main.name, args)
@@ -402,8 +402,15 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
             (nots if t.negate else rows).setdefault(t.module, []).append(t)
     agg_modules = {t.module for t in aggs}
     groups = {m: g for m, g in rows.items() if m not in agg_modules}  # the rest narrow the aggregates
-    probe = conn is not None and _slow_parts(groups, nots, aggs, rows) and \
-        plan.few(conn, _driver_probes(main.name, own, tags, groups, today))
+    sizes = _sizes(conn, main.name, own, tags, groups, nots, len(aggs), today) \
+        if conn is not None and (groups or nots or aggs) else {}
+    driver = min((n for k, n in sizes.items() if not k.startswith("!")), default=None)
+    few = driver is not None and driver <= plan.CAP
+
+    def probe(key: str, module: str, group: list[Term]) -> bool:
+        """Probe each candidate (EXISTS) rather than read the whole condition once (IN)?"""
+        return few and (not _narrowed(module, group) or sizes.get(key, plan.CAP + 1) > plan.RATIO * driver)  # type: ignore[operator]
+
     parts: list[str] = []
     params: list[Any] = []
     for t in own:
@@ -412,14 +419,14 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
         parts.append(_tag_sql(link, t, params))
     for negate, by_module in ((False, groups), (True, nots)):
         for module, group in by_module.items():
-            if probe and not _narrowed(module, group):
+            if probe(("!" if negate else "") + module, module, group):
                 conds = [_compare(f"r.{g.field.name}", g, today, params) for g in group]  # type: ignore[union-attr]
                 exists = f"EXISTS (SELECT 1 FROM {module} r WHERE r.customer_id = {link} AND {' AND '.join(conds)})"
                 parts.append(f"NOT {exists}" if negate else exists)
             else:
                 parts.append(f"{link} {'NOT IN' if negate else 'IN'} ({_row_subquery(module, group, today, params)})")
     for t in aggs:
-        parts.append(_agg_sql(link, t, rows.get(t.module or "", []), today, params, probe=probe))
+        parts.append(_agg_sql(link, t, rows.get(t.module or "", []), today, params, probe=few))
     return Compiled(" AND ".join(f"({p})" for p in parts) if parts else "1", params)
 
 
@@ -435,29 +442,27 @@ def _agg_cheap(t: Term, row_terms: list[Term]) -> bool:
     return plan.covered(module, needed) or _narrowed(module, row_terms)
 
 
-def _slow_parts(groups: dict[str, list[Term]], nots: dict[str, list[Term]], aggs: list[Term],
-                rows: dict[str, list[Term]]) -> bool:
-    return any(not _narrowed(m, g) for m, g in (*groups.items(), *nots.items())) or \
-        any(not _agg_cheap(t, rows.get(t.module or "", [])) for t in aggs)
-
-
-def _driver_probes(main: str, own: list[Term], tags: list[Term], groups: dict[str, list[Term]],
-                   today: date | None) -> list[tuple[str, list[Any]]]:
-    """SELECTs over the index-narrowed conditions; the smallest bounds the candidate customers."""
-    probes: list[tuple[str, list[Any]]] = []
-    for t in own:
+def _sizes(conn: sqlite3.Connection, main: str, own: list[Term], tags: list[Term], groups: dict[str, list[Term]],
+           nots: dict[str, list[Term]], n_aggs: int, today: date | None) -> dict[str, int]:
+    """Row counts (capped at plan.CAP + 1) of the conditions an index narrows: the smallest positive
+    one bounds the candidate customers. Keys: 'own:N', 'tag:N', a module, '!module'."""
+    probes: dict[str, tuple[str, list[Any]]] = {}
+    for i, t in enumerate(own):
         if plan.indexable(main, t.field, t.op, t.value):
             p: list[Any] = []
-            probes.append((f"SELECT 1 FROM {main} WHERE {_compare(f'{main}.{t.field.name}', t, today, p)}", p))  # type: ignore[union-attr]
-    for t in tags:
+            probes[f"own:{i}"] = (f"SELECT 1 FROM {main} WHERE {_compare(f'{main}.{t.field.name}', t, today, p)}", p)  # type: ignore[union-attr]
+    for i, t in enumerate(tags):
         if not t.negate and t.op == "=" and t.value:
             names = list(dict.fromkeys(n.strip() for n in t.value.split("|") if n.strip()))
-            probes.append((f"SELECT 1 FROM tags WHERE tag IN ({', '.join('?' * len(names))})", names))
-    for module, group in groups.items():
-        if _narrowed(module, group):
-            p = []
-            probes.append((_row_subquery(module, group, today, p), p))
-    return probes
+            probes[f"tag:{i}"] = (f"SELECT 1 FROM tags WHERE tag IN ({', '.join('?' * len(names))})", names)
+    for prefix, by_module in (("", groups), ("!", nots)):
+        for module, group in by_module.items():
+            if _narrowed(module, group):
+                p = []
+                probes[prefix + module] = (_row_subquery(module, group, today, p), p)
+    if len(probes) + n_aggs + sum(1 for m, g in (*groups.items(), *nots.items()) if not _narrowed(m, g)) < 2:
+        return {}  # a single condition: nothing to choose
+    return {k: plan.capped_count(conn, sql, prm) for k, (sql, prm) in probes.items()}
 
 
 def _row_subquery(module: str, group: list[Term], today: date | None, params: list[Any]) -> str:
@@ -491,9 +496,9 @@ def _agg_sql(link: str, t: Term, row_terms: list[Term], today: date | None, para
     expr = {"count": "count(*)", "sum": f"total({col})"}.get(t.agg or "", f"{t.agg}({col})")
     having_params: list[Any] = []
     cheap = _agg_cheap(t, row_terms)
-    if probe and not cheap:
-        # Few candidates, no index for the rows: compute each candidate's aggregate through the
-        # (customer_id, ...) index. count/total of no rows are 0; avg/max/min of no rows never match.
+    if probe:
+        # Few candidates: compute each candidate's aggregate through the (customer_id, ...) index.
+        # count/total of no rows are 0; avg/max/min of no rows never match.
         having = _compare("v", t, today, having_params)
         where = " AND ".join([f"r.customer_id = {link}", *row_conds])
         sql = f"(SELECT CASE WHEN v IS NULL THEN 0 ELSE ({having}) END FROM (SELECT {expr} AS v FROM {module} r WHERE {where}))"

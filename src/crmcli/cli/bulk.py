@@ -21,6 +21,10 @@ def looks_like_filter(arg: str) -> bool:
     return not arg.strip() or any(op in arg for op in _OPS) or arg.startswith(("+", "!"))
 
 
+def _shown(value: object) -> str:
+    return "(empty)" if value is None or value == "" else str(value)
+
+
 def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: bool, dry_run: bool) -> None:
     from crmcli import bulk as lib
 
@@ -32,7 +36,7 @@ def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: 
     info(f"{plan.matched} {plan.table} match; {len(plan.changes)} would change ({what})")
     if dry_run:
         for key, diff in plan.changes[:SHOWN]:
-            info(f"  {key}: " + ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in diff.items()))
+            info(f"  {key}: " + ", ".join(f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in diff.items()))
         if len(plan.changes) > SHOWN:
             info(f"  ... and {len(plan.changes) - SHOWN} more")
         info("dry run: nothing written")

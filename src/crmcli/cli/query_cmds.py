@@ -56,14 +56,17 @@ def register(app: typer.Typer) -> None:
         Filters: field=value != > >= < <= ~ (contains) !~ ; field= (empty); a|b (any of);
         module.field (one related row matches all of a module's conditions);
         !module.field (no such row); module.count, module.sum(amount), avg/max/min;
-        tag=X or +X, !tag=X; dates YYYY-MM-DD, today, -90d, -3m, -1y, this-month, last-month.
-        See `crm fields` for every field and label. Phones and emails are masked unless --unmask.
+        tag=X or +X, !tag=X; dates YYYY-MM-DD, 2024-05, today, -90d, -3m, -1y,
+        this-month, last-month. Quote filters holding < > | ! * for the shell.
+        See `crm fields` for every field and label. The terminal table shows a
+        readable set of columns (--columns all for every one); phones and emails
+        are masked unless --unmask.
 
-        Example: crm query customer_type=老客户 orders.date>=-3m orders.amount>=50000 tickets.satisfaction>=4
+        Example: crm query 客户类型=老客户 'orders.date>=-3m' 'orders.amount>=50000' 'tickets.satisfaction>=4'
 
-        Example: crm query followups.by~经理 tag=重点维护
+        Example: crm query 'followups.by~经理' tag=重点维护
 
-        Example: crm query orders status=已完成 date>=this-month --sort -amount --format csv
+        Example: crm query orders status=已完成 'date>=this-month' --sort -amount --format csv
         """
         from crmcli import filters
 

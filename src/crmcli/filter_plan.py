@@ -17,8 +17,8 @@ building a 600,000-entry lookup costs more than probing 70,000 candidates).
 
 So each condition an index narrows is counted with LIMIT CAP+1 (a bounded cost:
 at most CAP index entries each); the smallest bounds the candidates; a module
-condition is probed per candidate when it has no index or counts more than RATIO
-times the candidates. Aggregates are then computed per candidate too.
+condition is probed per candidate when it has no index or counts more rows than
+the candidates (RATIO). Aggregates are then computed per candidate too.
 
 Index knowledge is read from schema.sql, so new indexes are used without edits here.
 """
@@ -33,7 +33,7 @@ from typing import Any
 from crmcli import fields
 
 CAP = 100_000  # conditions are counted up to this many rows (a bounded cost per query)
-RATIO = 4  # probe a condition per candidate when it holds for RATIO times more rows than the candidates
+RATIO = 1  # probe a condition per candidate when it holds for RATIO times more rows than the candidates
 RANGE_OPS = ("=", ">", ">=", "<", "<=")
 _INDEX_RE = re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+IF\s+NOT\s+EXISTS\s+\w+\s+ON\s+(\w+)\s*\(([^)]*)\)", re.I)
 

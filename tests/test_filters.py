@@ -87,6 +87,10 @@ ALL = ["C001", "C002", "C003", "C004", "C005", "C006"]
     (["name~有限"], ALL),
     (["industry!~制造"], ["C002", "C004", "C005", "C006"]),
     (["email~HUAXIN"], ["C001"]),  # case-insensitive
+    (["name~华信|鹏程"], ["C001", "C003"]),  # contains any of
+    (["name!~华信|鹏程"], ["C002", "C004", "C005", "C006"]),
+    (["industry~|"], []),  # a lone | is text
+    (["followups.by~经理|王强"], ["C001", "C003", "C005"]),
     # IN lists, also with labels, and negated
     (["status=意向|合作中"], ["C001", "C002", "C003", "C006"]),
     (["status!=意向|合作中"], ["C004", "C005"]),
@@ -237,6 +241,7 @@ def test_phones(db: sqlite3.Connection, args: list[str], expected: list[str]) ->
     ("+", "+ needs a tag name"),
     ("status~不存在", "invalid status"),
     ("name~", "needs some text"),
+    ("name~华信|", "needs some text"),
     ("orders.count~1", "compare count"),
 ])
 def test_bad_filters_name_the_argument_and_the_nearest_names(db: sqlite3.Connection, arg: str, message: str) -> None:

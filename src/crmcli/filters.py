@@ -327,11 +327,14 @@ def _compare(col: str, term: Term, today: date | None, params: list[Any]) -> str
             params.extend(dict.fromkeys(hits))
             marks = ", ".join("?" * len(dict.fromkeys(hits)))
             return f"{col} IN ({marks})" if op == "~" else f"({col} IS NULL OR {col} NOT IN ({marks}))"
-        needle = "".join(text.split()) if f is not None and f.type == "phone" else text
-        if needle == "":
+        needles = [p.strip() for p in text.split("|")] if "|" in text and text.strip("|") else [text]
+        if f is not None and f.type == "phone":
+            needles = ["".join(n.split()) for n in needles]
+        if "" in needles:
             raise _fail(term.raw, f"{op} needs some text to look for")
-        params.append(needle)
-        expr = f"instr(lower({col}), lower(?)) > 0"
+        params.extend(needles)
+        expr = " OR ".join([f"instr(lower({col}), lower(?)) > 0"] * len(needles))
+        expr = f"({expr})" if len(needles) > 1 else expr
         return expr if op == "~" else f"({col} IS NULL OR NOT {expr})"
     if f is not None and f.labels and op not in ("=", "!="):
         raise _fail(term.raw, f"{f.name} holds labels: use = != ~ or !~, not {op}")

@@ -95,6 +95,7 @@ def test_default_columns_curated_in_a_table_all_elsewhere(crm) -> None:  # type:
     (["!followups.date>=-90d"], ["C002", "C004", "C005"]),
     (["orders", "amount>100000"], ["DD7"]),
     (["交易信息", "date=last-month"], ["DD1"]),
+    (["needs", "stage=方案"], ["D1"]),  # needs is a module (and a customers field)
     (["followups", "date=2024-05-20"], ["F3"]),
     (["orders", "--sort", "-amount", "--limit", "2"], ["DD7", "DD4"]),
     (["orders.count=0"], ["C004"]),

@@ -29,11 +29,11 @@ def split_table(args: list[str]) -> tuple[str, list[str]]:
 
     if not args or any(op in args[0] for op in _FILTER_MARKS) or args[0].startswith(("+", "!")) or "." in args[0]:
         return "customers", args
-    if fields.find_field("customers", args[0]) is not None:
-        return "customers", args  # a field name alone: let the filter parser explain (often shell quoting)
     try:
-        return fields.table(args[0]).name, args[1:]
+        return fields.table(args[0]).name, args[1:]  # a module name wins (needs is a module and a field)
     except InvalidValue as e:
+        if fields.find_field("customers", args[0]) is not None:
+            return "customers", args  # a field name alone: let the filter parser explain (often shell quoting)
         raise InvalidValue(f"'{args[0]}' is neither a filter (field=value, e.g. status=意向) nor a module: {e}") from None
 
 

@@ -139,3 +139,14 @@ def test_fields_lists_names_labels_types_and_allowed_values(crm) -> None:  # typ
     assert {r["table"] for r in everything} == {"customers", "contacts", "followups", "orders", "tickets", "needs", "tags"}
     assert any(r["table"] == "customers" and r["field"] == "tag" for r in everything)
     assert crm("fields", "nosuch").exit_code == 1
+
+
+def test_a_terminal_table_stops_at_200_rows_unless_a_limit_is_given(crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from crmcli.cli import query_cmds
+
+    monkeypatch.setattr(query_cmds, "TABLE_ROWS", 4)
+    res = crm("query", "-f", "table")
+    assert _table_ids(res.stdout) == ["C001", "C002", "C003", "C004"]
+    assert "the first 4 customers; more match" in res.stderr
+    assert len(_table_ids(crm("query", "-f", "table", "--limit", "5").stdout)) == 5
+    assert len(crm("query", "-f", "csv").stdout.splitlines()) == 7  # header + every row

@@ -20,6 +20,7 @@ TABLE_COLUMNS = {
     "contacts": "contact_id,customer_id,name,role,title,phone",
     "tags": "customer_id,tag,tag_group",
 }
+TABLE_ROWS = 200  # rows a terminal table shows without --limit
 _FILTER_MARKS = ("=", "<", ">", "~")
 
 
@@ -59,8 +60,9 @@ def register(app: typer.Typer) -> None:
         tag=X or +X, !tag=X; dates YYYY-MM-DD, 2024-05, today, -90d, -3m, -1y,
         this-month, last-month. Quote filters holding < > | ! * for the shell.
         See `crm fields` for every field and label. The terminal table shows a
-        readable set of columns (--columns all for every one); phones and emails
-        are masked unless --unmask.
+        readable set of columns (--columns all for every one) and at most 200
+        rows unless --limit is given; csv, tsv, json and jsonl carry every column
+        and row. Phones and emails are masked unless --unmask.
 
         Example: crm query 客户类型=老客户 'orders.date>=-3m' 'orders.amount>=50000' 'tickets.satisfaction>=4'
 
@@ -72,12 +74,19 @@ def register(app: typer.Typer) -> None:
 
         table, flt = split_table(list(args or []))
         fmt = pick_format(fmt)
+        capped = fmt == "table" and limit is None  # a terminal cannot show a million rows; pipes get them all
         if columns is None and fmt == "table":
             columns = TABLE_COLUMNS.get(table)
-        cols, rows = filters.select(state.conn(), table, flt, columns=columns, sort=sort, limit=limit)
+        cols, cur = filters.select(state.conn(), table, flt, columns=columns, sort=sort,
+                                   limit=TABLE_ROWS + 1 if capped else limit)
+        rows = cur.fetchall() if capped else cur
+        more = capped and len(rows) > TABLE_ROWS  # type: ignore[arg-type]
         # --lang relabels the table, and CSV/TSV for spreadsheets; JSON stays keyed by column names (contract).
-        n = emit(rows, cols, fmt, table=table, unmask=unmask, lang=lang if fmt in ("table", "csv", "tsv") else None)
-        if fmt == "table":
+        n = emit(rows[:TABLE_ROWS] if more else rows, cols, fmt, table=table, unmask=unmask,  # type: ignore[index]
+                 lang=lang if fmt in ("table", "csv", "tsv") else None)
+        if more:
+            info(f"the first {n} {table}; more match: --limit N to see more, --format csv for all")
+        elif fmt == "table":
             info(f"{n} {table}" + (f" (--limit {limit})" if limit is not None and n == limit else ""))
 
     @app.command("fields")

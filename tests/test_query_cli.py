@@ -150,3 +150,14 @@ def test_a_terminal_table_stops_at_200_rows_unless_a_limit_is_given(crm, monkeyp
     assert "the first 4 customers; more match" in res.stderr
     assert len(_table_ids(crm("query", "-f", "table", "--limit", "5").stdout)) == 5
     assert len(crm("query", "-f", "csv").stdout.splitlines()) == 7  # header + every row
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["!followups.date>=-90d"], "3"),
+    (["orders", "status=completed"], "6"),
+    (["owner=无此人"], "0"),
+])
+def test_count_prints_one_number(crm, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
+    res = crm("query", *args, "--count", env=PINNED)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == expected + "\n"

@@ -51,6 +51,7 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = None,
         unmask: UnmaskOpt = False,
         lang: LangOpt = None,
+        count_only: Annotated[bool, typer.Option("--count", help="print only how many records match")] = False,
     ) -> None:
         """Find records with stacked filters (ANDed), field names in Chinese or English.
 
@@ -69,10 +70,15 @@ def register(app: typer.Typer) -> None:
         Example: crm query 'followups.by~经理' tag=重点维护
 
         Example: crm query orders status=已完成 'date>=this-month' --sort -amount --format csv
+
+        Example: crm query '!followups.date>=-90d' --count
         """
         from crmcli import filters
 
         table, flt = split_table(list(args or []))
+        if count_only:
+            typer.echo(filters.count(state.conn(), table, flt))
+            return
         fmt = pick_format(fmt)
         capped = fmt == "table" and limit is None  # a terminal cannot show a million rows; pipes get them all
         if columns is None and fmt == "table":

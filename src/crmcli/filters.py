@@ -220,9 +220,7 @@ def _label_matches(term: Term, text: str) -> list[str]:
     key = fields.fold(text)
     hits = [lab.value for lab in f.labels
             if any(key in fields.fold(n) for n in (lab.value, lab.zh, lab.en, *lab.aliases))]
-    if not hits:
-        fields.canonical(f, text)  # raises the did-you-mean message
-    return hits
+    return hits or [fields.canonical(f, text)]  # no label holds it: canonical() raises with did-you-mean
 
 
 def _period_cond(col: str, op: str, start: str, end: str, params: list[Any]) -> str:

@@ -401,6 +401,8 @@ def _sizes(conn: sqlite3.Connection, main: str, own: list[Term], tags: list[Term
             if _narrowed(module, group):
                 p = []
                 probes[prefix + module] = (_row_subquery(module, group, today, p), p)
+    if not any(not k.startswith("!") for k in probes):
+        return {}  # no indexed positive condition: nothing can bound the candidates
     if len(probes) + n_aggs + sum(1 for m, g in (*groups.items(), *nots.items()) if not _narrowed(m, g)) < 2:
         return {}  # a single condition: nothing to choose
     return {k: plan.capped_count(conn, sql, prm) for k, (sql, prm) in probes.items()}

@@ -338,3 +338,16 @@ def test_index_knowledge_comes_from_schema_sql() -> None:
     assert not filter_plan.leads_index("orders", "status")
     assert filter_plan.covered("orders", {"customer_id", "date", "amount"})
     assert not filter_plan.covered("orders", {"customer_id", "status"})
+
+
+def test_covered_aggregates_probe_more_candidates(db: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "CAP", 0)  # as if every condition held for more rows than CAP
+    covered = filters.compile_filters("customers", ["customer_type=新客户|潜在客户", "orders.count=0"], conn=db).where
+    assert "SELECT count(*) AS v FROM orders r WHERE r.customer_id = customers.customer_id" in covered
+    uncovered = filters.compile_filters(
+        "customers", ["customer_type=新客户|潜在客户", "orders.status=completed", "orders.count=0"], conn=db).where
+    assert "NOT INDEXED" in uncovered and "AS v" not in uncovered
+    assert ids(db, "customer_type=新客户|潜在客户", "orders.count=0") == ["C004"]
+    assert ids(db, "customer_type=新客户|潜在客户", "orders.status=completed", "orders.count=0") == ["C003", "C004"]
+    monkeypatch.setattr(plan, "INDEX_CAP", 0)
+    assert "AS v" not in filters.compile_filters("customers", ["customer_type=新客户", "orders.count=0"], conn=db).where

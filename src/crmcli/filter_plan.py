@@ -18,7 +18,10 @@ building a 600,000-entry lookup costs more than probing 70,000 candidates).
 So each condition an index narrows is counted with LIMIT CAP+1 (a bounded cost:
 at most CAP index entries each); the smallest bounds the candidates; a module
 condition is probed per candidate when it has no index or counts more rows than
-the candidates (RATIO). Aggregates are then computed per candidate too.
+the candidates (RATIO). Aggregates are then computed per candidate too; one
+that a covering index answers (orders.count, orders.sum(amount)) is computed per
+candidate up to INDEX_CAP candidates (status=流失 orders.count=0: 0.7 s against
+2.0 s for grouping three million orders), counted again only in that case.
 
 Index knowledge is read from schema.sql, so new indexes are used without edits here.
 """
@@ -33,6 +36,7 @@ from typing import Any
 from crmcli import fields
 
 CAP = 100_000  # conditions are counted up to this many rows (a bounded cost per query)
+INDEX_CAP = 400_000  # the same for an aggregate a covering index answers: a seek per candidate, no row reads
 RATIO = 1  # probe a condition per candidate when it holds for RATIO times more rows than the candidates
 RANGE_OPS = ("=", ">", ">=", "<", "<=")
 _INDEX_RE = re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+IF\s+NOT\s+EXISTS\s+\w+\s+ON\s+(\w+)\s*\(([^)]*)\)", re.I)
@@ -66,6 +70,6 @@ def indexable(table: str, field: fields.Field | None, op: str, value: str) -> bo
     return field is not None and op in RANGE_OPS and value != "" and leads_index(table, field.name)
 
 
-def capped_count(conn: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+def capped_count(conn: sqlite3.Connection, sql: str, params: list[Any], cap: int = CAP) -> int:
     """Rows of SQL, counted up to CAP + 1: reads at most that many index entries, whatever the table size."""
-    return int(conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {CAP + 1})", params).fetchone()[0])
+    return int(conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {int(cap) + 1})", params).fetchone()[0])

@@ -343,10 +343,15 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
             (nots if t.negate else rows).setdefault(t.module, []).append(t)
     agg_modules = {t.module for t in aggs}
     groups = {m: g for m, g in rows.items() if m not in agg_modules}  # the rest narrow the aggregates
-    sizes = _sizes(conn, main.name, own, tags, groups, nots, len(aggs), today) \
+    probes = _probes(main.name, own, tags, groups, nots, len(aggs), today) \
         if conn is not None and (groups or nots or aggs) else {}
+    sizes = {k: plan.capped_count(conn, sql, prm) for k, (sql, prm) in probes.items()}  # type: ignore[arg-type]
     driver = min((n for k, n in sizes.items() if not k.startswith("!")), default=None)
     few = driver is not None and driver <= plan.CAP
+    few_for_index = few  # an aggregate read from a covering index pays only index seeks per candidate
+    if aggs and driver is not None and not few:
+        few_for_index = min(plan.capped_count(conn, sql, prm, cap=plan.INDEX_CAP)  # type: ignore[arg-type]
+                            for k, (sql, prm) in probes.items() if not k.startswith("!")) <= plan.INDEX_CAP
 
     def probe(key: str, module: str, group: list[Term]) -> bool:
         """Probe each candidate (EXISTS) rather than read the whole condition once (IN)?"""
@@ -367,7 +372,9 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
             else:
                 parts.append(f"{link} {'NOT IN' if negate else 'IN'} ({_row_subquery(module, group, today, params)})")
     for t in aggs:
-        parts.append(_agg_sql(link, t, rows.get(t.module or "", []), today, params, probe=few))
+        row_terms = rows.get(t.module or "", [])
+        parts.append(_agg_sql(link, t, row_terms, today, params,
+                              probe=few or (few_for_index and plan.covered(t.module or "", _agg_columns(t, row_terms)))))
     return Compiled(" AND ".join(f"({p})" for p in parts) if parts else "1", params)
 
 
@@ -376,16 +383,19 @@ def _narrowed(module: str, group: list[Term]) -> bool:
     return any(plan.indexable(module, t.field, t.op, t.value) for t in group)
 
 
+def _agg_columns(t: Term, row_terms: list[Term]) -> set[str]:
+    return {"customer_id", *(g.field.name for g in row_terms if g.field), *([t.field.name] if t.field else [])}
+
+
 def _agg_cheap(t: Term, row_terms: list[Term]) -> bool:
     """Can the aggregate be computed from an index alone, or over an index-narrowed range?"""
     module = t.module or ""
-    needed = {"customer_id", *(g.field.name for g in row_terms if g.field), *([t.field.name] if t.field else [])}
-    return plan.covered(module, needed) or _narrowed(module, row_terms)
+    return plan.covered(module, _agg_columns(t, row_terms)) or _narrowed(module, row_terms)
 
 
-def _sizes(conn: sqlite3.Connection, main: str, own: list[Term], tags: list[Term], groups: dict[str, list[Term]],
-           nots: dict[str, list[Term]], n_aggs: int, today: date | None) -> dict[str, int]:
-    """Row counts (capped at plan.CAP + 1) of the conditions an index narrows: the smallest positive
+def _probes(main: str, own: list[Term], tags: list[Term], groups: dict[str, list[Term]],
+            nots: dict[str, list[Term]], n_aggs: int, today: date | None) -> dict[str, tuple[str, list[Any]]]:
+    """SELECTs of the conditions an index narrows, to be counted (capped): the smallest positive
     one bounds the candidate customers. Keys: 'own:N', 'tag:N', a module, '!module'."""
     probes: dict[str, tuple[str, list[Any]]] = {}
     for i, t in enumerate(own):
@@ -405,7 +415,7 @@ def _sizes(conn: sqlite3.Connection, main: str, own: list[Term], tags: list[Term
         return {}  # no indexed positive condition: nothing can bound the candidates
     if len(probes) + n_aggs + sum(1 for m, g in (*groups.items(), *nots.items()) if not _narrowed(m, g)) < 2:
         return {}  # a single condition: nothing to choose
-    return {k: plan.capped_count(conn, sql, prm) for k, (sql, prm) in probes.items()}
+    return probes
 
 
 def _row_subquery(module: str, group: list[Term], today: date | None, params: list[Any]) -> str:

@@ -37,6 +37,8 @@ SEED = ["customer_type=老客户", "orders.date>=-3m", "orders.amount>=50000", "
 CHURN = ["!followups.date>=-90d"]
 SECOND = ["followups.by~经理", "tag=重点维护"]
 AGG = ["orders.date>=-1y", "orders.sum(amount)>=300000"]
+KEY_CHURN = ["tag=重点维护", "!followups.date>=-90d"]
+LOST_NO_ORDER = ["status=流失", "orders.count=0"]
 
 # Hand-written baselines: the same questions as a person would write them.
 SEED_SQL = """
@@ -60,6 +62,16 @@ ORDER BY c.customer_id"""
 AGG_SQL = """
 SELECT c.* FROM customers c
 WHERE (SELECT total(amount) FROM orders o WHERE o.customer_id = c.customer_id AND o.date >= :since) >= 300000
+ORDER BY c.customer_id"""
+
+KEY_CHURN_SQL = """
+SELECT c.* FROM customers c
+WHERE EXISTS (SELECT 1 FROM tags t WHERE t.customer_id = c.customer_id AND t.tag = '重点维护')
+  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.customer_id = c.customer_id AND f.date >= :since)
+ORDER BY c.customer_id"""
+LOST_NO_ORDER_SQL = """
+SELECT c.* FROM customers c
+WHERE c.status = 'lost' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)
 ORDER BY c.customer_id"""
 
 
@@ -146,6 +158,13 @@ def main() -> int:
     compare("aggregate: orders in the last year worth >= 300000 in total", AGG,
             lambda: filters.select(conn, "customers", AGG)[1].fetchall(),
             lambda: conn.execute(AGG_SQL, {"since": filters.relative_date("-1y")}).fetchall(), None, base_runs=1)
+
+    compare("key accounts without a follow-up in 90 days", KEY_CHURN,
+            lambda: filters.select(conn, "customers", KEY_CHURN)[1].fetchall(),
+            lambda: conn.execute(KEY_CHURN_SQL, {"since": since_90d}).fetchall(), None)
+    compare("lost customers who never ordered (an aggregate matching zero rows)", LOST_NO_ORDER,
+            lambda: filters.select(conn, "customers", LOST_NO_ORDER)[1].fetchall(),
+            lambda: conn.execute(LOST_NO_ORDER_SQL).fetchall(), None)
 
     crm = Path(sys.executable).parent / "crm"
     if crm.exists():

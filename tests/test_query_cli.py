@@ -161,3 +161,25 @@ def test_count_prints_one_number(crm, args: list[str], expected: str) -> None:  
     res = crm("query", *args, "--count", env=PINNED)
     assert res.exit_code == 0, res.output
     assert res.stdout == expected + "\n"
+
+
+def _readme_query_commands() -> list[list[str]]:
+    """The command lines of README.md's `## Query` section, as a shell would split them."""
+    import shlex
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Query\n", 1)[1].split("\n## ", 1)[0]
+    out = []
+    for line in section.splitlines():
+        if line.startswith("    crm "):
+            words = shlex.split(line.strip(), comments=True)
+            out.append(words[1:words.index(">")] if ">" in words else words[1:])
+    return out
+
+
+def test_readme_query_section_commands_run(crm) -> None:  # type: ignore[no-untyped-def]
+    commands = _readme_query_commands()
+    assert len(commands) >= 5
+    for words in commands:
+        res = crm(*words, env=PINNED)
+        assert res.exit_code == 0, (words, res.output)

@@ -351,3 +351,10 @@ def test_covered_aggregates_probe_more_candidates(db: sqlite3.Connection, monkey
     assert ids(db, "customer_type=新客户|潜在客户", "orders.status=completed", "orders.count=0") == ["C003", "C004"]
     monkeypatch.setattr(plan, "INDEX_CAP", 0)
     assert "AS v" not in filters.compile_filters("customers", ["customer_type=新客户", "orders.count=0"], conn=db).where
+
+
+def test_a_less_selective_own_condition_does_not_drive(db: sqlite3.Connection) -> None:
+    args = ["customer_type=老客户|新客户", "tag=重点维护", "orders.status=completed"]  # 3 customers vs 2 tagged
+    where = filters.compile_filters("customers", args, conn=db).where
+    assert "+customers.customer_type IN" in where
+    assert ids(db, *args) == ["C001"]

@@ -140,6 +140,11 @@ def test_cli_no_match_and_other_tables(cli, filled: sqlite3.Connection) -> None:
     res = cli("update", "--table", "交易信息", "status=已取消", "--set", "status=已完成", "--yes")
     assert res.exit_code == 0, res.output
     assert filled.execute("SELECT status FROM orders WHERE order_id = 'DD5'").fetchone()[0] == "completed"
+    res = cli("update", "orders", "order_id=DD6", "--set", "status=已取消", "--yes")  # a leading module, as in query
+    assert res.exit_code == 0, res.output
+    assert filled.execute("SELECT status FROM orders WHERE order_id = 'DD6'").fetchone()[0] == "cancelled"
+    res = cli("update", "orders", "", "--set", "status=已取消", "--yes")
+    assert res.exit_code == 1 and "needs at least one filter" in res.stderr
     res = cli("update", "!followups.date>=-90d", "tag!=高风险", "--set", "status=潜在流失", "--yes",
               env={"CRM_TODAY": "2024-06-15"})
     assert res.exit_code == 0, res.output

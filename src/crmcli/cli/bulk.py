@@ -28,6 +28,10 @@ def _shown(value: object) -> str:
 def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: bool, dry_run: bool) -> None:
     from crmcli import bulk as lib
 
+    if table == "customers" and filters and filters[0].strip():  # `crm update orders status=... --set`, as in query
+        from crmcli.cli.query_cmds import split_table
+
+        table, filters = split_table(filters)
     if not [f for f in filters if f.strip()]:
         raise InvalidValue("a bulk update needs at least one filter (it would change every record)")
     conn = state.conn()

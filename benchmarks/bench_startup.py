@@ -24,6 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+PEER = "sqlite-utils rows DB customers --limit 1 --csv"
+QUERY = "crm query customers --limit 1 --format csv"
+UNDER_200 = ("crm --help", "crm add customer ...")
+
 
 def _bin(name: str) -> list[str]:
     here = Path(sys.executable).parent / name
@@ -35,47 +39,61 @@ def _bin(name: str) -> list[str]:
     return [found]
 
 
+def measure(runs: int = 15) -> dict[str, list[float]]:
+    """Wall seconds of each command, RUNS times, interleaved; on a fresh demo database."""
+    work = Path(tempfile.mkdtemp(prefix="crm-bench-startup-"))
+    try:
+        db = work / "small.db"
+        env = dict(os.environ, NO_COLOR="1", CRM_CONFIG=str(work / "config.toml"))
+        crm = _bin("crm")
+        subprocess.run([*crm, "--db", str(db), "init", "--demo"], check=True, env=env, capture_output=True)
+        su = _bin("sqlite-utils")
+        serial = iter(range(10**6))
+        cases: dict[str, list[str] | None] = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "sqlite-utils --version": [*su, "--version"],
+            PEER: [*su, "rows", str(db), "customers", "--limit", "1", "--csv"],
+            "crm --version": [*crm, "--version"],
+            "crm --help": [*crm, "--help"],
+            "crm add customer ...": None,  # built per run: a new name each time
+            QUERY: [*crm, "--db", str(db), "query", "customers", "--limit", "1", "--format", "csv"],
+        }
+        times: dict[str, list[float]] = {k: [] for k in cases}
+        for _ in range(runs):
+            for name, cmd in cases.items():
+                if cmd is None:
+                    cmd = [*crm, "--db", str(db), "add", "customer", "--name", f"启动测试{next(serial)}公司", "--phone",
+                           "13900001111"]
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - t0)
+        return times
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def verdicts(med: dict[str, float]) -> list[tuple[str, bool, str]]:
+    """(target, met, figures) for the issue-10 start-up targets, from median milliseconds."""
+    q, peer = med[QUERY], med[PEER]
+    out = [(f"`{QUERY}` <= `{PEER}`", q <= peer, f"{q:.0f} vs {peer:.0f} ms ({q / peer:.2f}x)")]
+    out += [(f"`{name}` < 200 ms", med[name] < 200, f"{med[name]:.0f} ms") for name in UNDER_200]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crm-bench-startup-"))
-    db = work / "small.db"
-    env = dict(os.environ, NO_COLOR="1", CRM_CONFIG=str(work / "config.toml"))
-    crm = _bin("crm")
-    subprocess.run([*crm, "--db", str(db), "init", "--demo"], check=True, env=env, capture_output=True)
-    su = _bin("sqlite-utils")
-    serial = iter(range(10**6))
-    cases: dict[str, list[str] | None] = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "sqlite-utils --version": [*su, "--version"],
-        "sqlite-utils rows DB customers --limit 1 --csv": [*su, "rows", str(db), "customers", "--limit", "1", "--csv"],
-        "crm --version": [*crm, "--version"],
-        "crm --help": [*crm, "--help"],
-        "crm add customer ...": None,  # built per run: a new name each time
-        "crm query customers --limit 1 --format csv": [*crm, "--db", str(db), "query", "customers", "--limit", "1",
-                                                       "--format", "csv"],
-    }
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(args.runs):
-        for name, cmd in cases.items():
-            if cmd is None:
-                cmd = [*crm, "--db", str(db), "add", "customer", "--name", f"启动测试{next(serial)}公司", "--phone", "13900001111"]
-            t0 = time.perf_counter()
-            subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - t0)
-    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
-    peer = med["sqlite-utils rows DB customers --limit 1 --csv"]
+    med = {k: statistics.median(v) * 1000 for k, v in measure(args.runs).items()}
+    peer = med[PEER]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"| command | median ms ({args.runs} runs) | vs peer |")
     print("|---|---:|---:|")
     for name, ms in med.items():
         print(f"| `{name}` | {ms:.0f} | {ms / peer:.2f}x |")
-    q = med["crm query customers --limit 1 --format csv"]
     print()
-    print(f"target query <= sqlite-utils rows: {'MET' if q <= peer else 'MISSED'} ({q:.0f} vs {peer:.0f} ms)")
-    for name in ("crm --help", "crm add customer ..."):
-        print(f"target {name} < 200 ms: {'MET' if med[name] < 200 else 'MISSED'} ({med[name]:.0f} ms)")
-    shutil.rmtree(work, ignore_errors=True)
+    for target, met, figures in verdicts(med):
+        print(f"target {target}: {'MET' if met else 'MISSED'} ({figures})")
 
 
 if __name__ == "__main__":

@@ -304,12 +304,13 @@ def startup(runs: int) -> tuple[Section, list[Row]]:
     import bench_startup
 
     t = time.perf_counter()
-    times = bench_startup.measure(runs)
+    cpu: dict[str, list[float]] = {}
+    times = bench_startup.measure(runs, cpu)
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+    cpu_med = {k: statistics.median(v) * 1000 for k, v in cpu.items()}
     peer = med[bench_startup.PEER]
-    lines = [f"| command | median ms ({runs} runs) | vs peer |", "|---|---:|---:|"]
-    lines += [f"| `{k}` | {v:.0f} | {v / peer:.2f}x |" for k, v in med.items()]
-    lines += ["", *(f"target {tgt}: {'MET' if ok else 'MISSED'} ({fig})" for tgt, ok, fig in bench_startup.verdicts(med))]
+    lines = [*bench_startup.table(med, cpu_med, runs), ""]
+    lines += [f"target {tgt}: {'MET' if ok else 'MISSED'} ({fig})" for tgt, ok, fig in bench_startup.verdicts(med)]
     sec = Section("small", "startup", f"bench_startup.measure({runs})", "\n".join(lines), time.perf_counter() - t)
     rows = []
     for name, ms in med.items():
@@ -320,7 +321,8 @@ def startup(runs: int) -> tuple[Section, list[Row]]:
             target, met = "< 200 ms", ms < 200
         rows.append(Row("demo db", f"start-up: `{name}`", f"median of {runs}", ms / 1000,
                         "sqlite-utils rows --limit 1" if name.startswith("crm") else "",
-                        peer / 1000 if name.startswith("crm") else None, None, target, met))
+                        peer / 1000 if name.startswith("crm") else None, None, target, met,
+                        f"CPU {cpu_med[name]:.0f} ms (peer {cpu_med[bench_startup.PEER]:.0f} ms)"))
     return sec, rows
 
 

@@ -57,7 +57,41 @@ def _register() -> None:
 _register()
 
 
+def _name(info: typer.models.CommandInfo | typer.models.TyperInfo) -> str | None:
+    if isinstance(info, typer.models.CommandInfo):
+        return info.name or (info.callback.__name__.lower().replace("_", "-") if info.callback else None)
+    return info.name or (info.typer_instance.info.name if info.typer_instance else None)
+
+
+def _prune(group: typer.Typer, args: list[str], global_values: tuple[str, ...] = ("--db", "--lang")) -> None:
+    """Keep only the command ARGS invoke (and, in a sub-group, its subcommand).
+
+    Typer builds a click object for every registered command on every call: all of
+    them with their options (the six `add` subcommands have ~25 options each), to run
+    one. For `crm query ...` only `query` is needed; `crm --help`, no command, or a
+    name nobody registered (click then lists or suggests) keep everything.
+    """
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        if args[i] in ("-h", "--help", "--version"):
+            return
+        i += 2 if args[i] in global_values else 1
+    if i >= len(args):
+        return
+    word = args[i]
+    commands = [c for c in group.registered_commands if _name(c) == word]
+    groups = [g for g in group.registered_groups if _name(g) == word]
+    if not commands and not groups:
+        return
+    group.registered_commands[:] = commands
+    group.registered_groups[:] = groups
+    for g in groups:
+        if g.typer_instance is not None:
+            _prune(g.typer_instance, args[i + 1:], ())
+
+
 def main() -> None:
+    _prune(app, sys.argv[1:])
     try:
         app(prog_name="crm")
     except BrokenPipeError:

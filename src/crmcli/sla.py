@@ -112,51 +112,58 @@ def state(start: str | datetime | date, urgency: str | None, *, responded_at: st
 
 
 # --- the same rules in SQL ---------------------------------------------------------------
+# Julian day numbers keep the per-row cost to a few arithmetic steps (no date-string
+# round trips): the weekday is (jd + 1.5) mod 7 with 0 = Sunday, and the midnight
+# starting a day is floor(jd + 0.5) - 0.5. Comparisons allow half a second of
+# floating-point slack, so a ticket closed at the deadline's second is on time.
 
-def _weekend_shift(start: str) -> str:
-    """SQL: START as 'YYYY-MM-DD HH:MM:SS', moved to Monday 00:00 when it falls on a weekend."""
-    return (f"(CASE strftime('%w', {start}) WHEN '6' THEN datetime(date({start}, '+2 days')) "
-            f"WHEN '0' THEN datetime(date({start}, '+1 day')) ELSE datetime({start}) END)")
+EPSILON_DAYS = 0.5 / 86400
 
 
 def resolve_deadline_sql(start: str, urgency: str) -> str:
-    """SQL expression: the resolve deadline ('YYYY-MM-DD HH:MM:SS') of a ticket row.
+    """SQL: the resolve deadline of a ticket as a Julian day number.
 
-    From a working-day start, 3 working days later is +3 calendar days on Monday or
-    Tuesday and +5 (across one weekend) on Wednesday to Friday.
+    Normal tickets: from a working-day start, 3 working days later is +3 calendar days
+    on Monday or Tuesday and +5 (across one weekend) on Wednesday to Friday; a Saturday
+    or Sunday start counts from Monday 00:00, so is due Thursday 00:00.
     """
-    shifted = _weekend_shift(start)
-    normal = (f"datetime({shifted}, CASE WHEN strftime('%w', {shifted}) IN ('1', '2') THEN '+3 days' "
-              f"ELSE '+5 days' END)")
-    return f"(CASE WHEN {urgency} IN ('urgent', 'critical') THEN datetime({start}, '+24 hours') ELSE {normal} END)"
+    jd = f"julianday({start})"
+    midnight = f"(CAST({jd} + 0.5 AS INTEGER) - 0.5)"
+    normal = (f"(CASE CAST({jd} + 1.5 AS INTEGER) % 7 WHEN 6 THEN {midnight} + 5 WHEN 0 THEN {midnight} + 4 "
+              f"WHEN 1 THEN {jd} + 3 WHEN 2 THEN {jd} + 3 ELSE {jd} + 5 END)")
+    return f"(CASE WHEN {urgency} IN ('urgent', 'critical') THEN {jd} + 1 ELSE {normal} END)"
 
 
 def respond_deadline_sql(start: str, urgency: str) -> str:
-    """SQL expression: the response deadline, NULL where no response target applies."""
-    return f"(CASE WHEN {urgency} IN ('urgent', 'critical') THEN datetime({start}, '+2 hours') END)"
+    """SQL: the response deadline as a Julian day number, NULL where no response target applies."""
+    return f"(CASE WHEN {urgency} IN ('urgent', 'critical') THEN julianday({start}) + 1.0 / 12 END)"
 
 
 def state_sql(alias: str = "t", now_param: str = "?") -> str:
-    """SQL expression: 'on_time' / 'late' / 'overdue' / 'pending' for the tickets row ALIAS.
+    """SQL: 'on_time' / 'late' / 'overdue' / 'pending' for the tickets row ALIAS.
 
-    NOW_PARAM appears four times: bind the same 'YYYY-MM-DD HH:MM:SS' value four times
-    (see `state_sql_params`).
+    Bind the parameters `state_sql_params(now)` gives, in order.
     """
     a = alias
+    eps = repr(EPSILON_DAYS)
     resolve_by = resolve_deadline_sql(f"{a}.date", f"{a}.urgency")
-    respond_by = respond_deadline_sql(f"{a}.date", f"{a}.urgency")
-    closed = f"datetime({a}.closed_at)"
-    responded = f"datetime({a}.responded_at)"
-    respond_missed = (f"({respond_by} IS NOT NULL AND (({a}.responded_at IS NOT NULL AND {responded} > {respond_by}) "
-                      f"OR ({a}.responded_at IS NULL AND {now_param} > {respond_by})))")
+    respond_by = f"(julianday({a}.date) + 1.0 / 12)"
+    pressing = f"{a}.urgency IN ('urgent', 'critical')"
+    respond_missed = (f"({pressing} AND (CASE WHEN {a}.responded_at IS NOT NULL "
+                      f"THEN julianday({a}.responded_at) > {respond_by} + {eps} ELSE {now_param} > {respond_by} END))")
     is_open = f"({a}.status NOT IN ('closed', 'done') AND {a}.closed_at IS NULL)"
     return (f"(CASE WHEN {is_open} THEN (CASE WHEN {now_param} > {resolve_by} THEN 'overdue' "
             f"WHEN {respond_missed} THEN 'late' ELSE 'pending' END) "
             f"WHEN {a}.closed_at IS NULL THEN (CASE WHEN {respond_missed} THEN 'late' ELSE 'on_time' END) "
-            f"WHEN {closed} > {resolve_by} OR {respond_missed} THEN 'late' ELSE 'on_time' END)")
+            f"WHEN julianday({a}.closed_at) > {resolve_by} + {eps} OR {respond_missed} THEN 'late' ELSE 'on_time' END)")
 
 
-def state_sql_params(now: datetime) -> list[str]:
-    """The parameters `state_sql()` expects, in order."""
-    text = now.strftime("%Y-%m-%d %H:%M:%S")
-    return [text, text, text, text]
+def state_sql_params(now: datetime) -> list[float]:
+    """The parameters `state_sql()` expects, in order: NOW as a Julian day, once per use."""
+    jd = julian_day(now)
+    return [jd, jd, jd, jd]
+
+
+def julian_day(moment: datetime) -> float:
+    """NOW as SQLite's julianday() gives it."""
+    return (moment - datetime(1970, 1, 1)).total_seconds() / 86400 + 2440587.5

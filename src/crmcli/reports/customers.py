@@ -17,7 +17,7 @@ from crmcli.reports.base import (
     share,
     with_shares,
 )
-from crmcli.sla import resolve_deadline_sql
+from crmcli.sla import julian_day, resolve_deadline_sql
 
 # The day a customer entered the books: first contact, else the day the record was made.
 FIRST_DAY = "coalesce(customers.first_contact_date, substr(customers.created_at, 1, 10))"
@@ -36,11 +36,19 @@ def _this_month(today: date) -> str:
         "open tickets, follow-ups due (default period: this month)", "Overview", default_since=_this_month)
 def overview(ctx: Context) -> list[Section]:
     where, params = ctx.customers_where()
-    in_period, pparams = ctx.period(FIRST_DAY)
-    cube = ctx.cube(f"SELECT customers.status AS status, customers.segment AS segment, count(*) AS n, "
-                    f"sum(CASE WHEN {in_period} THEN 1 ELSE 0 END) AS new FROM customers WHERE {where} "
-                    f"GROUP BY customers.status, customers.segment", pparams + params)
-    total, new = ctx.one(f"SELECT coalesce(sum(n), 0), coalesce(sum(new), 0) FROM {cube}")
+    # status and segment counted separately: each streams from its own index, no sort
+    if ctx.filtered:  # a subset: one scan, both dimensions at once
+        cube = ctx.cube(f"SELECT +customers.status AS status, +customers.segment AS segment, count(*) AS n "
+                        f"FROM customers WHERE {where} GROUP BY 1, 2", params)
+        by_status = ctx.rows(f"SELECT status, sum(n) FROM {cube} GROUP BY status")
+        by_segment = ctx.rows(f"SELECT segment, sum(n) FROM {cube} GROUP BY segment "
+                              f"ORDER BY sum(n) DESC, segment IS NULL, segment")
+    else:  # everyone: each streams from its own index
+        by_status = ctx.rows("SELECT status, count(*) FROM customers GROUP BY status")
+        by_segment = ctx.rows("SELECT segment, count(*) FROM customers GROUP BY segment "
+                              "ORDER BY count(*) DESC, segment IS NULL, segment")
+    total = sum(n for _, n in by_status)
+    new = sum(n for _, n in new_by_day(ctx))
 
     scope, sparams = ctx.scope("h.customer_id")
     lost_period, lparams = ctx.period("h.changed_at")
@@ -53,7 +61,7 @@ def overview(ctx: Context) -> list[Section]:
                               f"AND {rev_period} AND {scope}", rparams + sparams)
 
     scope, sparams = ctx.scope("t.customer_id")
-    now = ctx.now.strftime("%Y-%m-%d %H:%M:%S")
+    now = julian_day(ctx.now)
     deadline = resolve_deadline_sql("t.date", "t.urgency")
     open_tickets, overdue = ctx.one(f"SELECT count(*), coalesce(sum(CASE WHEN ? > {deadline} THEN 1 ELSE 0 END), 0) "
                                     f"FROM tickets t WHERE {OPEN_TICKET} AND {scope}", [now, *sparams])
@@ -79,8 +87,7 @@ def overview(ctx: Context) -> list[Section]:
     ], note="new: first contact in the period; lost: status changed to lost in the period; revenue: completed and "
             "partially refunded orders in the period; open/overdue tickets and overdue next steps: as of today; "
             "follow-ups due: not done, due in the period")
-    by_status = order_by_labels(ctx.rows(f"SELECT status, sum(n) FROM {cube} GROUP BY status"), "customers", "status")
-    by_segment = ctx.rows(f"SELECT segment, sum(n) FROM {cube} GROUP BY segment ORDER BY sum(n) DESC, segment")
+    by_status = order_by_labels(by_status, "customers", "status")
     return [
         summary,
         Section("by_status", "Customers by status (合作状态)", [STATUS_COL, CUSTOMERS_COL, SHARE_COL],
@@ -100,15 +107,26 @@ STRUCTURE_DIMS = (("industry", "Industry (所属行业)", None), ("level", "Leve
         "(--since/--until: customers first contacted in the period)", "Customer structure")
 def structure(ctx: Context) -> list[Section]:
     where, params = ctx.customers_where()
-    in_period, pparams = ctx.period(FIRST_DAY)
-    dims = ", ".join(f"customers.{d} AS {d}" for d, _, _ in STRUCTURE_DIMS)
-    groups = ", ".join(f"customers.{d}" for d, _, _ in STRUCTURE_DIMS)
-    cube = ctx.cube(f"SELECT {dims}, count(*) AS n FROM customers WHERE {where} AND {in_period} GROUP BY {groups}",
-                    params + pparams)
-    (total,) = ctx.one(f"SELECT coalesce(sum(n), 0) FROM {cube}")
+    in_period, pparams = first_day_in_period(ctx)
+    if ctx.filtered or ctx.since or ctx.until:
+        # a subset: one scan of it, grouped by every dimension at once, then summed per dimension
+        dims = ", ".join(f"customers.{d} AS {d}" for d, _, _ in STRUCTURE_DIMS)
+        groups = ", ".join(f"customers.{d}" for d, _, _ in STRUCTURE_DIMS)
+        cube = ctx.cube(f"SELECT {dims}, count(*) AS n FROM customers WHERE {where} AND {in_period} GROUP BY {groups}",
+                        params + pparams)
+
+        def counts(dim: str) -> list[tuple[object, ...]]:
+            return ctx.rows(f"SELECT {dim}, sum(n) FROM {cube} GROUP BY {dim} ORDER BY sum(n) DESC, {dim} IS NULL, {dim}")
+    else:
+        # everyone: each dimension streams from its own index (no sort of a million rows)
+        def counts(dim: str) -> list[tuple[object, ...]]:
+            return ctx.rows(f"SELECT {dim}, count(*) FROM customers GROUP BY {dim} ORDER BY count(*) DESC, {dim} IS NULL, {dim}")
     out = []
+    total = None
     for dim, title, labelled in STRUCTURE_DIMS:
-        rows = ctx.rows(f"SELECT {dim}, sum(n) FROM {cube} GROUP BY {dim} ORDER BY sum(n) DESC, {dim}")
+        rows = counts(dim)
+        if total is None:
+            total = sum(r[1] for r in rows)
         if labelled:
             rows = order_by_labels(rows, "customers", dim)
         col = Column(dim, title.split(" (")[0], field=("customers", dim) if labelled else None)
@@ -116,6 +134,31 @@ def structure(ctx: Context) -> list[Section]:
         out.append(Section(f"by_{dim}", f"Customers by {title[0].lower()}{title[1:]}", [col, CUSTOMERS_COL, SHARE_COL],
                            with_shares(rows, total), chart))
     return out
+
+
+def first_day_in_period(ctx: Context) -> tuple[str, list[object]]:
+    """SQL over customers: first contact (else the record's creation day) within --since/--until."""
+    if not ctx.since and not ctx.until:
+        return "1", []
+    fc, fparams = ctx.period("customers.first_contact_date")
+    cr, cparams = ctx.period("customers.created_at")
+    return (f"(({fc}) OR (customers.first_contact_date IS NULL AND {cr}))", fparams + cparams)
+
+
+def new_by_day(ctx: Context) -> list[tuple[str, int]]:
+    """(day, customers) by first contact day (else creation day) within the period, for the filtered customers.
+
+    Two queries, each a range on an index (first_contact_date; the few without it by created_at).
+    """
+    where, params = ctx.customers_where()
+    fc, fparams = ctx.period("customers.first_contact_date")
+    cr, cparams = ctx.period("customers.created_at")
+    day = ctx.group("customers.first_contact_date")
+    days = ctx.rows(f"SELECT {day}, count(*) FROM customers WHERE {where} AND {fc} "
+                    f"AND customers.first_contact_date IS NOT NULL GROUP BY 1", params + fparams)
+    days += ctx.rows(f"SELECT substr(customers.created_at, 1, 10) AS d, count(*) FROM customers WHERE {where} AND {cr} "
+                     f"AND customers.first_contact_date IS NULL GROUP BY d", params + cparams)
+    return days
 
 
 # A stage is reached when the customer is in it now, passed through it in the status
@@ -136,10 +179,10 @@ def _reached(stages: tuple[str, ...]) -> str:
         "new and lost customers per period", "Conversion funnel")
 def funnel(ctx: Context) -> list[Section]:
     where, params = ctx.customers_where()
-    in_period, pparams = ctx.period(FIRST_DAY)
-    cube = ctx.cube(f"SELECT customers.source AS source, customers.owner AS owner, count(*) AS n, "
-                    f"sum({_reached(_INTENT_UP)}) AS intent, sum({_reached(_ACTIVE_UP)}) AS active "
-                    f"FROM customers WHERE {where} AND {in_period} GROUP BY customers.source, customers.owner",
+    in_period, pparams = first_day_in_period(ctx)
+    cube = ctx.cube(f"SELECT {ctx.group('customers.source')} AS source, {ctx.group('customers.owner')} AS owner, "
+                    f"count(*) AS n, sum({_reached(_INTENT_UP)}) AS intent, sum({_reached(_ACTIVE_UP)}) AS active "
+                    f"FROM customers WHERE {where} AND {in_period} GROUP BY 1, 2",
                     params + pparams)
     n, intent, active = ctx.one(f"SELECT coalesce(sum(n), 0), coalesce(sum(intent), 0), coalesce(sum(active), 0) FROM {cube}")
     stages = Section("stages", "Funnel 潜在 → 意向 → 合作中",
@@ -194,10 +237,9 @@ def _stage_times(ctx: Context) -> Section:
 
 
 def _new_and_lost(ctx: Context) -> Section:
-    where, params = ctx.customers_where()
-    in_period, pparams = ctx.period(FIRST_DAY)
-    new = dict(ctx.rows(f"SELECT {ctx.period_key(FIRST_DAY)} AS p, count(*) FROM customers WHERE {where} AND {in_period} "
-                        f"GROUP BY p", params + pparams))
+    day_cube = ctx.cube("SELECT NULL AS d, 0 AS n WHERE 0", [])
+    ctx.conn.executemany(f"INSERT INTO temp.{day_cube} VALUES (?, ?)", new_by_day(ctx))
+    new = dict(ctx.rows(f"SELECT {ctx.period_key('d')} AS p, sum(n) FROM {day_cube} GROUP BY p"))
     scope, sparams = ctx.scope("h.customer_id")
     lost_period, lparams = ctx.period("h.changed_at")
     lost = dict(ctx.rows(f"SELECT {ctx.period_key('h.changed_at')} AS p, count(DISTINCT h.customer_id) "

@@ -1,4 +1,4 @@
-"""Follow-ups: frequency per customer and per owner (跟进人), methods, overdue next steps.
+"""Follow-ups: frequency per customer and per owner (跟进人), overdue next steps.
 
 --since/--until select follow-ups by their date. Overdue next steps are a state of
 today: not done (是否完成 = 否) with a due date (预计完成时间) before today, whatever
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from crmcli.reports.base import Chart, Column, Context, Section, order_by_labels, report, share, with_shares
+from crmcli.reports.base import Chart, Column, Context, Section, report, share
 
 FOLLOWUP_BUCKETS = ((0, 0, "0"), (1, 1, "1"), (2, 2, "2"), (3, 5, "3-5"), (6, 10, "6-10"), (11, None, "11+"))
 OVERDUE_LIMIT = 20
 
 
-@report("followups", "follow-up frequency per customer and per owner, methods, overdue next steps "
+@report("followups", "follow-up frequency per customer and per owner, overdue next steps "
         "(due date passed, not done)", "Follow-ups")
 def followups(ctx: Context) -> list[Section]:
     scope, sparams = ctx.scope("f.customer_id")
@@ -24,11 +24,13 @@ def followups(ctx: Context) -> list[Section]:
     params = pparams + sparams
     where, cparams = ctx.customers_where()
     (customers,) = ctx.one(f"SELECT count(*) FROM customers WHERE {where}", cparams)
-    per_customer = ctx.cube(f"SELECT f.customer_id AS customer_id, count(*) AS n {base} GROUP BY f.customer_id", params)
-    followed, total = ctx.one(f"SELECT count(*), coalesce(sum(n), 0) FROM {per_customer}")
+    # follow-ups per customer, bucketed in one pass (sums, no sort) over the (customer_id, date) index
+    buckets = ", ".join(f"coalesce(sum({_cond(lo, hi)}), 0)" for lo, hi, _ in FOLLOWUP_BUCKETS[1:])
+    followed, total, *bucket_counts = ctx.one(
+        f"SELECT count(*), coalesce(sum(n), 0), {buckets} FROM "
+        f"(SELECT f.customer_id, count(*) AS n {base} GROUP BY f.customer_id)", params)
     months = _months(ctx, base, params)
-    counts = dict(ctx.rows(f"SELECT CASE {' '.join(_when(lo, hi, name) for lo, hi, name in FOLLOWUP_BUCKETS[1:])} END "
-                           f"AS b, count(*) FROM {per_customer} GROUP BY b"))
+    counts = dict(zip([name for _, _, name in FOLLOWUP_BUCKETS[1:]], bucket_counts, strict=True))
     counts["0"] = customers - followed
     dist = [[name, counts.get(name, 0), share(counts.get(name, 0), customers)] for _, _, name in FOLLOWUP_BUCKETS]
     avg = total / customers if customers else None
@@ -46,7 +48,6 @@ def followups(ctx: Context) -> list[Section]:
 
     owners = ctx.rows(f"SELECT f.followed_by, count(*), count(DISTINCT f.customer_id) {base} "
                       f"GROUP BY f.followed_by ORDER BY count(*) DESC, f.followed_by", params)
-    methods = order_by_labels(ctx.rows(f"SELECT f.method, count(*) {base} GROUP BY f.method", params), "followups", "method")
     return [
         summary,
         Section("per_customer", "Customers by number of follow-ups", [Column("followups", "Follow-ups"),
@@ -57,15 +58,12 @@ def followups(ctx: Context) -> list[Section]:
                 [Column("followed_by", "Followed by"), Column("followups", "Follow-ups", "int"),
                  Column("customers", "Customers", "int"), Column("per_customer", "Per customer", "number")],
                 [[o, n, c, round(n / c, 2) if c else None] for o, n, c in owners], Chart("bar", "followed_by", ("followups",))),
-        Section("by_method", "Follow-ups by method (跟进方式)",
-                [Column("method", "Method", field=("followups", "method")), Column("followups", "Follow-ups", "int"),
-                 Column("share", "Share", "percent")], with_shares(methods), Chart("pie", "method", ("followups",))),
         *_overdue(ctx),
     ]
 
 
-def _when(lo: int, hi: int | None, name: str) -> str:
-    return f"WHEN n >= {lo} THEN '{name}'" if hi is None else f"WHEN n BETWEEN {lo} AND {hi} THEN '{name}'"
+def _cond(lo: int, hi: int | None) -> str:
+    return f"n >= {lo}" if hi is None else f"n BETWEEN {lo} AND {hi}"
 
 
 def _months(ctx: Context, base: str, params: list[object]) -> float | None:

@@ -12,6 +12,7 @@ Purchase frequency is orders per buying customer in the period, also per year.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from crmcli.reports.base import (
     REVENUE_SQL,
@@ -36,14 +37,20 @@ ORDERS = Column("orders", "Orders", "int")
 SHARE = Column("share", "Share", "percent")
 
 
-def _bucket_case(col: str, buckets: tuple[tuple[float, float | None, str], ...], *, upper_inclusive: bool) -> str:
-    parts = []
-    for lo, hi, name in buckets:
-        if hi is None:
-            parts.append(f"WHEN {col} >= {lo} THEN '{name}'")
-        else:
-            parts.append(f"WHEN {col} >= {lo} AND {col} {'<=' if upper_inclusive else '<'} {hi} THEN '{name}'")
-    return f"(CASE {' '.join(parts)} END)"
+def _bucket_counts(ctx: Context, table: str, col: str, buckets: tuple[tuple[float, float | None, str], ...], *,
+                   upper_inclusive: bool, total: str | None = None) -> dict[str, Any]:
+    """Bucket name -> customers (and, with TOTAL, (customers, sum of TOTAL)): one pass of sums, no sort."""
+    exprs = []
+    for lo, hi, _ in buckets:
+        cond = f"{col} >= {lo}" if hi is None else f"{col} >= {lo} AND {col} {'<=' if upper_inclusive else '<'} {hi}"
+        exprs.append(f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)")
+        if total:
+            exprs.append(f"coalesce(sum(CASE WHEN {cond} THEN {total} ELSE 0 END), 0)")
+    values = ctx.one(f"SELECT {', '.join(exprs)} FROM {table}")
+    names = [name for _, _, name in buckets]
+    if total:
+        return {name: (values[2 * i], values[2 * i + 1]) for i, name in enumerate(names)}
+    return dict(zip(names, values, strict=True))
 
 
 @report("revenue", "order amounts by period, product and owner; purchase frequency; customer lifetime value "
@@ -52,12 +59,14 @@ def revenue(ctx: Context) -> list[Section]:
     scope, sparams = ctx.scope("o.customer_id")
     in_period, pparams = ctx.period("o.date")
     base = f"FROM orders o WHERE o.{REVENUE_SQL} AND {in_period} AND {scope}"
-    cube = ctx.cube(f"SELECT {ctx.period_key('o.date')} AS period, o.product AS product, o.owner AS owner, "
-                    f"sum(o.amount) AS amount, count(*) AS n {base} GROUP BY 1, 2, 3", pparams + sparams)
+    # by day, product and owner: streams in the order of idx_orders_day_product_owner, no sort
+    cube = ctx.cube(f"SELECT o.date AS day, o.product AS product, o.owner AS owner, "
+                    f"sum(o.amount) AS amount, count(*) AS n {base} GROUP BY o.date, o.product, o.owner", pparams + sparams)
     total, orders = ctx.one(f"SELECT coalesce(sum(amount), 0), coalesce(sum(n), 0) FROM {cube}")
 
     periods = [[p, money(a), n, money(a / n) if n else None]
-               for p, a, n in ctx.rows(f"SELECT period, sum(amount), sum(n) FROM {cube} GROUP BY period ORDER BY period")]
+               for p, a, n in ctx.rows(f"SELECT {ctx.period_key('day')} AS period, sum(amount), sum(n) FROM {cube} "
+                                       f"GROUP BY period ORDER BY period")]
     periods = fill_periods(periods, ctx.by, (0.0, 0, None))
 
     def by(dim: str) -> list[list[object]]:
@@ -80,8 +89,7 @@ def revenue(ctx: Context) -> list[Section]:
         ["average_order_value", money(total / orders) if orders else None],
     ], note="period_years: from --since (else the first counted order) to --until (else today); "
             "repeat_purchase_rate: share of buying customers with 2 or more orders")
-    case = _bucket_case("n", ORDER_BUCKETS, upper_inclusive=True)
-    counts = dict(ctx.rows(f"SELECT {case} AS b, count(*) FROM {per_customer} GROUP BY b"))
+    counts = _bucket_counts(ctx, per_customer, "n", ORDER_BUCKETS, upper_inclusive=True)
     distribution = [[name, counts.get(name, 0), share(counts.get(name, 0), buyers)] for _, _, name in ORDER_BUCKETS]
 
     return [
@@ -129,8 +137,7 @@ def _lifetime_value(ctx: Context, per_customer: str | None) -> list[Section]:
         ["average_clv", money(total / buyers) if buyers else None],
         ["highest_clv", money(top) if top is not None else None],
     ], note=CLV_FORMULA)
-    case = _bucket_case("amount", CLV_BANDS, upper_inclusive=False)
-    bands = {b: (n, a) for b, n, a in ctx.rows(f"SELECT {case} AS b, count(*), sum(amount) FROM {per_customer} GROUP BY b")}
+    bands = _bucket_counts(ctx, per_customer, "amount", CLV_BANDS, upper_inclusive=False, total="amount")
     band_rows = [[name, bands.get(name, (0, 0))[0], share(bands.get(name, (0, 0))[0], buyers),
                   money(bands.get(name, (0, 0))[1])] for _, _, name in CLV_BANDS]
     top_rows = ctx.rows(

@@ -28,6 +28,9 @@ from crmcli.filters import Compiled, compile_filters, relative_date
 REVENUE_STATUSES = ("completed", "partial_refund")
 REVENUE_SQL = "status IN ('completed', 'partial_refund')"
 
+# Above this many filtered customers, child tables are scanned rather than looked up per customer.
+SCAN_SCOPE = 20_000
+
 KINDS = ("text", "int", "money", "number", "percent", "date", "datetime", "period")
 
 
@@ -93,7 +96,7 @@ class Context:
     compiled: Compiled
     notes: list[str] = field(default_factory=list)
     _temps: list[str] = field(default_factory=list)
-    _scope_ready: bool = False
+    _scope_size: int | None = None
 
     # -- scope ---------------------------------------------------------------------------
     @property
@@ -108,24 +111,33 @@ class Context:
 
     def customers_where(self) -> tuple[str, list[Any]]:
         """WHERE over `customers` (referenced by its name) for the report's filters."""
-        return self.compiled.where, list(self.compiled.params)
+        if not self.filtered:
+            return "1", []
+        self._build_scope()
+        return "customers.customer_id IN temp._report_scope", []
 
     def scope(self, col: str) -> tuple[str, list[Any]]:
         """Restrict a child-table column holding a customer id to the filtered customers.
 
-        The matching ids are collected once per report into a temp table keyed by id,
-        so each child table probes it instead of re-running the filter.
+        The filter runs once per report, into a temp table of matching ids. For a few
+        customers SQLite then looks their rows up by customer; for many (more than
+        SCAN_SCOPE) a unary + keeps it from doing so, and it scans a covering index
+        instead, probing the id table, which beats a random lookup per matching row.
         """
         if not self.filtered:
             return "1", []
-        if not self._scope_ready:
+        size = self._build_scope()
+        return (f"+{col} IN temp._report_scope" if size > SCAN_SCOPE else f"{col} IN temp._report_scope"), []
+
+    def _build_scope(self) -> int:
+        if self._scope_size is None:
             self.conn.execute("DROP TABLE IF EXISTS temp._report_scope")
             self.conn.execute("CREATE TEMP TABLE _report_scope (customer_id TEXT PRIMARY KEY) WITHOUT ROWID")
-            self.conn.execute(f"INSERT INTO temp._report_scope SELECT customers.customer_id FROM customers "
-                              f"WHERE {self.compiled.where}", list(self.compiled.params))
             self._temps.append("_report_scope")
-            self._scope_ready = True
-        return f"{col} IN temp._report_scope", []
+            cur = self.conn.execute(f"INSERT INTO temp._report_scope SELECT customers.customer_id FROM customers "
+                                    f"WHERE {self.compiled.where}", list(self.compiled.params))
+            self._scope_size = cur.rowcount
+        return self._scope_size
 
     def period(self, col: str, *, since: bool = True) -> tuple[str, list[Any]]:
         """COL within --since/--until (both days inclusive; COL a date or a date-time)."""
@@ -163,7 +175,7 @@ class Context:
         for name in self._temps:
             self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
         self._temps.clear()
-        self._scope_ready = False
+        self._scope_size = None
 
 
 @dataclass

@@ -37,18 +37,21 @@ def _this_month(today: date) -> str:
 def overview(ctx: Context) -> list[Section]:
     where, params = ctx.customers_where()
     # status and segment counted separately: each streams from its own index, no sort
-    if ctx.filtered:  # a subset: one scan, both dimensions at once
-        cube = ctx.cube(f"SELECT +customers.status AS status, +customers.segment AS segment, count(*) AS n "
-                        f"FROM customers WHERE {where} GROUP BY 1, 2", params)
+    if ctx.filtered:  # a subset: one pass gives status, segment and the new customers together
+        in_period, pparams = first_day_in_period(ctx)
+        cube = ctx.cube(f"SELECT +customers.status AS status, +customers.segment AS segment, count(*) AS n, "
+                        f"sum(CASE WHEN {in_period} THEN 1 ELSE 0 END) AS new "
+                        f"FROM customers WHERE {where} GROUP BY 1, 2", pparams + params)
         by_status = ctx.rows(f"SELECT status, sum(n) FROM {cube} GROUP BY status")
         by_segment = ctx.rows(f"SELECT segment, sum(n) FROM {cube} GROUP BY segment "
                               f"ORDER BY sum(n) DESC, segment IS NULL, segment")
-    else:  # everyone: each streams from its own index
+        (new,) = ctx.one(f"SELECT coalesce(sum(new), 0) FROM {cube}")
+    else:  # everyone: each streams from its own index; new customers are an index range
         by_status = ctx.rows("SELECT status, count(*) FROM customers GROUP BY status")
         by_segment = ctx.rows("SELECT segment, count(*) FROM customers GROUP BY segment "
                               "ORDER BY count(*) DESC, segment IS NULL, segment")
+        new = sum(n for _, n in new_by_day(ctx))
     total = sum(n for _, n in by_status)
-    new = sum(n for _, n in new_by_day(ctx))
 
     scope, sparams = ctx.scope("h.customer_id")
     lost_period, lparams = ctx.period("h.changed_at")
@@ -151,6 +154,10 @@ def new_by_day(ctx: Context) -> list[tuple[str, int]]:
     Two queries, each a range on an index (first_contact_date; the few without it by created_at).
     """
     where, params = ctx.customers_where()
+    if ctx.filtered:  # a subset: one pass
+        in_period, pparams = first_day_in_period(ctx)
+        return ctx.rows(f"SELECT {FIRST_DAY} AS d, count(*) FROM customers WHERE {where} AND {in_period} GROUP BY d",
+                        params + pparams)
     fc, fparams = ctx.period("customers.first_contact_date")
     cr, cparams = ctx.period("customers.created_at")
     day = ctx.group("customers.first_contact_date")

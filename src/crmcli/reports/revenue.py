@@ -37,20 +37,22 @@ ORDERS = Column("orders", "Orders", "int")
 SHARE = Column("share", "Share", "percent")
 
 
-def _bucket_counts(ctx: Context, table: str, col: str, buckets: tuple[tuple[float, float | None, str], ...], *,
-                   upper_inclusive: bool, total: str | None = None) -> dict[str, Any]:
-    """Bucket name -> customers (and, with TOTAL, (customers, sum of TOTAL)): one pass of sums, no sort."""
-    exprs = []
-    for lo, hi, _ in buckets:
-        cond = f"{col} >= {lo}" if hi is None else f"{col} >= {lo} AND {col} {'<=' if upper_inclusive else '<'} {hi}"
-        exprs.append(f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)")
-        if total:
-            exprs.append(f"coalesce(sum(CASE WHEN {cond} THEN {total} ELSE 0 END), 0)")
-    values = ctx.one(f"SELECT {', '.join(exprs)} FROM {table}")
-    names = [name for _, _, name in buckets]
-    if total:
-        return {name: (values[2 * i], values[2 * i + 1]) for i, name in enumerate(names)}
-    return dict(zip(names, values, strict=True))
+def _figures(ctx: Context, table: str) -> dict[str, Any]:
+    """Everything the per-customer table (customer_id, amount, n) yields, in one pass of sums (no sort)."""
+    def when(col: str, lo: float, hi: float | None, inclusive: bool) -> str:
+        return f"{col} >= {lo}" if hi is None else f"{col} >= {lo} AND {col} {'<=' if inclusive else '<'} {hi}"
+
+    exprs = ["count(*)", "coalesce(sum(n >= 2), 0)", "coalesce(sum(amount), 0)", "max(amount)"]
+    exprs += [f"coalesce(sum(CASE WHEN {when('n', lo, hi, True)} THEN 1 ELSE 0 END), 0)" for lo, hi, _ in ORDER_BUCKETS]
+    for lo, hi, _ in CLV_BANDS:
+        cond = when("amount", lo, hi, False)
+        exprs += [f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)",
+                  f"coalesce(sum(CASE WHEN {cond} THEN amount ELSE 0 END), 0)"]
+    v = ctx.one(f"SELECT {', '.join(exprs)} FROM {table}")
+    k = len(ORDER_BUCKETS)
+    return {"buyers": v[0], "repeat": v[1], "total": v[2], "top": v[3],
+            "orders": {name: v[4 + i] for i, (_, _, name) in enumerate(ORDER_BUCKETS)},
+            "bands": {name: (v[4 + k + 2 * i], v[5 + k + 2 * i]) for i, (_, _, name) in enumerate(CLV_BANDS)}}
 
 
 @report("revenue", "order amounts by period, product and owner; purchase frequency; customer lifetime value "
@@ -75,7 +77,8 @@ def revenue(ctx: Context) -> list[Section]:
 
     per_customer = ctx.cube(f"SELECT o.customer_id AS customer_id, sum(o.amount) AS amount, count(*) AS n "
                             f"{base} GROUP BY o.customer_id", pparams + sparams)
-    buyers, repeat = ctx.one(f"SELECT count(*), coalesce(sum(n >= 2), 0) FROM {per_customer}")
+    figures = _figures(ctx, per_customer)
+    buyers, repeat = figures["buyers"], figures["repeat"]
     years = _years(ctx, base, pparams + sparams)
     per_customer_n = orders / buyers if buyers else None
     frequency = Section("frequency", "Purchase frequency (购买频次)", [Column("metric", "Metric"),
@@ -89,7 +92,7 @@ def revenue(ctx: Context) -> list[Section]:
         ["average_order_value", money(total / orders) if orders else None],
     ], note="period_years: from --since (else the first counted order) to --until (else today); "
             "repeat_purchase_rate: share of buying customers with 2 or more orders")
-    counts = _bucket_counts(ctx, per_customer, "n", ORDER_BUCKETS, upper_inclusive=True)
+    counts = figures["orders"]
     distribution = [[name, counts.get(name, 0), share(counts.get(name, 0), buyers)] for _, _, name in ORDER_BUCKETS]
 
     return [
@@ -107,7 +110,7 @@ def revenue(ctx: Context) -> list[Section]:
         Section("orders_per_customer", "Orders per buying customer",
                 [Column("orders", "Orders"), Column("customers", "Customers", "int"), SHARE], distribution,
                 Chart("bar", "orders", ("customers",))),
-        *_lifetime_value(ctx, per_customer if not ctx.since else None),
+        *_lifetime_value(ctx, per_customer, figures),
     ]
 
 
@@ -122,14 +125,15 @@ def _years(ctx: Context, base: str, params: list[object]) -> float | None:
     return days / 365.25 if days > 0 else None
 
 
-def _lifetime_value(ctx: Context, per_customer: str | None) -> list[Section]:
-    if per_customer is None:  # --since given: lifetime value still spans all history up to --until
+def _lifetime_value(ctx: Context, per_customer: str, figures: dict[str, Any]) -> list[Section]:
+    if ctx.since:  # lifetime value spans all history up to --until, whatever --since says
         scope, sparams = ctx.scope("o.customer_id")
         until, uparams = ctx.period("o.date", since=False)
         per_customer = ctx.cube(f"SELECT o.customer_id AS customer_id, sum(o.amount) AS amount, count(*) AS n "
                                 f"FROM orders o WHERE o.{REVENUE_SQL} AND {until} AND {scope} GROUP BY o.customer_id",
                                 uparams + sparams)
-    buyers, total, top = ctx.one(f"SELECT count(*), coalesce(sum(amount), 0), max(amount) FROM {per_customer}")
+        figures = _figures(ctx, per_customer)
+    buyers, total, top = figures["buyers"], figures["total"], figures["top"]
     clv = Section("clv", "Customer lifetime value (客户生命周期价值)", [Column("metric", "Metric"),
                                                                     Column("value", "Value", "number")], [
         ["buying_customers", buyers],
@@ -137,7 +141,7 @@ def _lifetime_value(ctx: Context, per_customer: str | None) -> list[Section]:
         ["average_clv", money(total / buyers) if buyers else None],
         ["highest_clv", money(top) if top is not None else None],
     ], note=CLV_FORMULA)
-    bands = _bucket_counts(ctx, per_customer, "amount", CLV_BANDS, upper_inclusive=False, total="amount")
+    bands = figures["bands"]
     band_rows = [[name, bands.get(name, (0, 0))[0], share(bands.get(name, (0, 0))[0], buyers),
                   money(bands.get(name, (0, 0))[1])] for _, _, name in CLV_BANDS]
     top_rows = ctx.rows(

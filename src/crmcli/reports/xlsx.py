@@ -138,8 +138,9 @@ def _add_chart(ws: Any, section: Section) -> None:
     chart: Any
     if chart_spec.kind == "pie":
         chart = PieChart()
-        chart.dataLabels = DataLabelList()
-        chart.dataLabels.showPercent = True
+        # percentages only: LibreOffice otherwise prints series, category and value on every slice
+        chart.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False, showSerName=False,
+                                         showLegendKey=False)
     elif chart_spec.kind == "line":
         chart = LineChart()
         chart.y_axis.title = ", ".join(section.columns[section.column(v)].label for v in chart_spec.values)
@@ -158,9 +159,10 @@ def _add_chart(ws: Any, section: Section) -> None:
         col = section.column(key) + 1
         chart.add_data(Reference(ws, min_col=col, min_row=2, max_row=last), titles_from_data=True)
     chart.set_categories(cats)
+    if chart_spec.kind == "line":
+        for series in chart.series:
+            series.smooth = False  # a month's figure is a point, not a curve
     chart.title = section.title
     chart.width, chart.height = 18, 9
-    anchor_col = len(section.columns) + 2
-    from openpyxl.utils import get_column_letter
-
-    ws.add_chart(chart, f"{get_column_letter(anchor_col)}2")
+    # below the table (and its note), so a printed or PDF page shows both
+    ws.add_chart(chart, f"A{ws.max_row + 2}")

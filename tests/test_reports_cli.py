@@ -141,6 +141,8 @@ def test_all_reports_in_json(cli, filled: Path) -> None:
     (("report", "revenue", "--format", "pdf"), 2, "not one of"),
     (("report", "industry~制造"), 2, "name a report first"),
     (("report", "all", "--format", "csv"), 2, "CSV holds one report"),
+    (("report", "revenue", "-o", "/nonexistent-dir/x.xlsx"), 1, "cannot write /nonexistent-dir/x.xlsx"),
+    (("report", "revenue", "-o", "/nonexistent-dir/x.csv"), 1, "cannot write /nonexistent-dir/x.csv"),
 ])
 def test_errors(cli, filled: Path, args: tuple[str, ...], code: int, message: str) -> None:
     r = cli(*args)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crmcli.cli.common import emit, guard, info, state
+from crmcli.errors import CrmError
 
 if TYPE_CHECKING:
     from crmcli.reports import Report
@@ -81,7 +82,10 @@ def register(app: typer.Typer) -> None:
         results = [reports.run(conn, n, filters, since=since, until=until, by=by) for n in names]
         if section:
             results = [render.only(r, section) for r in results]
-        _write(results, out_fmt, output)
+        try:
+            _write(results, out_fmt, output)
+        except OSError as e:
+            raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
 
     def _write(results: list[Report], out_fmt: str, output: Path | None) -> None:
         import json

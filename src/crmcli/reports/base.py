@@ -31,6 +31,10 @@ REVENUE_SQL = "status IN ('completed', 'partial_refund')"
 # Above this many filtered customers, child tables are scanned rather than looked up per customer.
 SCAN_SCOPE = 20_000
 
+# The customer columns reports read, copied for the filtered customers (see Context.customers).
+SCOPE_COLUMNS = ("customer_id", "status", "segment", "industry", "level", "source", "customer_type", "kind", "owner",
+                 "first_deal_date", "first_contact_date", "created_at")
+
 KINDS = ("text", "int", "money", "number", "percent", "date", "datetime", "period")
 
 
@@ -109,33 +113,41 @@ class Context:
         every row to test the filter (seconds on a million customers)."""
         return f"+{col}" if self.filtered else col
 
-    def customers_where(self) -> tuple[str, list[Any]]:
-        """WHERE over `customers` (referenced by its name) for the report's filters."""
+    @property
+    def customers(self) -> str:
+        """The FROM source for customer rows: `customers`, or with filters the matching customers'
+        report columns (a temp table aliased `customers`, so queries read the same)."""
         if not self.filtered:
-            return "1", []
+            return "customers"
         self._build_scope()
-        return "customers.customer_id IN temp._report_scope", []
+        return "temp._report_scope AS customers"
+
+    def customers_where(self) -> tuple[str, list[Any]]:
+        """Kept for symmetry with `scope`: the filters are already applied by `customers`."""
+        return "1", []
 
     def scope(self, col: str) -> tuple[str, list[Any]]:
         """Restrict a child-table column holding a customer id to the filtered customers.
 
-        The filter runs once per report, into a temp table of matching ids. For a few
-        customers SQLite then looks their rows up by customer; for many (more than
+        The filter runs once per report, into a temp table of the matching customers. For
+        a few customers SQLite then looks their rows up by customer; for many (more than
         SCAN_SCOPE) a unary + keeps it from doing so, and it scans a covering index
         instead, probing the id table, which beats a random lookup per matching row.
         """
         if not self.filtered:
             return "1", []
         size = self._build_scope()
-        return (f"+{col} IN temp._report_scope" if size > SCAN_SCOPE else f"{col} IN temp._report_scope"), []
+        ids = "(SELECT customer_id FROM temp._report_scope)"
+        return (f"+{col} IN {ids}" if size > SCAN_SCOPE else f"{col} IN {ids}"), []
 
     def _build_scope(self) -> int:
         if self._scope_size is None:
+            cols = ", ".join(SCOPE_COLUMNS)
             self.conn.execute("DROP TABLE IF EXISTS temp._report_scope")
-            self.conn.execute("CREATE TEMP TABLE _report_scope (customer_id TEXT PRIMARY KEY) WITHOUT ROWID")
+            self.conn.execute(f"CREATE TEMP TABLE _report_scope ({cols}, PRIMARY KEY (customer_id)) WITHOUT ROWID")
             self._temps.append("_report_scope")
-            cur = self.conn.execute(f"INSERT INTO temp._report_scope SELECT customers.customer_id FROM customers "
-                                    f"WHERE {self.compiled.where}", list(self.compiled.params))
+            cur = self.conn.execute(f"INSERT INTO temp._report_scope SELECT {', '.join('customers.' + c for c in SCOPE_COLUMNS)} "
+                                    f"FROM customers WHERE {self.compiled.where}", list(self.compiled.params))
             self._scope_size = cur.rowcount
         return self._scope_size
 

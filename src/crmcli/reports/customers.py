@@ -41,7 +41,7 @@ def overview(ctx: Context) -> list[Section]:
         in_period, pparams = first_day_in_period(ctx)
         cube = ctx.cube(f"SELECT +customers.status AS status, +customers.segment AS segment, count(*) AS n, "
                         f"sum(CASE WHEN {in_period} THEN 1 ELSE 0 END) AS new "
-                        f"FROM customers WHERE {where} GROUP BY 1, 2", pparams + params)
+                        f"FROM {ctx.customers} WHERE {where} GROUP BY 1, 2", pparams + params)
         by_status = ctx.rows(f"SELECT status, sum(n) FROM {cube} GROUP BY status")
         by_segment = ctx.rows(f"SELECT segment, sum(n) FROM {cube} GROUP BY segment "
                               f"ORDER BY sum(n) DESC, segment IS NULL, segment")
@@ -115,7 +115,7 @@ def structure(ctx: Context) -> list[Section]:
         # a subset: one scan of it, grouped by every dimension at once, then summed per dimension
         dims = ", ".join(f"customers.{d} AS {d}" for d, _, _ in STRUCTURE_DIMS)
         groups = ", ".join(f"customers.{d}" for d, _, _ in STRUCTURE_DIMS)
-        cube = ctx.cube(f"SELECT {dims}, count(*) AS n FROM customers WHERE {where} AND {in_period} GROUP BY {groups}",
+        cube = ctx.cube(f"SELECT {dims}, count(*) AS n FROM {ctx.customers} WHERE {where} AND {in_period} GROUP BY {groups}",
                         params + pparams)
 
         def counts(dim: str) -> list[tuple[object, ...]]:
@@ -156,7 +156,7 @@ def new_by_day(ctx: Context) -> list[tuple[str, int]]:
     where, params = ctx.customers_where()
     if ctx.filtered:  # a subset: one pass
         in_period, pparams = first_day_in_period(ctx)
-        return ctx.rows(f"SELECT {FIRST_DAY} AS d, count(*) FROM customers WHERE {where} AND {in_period} GROUP BY d",
+        return ctx.rows(f"SELECT {FIRST_DAY} AS d, count(*) FROM {ctx.customers} WHERE {where} AND {in_period} GROUP BY d",
                         params + pparams)
     fc, fparams = ctx.period("customers.first_contact_date")
     cr, cparams = ctx.period("customers.created_at")
@@ -189,7 +189,7 @@ def funnel(ctx: Context) -> list[Section]:
     in_period, pparams = first_day_in_period(ctx)
     cube = ctx.cube(f"SELECT {ctx.group('customers.source')} AS source, {ctx.group('customers.owner')} AS owner, "
                     f"count(*) AS n, sum({_reached(_INTENT_UP)}) AS intent, sum({_reached(_ACTIVE_UP)}) AS active "
-                    f"FROM customers WHERE {where} AND {in_period} GROUP BY 1, 2",
+                    f"FROM {ctx.customers} WHERE {where} AND {in_period} GROUP BY 1, 2",
                     params + pparams)
     n, intent, active = ctx.one(f"SELECT coalesce(sum(n), 0), coalesce(sum(intent), 0), coalesce(sum(active), 0) FROM {cube}")
     stages = Section("stages", "Funnel 潜在 → 意向 → 合作中",

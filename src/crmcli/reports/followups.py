@@ -23,7 +23,7 @@ def followups(ctx: Context) -> list[Section]:
     base = f"FROM followups f WHERE {in_period} AND {scope}"
     params = pparams + sparams
     where, cparams = ctx.customers_where()
-    (customers,) = ctx.one(f"SELECT count(*) FROM customers WHERE {where}", cparams)
+    (customers,) = ctx.one(f"SELECT count(*) FROM {ctx.customers} WHERE {where}", cparams)
     # follow-ups per customer, bucketed in one pass (sums, no sort) over the (customer_id, date) index
     buckets = ", ".join(f"coalesce(sum({_cond(lo, hi)}), 0)" for lo, hi, _ in FOLLOWUP_BUCKETS[1:])
     followed, total, *bucket_counts = ctx.one(

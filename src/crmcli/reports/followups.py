@@ -83,14 +83,16 @@ def _overdue(ctx: Context) -> list[Section]:
     today = ctx.today.isoformat()
     base = f"FROM followups f WHERE f.done = 0 AND f.due_date IS NOT NULL AND f.due_date < ? AND {scope}"
     params = [today, *sparams]
-    owners = ctx.rows(f"SELECT f.followed_by, count(*), min(f.due_date) {base} GROUP BY f.followed_by "
-                      f"ORDER BY count(*) DESC, f.followed_by", params)
+    # +followed_by: read the open steps from idx_followups_open_steps (done first) rather than walk
+    # every follow-up in followed_by order and look each one up
+    owners = ctx.rows(f"SELECT +f.followed_by AS by, count(*), min(f.due_date) {base} GROUP BY 1 "
+                      f"ORDER BY count(*) DESC, by", params)
     total = sum(r[1] for r in owners)
     oldest = ctx.rows(f"SELECT f.followup_id, f.customer_id, c.name, f.followed_by, f.next_step, f.due_date, "
                       f"CAST(julianday(?) - julianday(f.due_date) AS INTEGER) "
-                      f"FROM (SELECT f.followup_id AS id {base} ORDER BY f.due_date, f.followup_id LIMIT {OVERDUE_LIMIT}) d "
-                      f"JOIN followups f ON f.followup_id = d.id LEFT JOIN customers c ON c.customer_id = f.customer_id "
-                      f"ORDER BY f.due_date, f.followup_id", [today, *params])
+                      f"FROM (SELECT f.rowid AS id {base} ORDER BY f.due_date, f.rowid LIMIT {OVERDUE_LIMIT}) d "
+                      f"JOIN followups f ON f.rowid = d.id LEFT JOIN customers c ON c.customer_id = f.customer_id "
+                      f"ORDER BY f.due_date, f.rowid", [today, *params])
     return [
         Section("overdue_by_owner", "Overdue next steps by owner (下一步计划 past due, not done)",
                 [Column("followed_by", "Followed by"), Column("overdue", "Overdue", "int"),

@@ -116,10 +116,10 @@ def _overdue(ctx: Context) -> Section:
     rows = ctx.rows(
         f"SELECT t.ticket_id, t.customer_id, c.name, t.urgency, t.type, t.handler, t.date, datetime(d.due), "
         f"round(? - d.due, 1) "
-        f"FROM (SELECT t.ticket_id AS id, {deadline} AS due {base} "
-        f"AND ? > {deadline} ORDER BY due, t.ticket_id LIMIT {OVERDUE_LIMIT}) d "
-        f"JOIN tickets t ON t.ticket_id = d.id LEFT JOIN customers c ON c.customer_id = t.customer_id "
-        f"ORDER BY d.due, t.ticket_id", [now, *params, now])
+        f"FROM (SELECT t.rowid AS id, {deadline} AS due {base} "
+        f"AND ? > {deadline} ORDER BY due, t.rowid LIMIT {OVERDUE_LIMIT}) d "
+        f"JOIN tickets t ON t.rowid = d.id LEFT JOIN customers c ON c.customer_id = t.customer_id "
+        f"ORDER BY d.due, t.rowid", [now, *params, now])
     (count,) = ctx.one(f"SELECT count(*) {base} AND ? > {deadline}", [*params, now])
     return Section("overdue", f"Overdue open tickets (oldest {OVERDUE_LIMIT} of {count})",
                    [Column("ticket_id", "Ticket"), Column("customer_id", "Customer ID"), Column("name", "Customer"),

@@ -64,7 +64,7 @@ def sheet_name(title: str, taken: set[str]) -> str:
 def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "en") -> Path:
     """Write REPORTS to PATH (.xlsx): a cover sheet, then one sheet per section with its chart."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -91,7 +91,10 @@ def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "
             cover.append([name, section.title])
         cover.append([])
     cover.column_dimensions["A"].width = 30
-    cover.column_dimensions["B"].width = 60
+    cover.column_dimensions["B"].width = 80
+    for (cell,) in cover.iter_rows(min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _fit_width(cover)
     for ws in wb.worksheets[1:]:
         for i in range(1, ws.max_column + 1):
             width = max((len(str(c.value)) for c in ws[get_column_letter(i)] if c.value is not None), default=8)
@@ -99,6 +102,14 @@ def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "
     path = Path(path)
     wb.save(path)
     return path
+
+
+def _fit_width(ws: Any) -> None:
+    """Print (or export to PDF) one page wide, landscape: a table and its chart together."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 def _day(value: str | None) -> date | None:
@@ -120,6 +131,7 @@ def _write_section(ws: Any, section: Section, lang: str) -> None:
             if fmt:
                 ws.cell(ws.max_row, i).number_format = fmt
     ws.freeze_panes = "A3"
+    _fit_width(ws)
     if section.note:
         ws.cell(ws.max_row + 2, 1, section.note).font = Font(italic=True)
     if section.chart is not None and section.rows:
@@ -163,6 +175,6 @@ def _add_chart(ws: Any, section: Section) -> None:
         for series in chart.series:
             series.smooth = False  # a month's figure is a point, not a curve
     chart.title = section.title
-    chart.width, chart.height = 18, 9
+    chart.width, chart.height = 16, 8
     # below the table (and its note), so a printed or PDF page shows both
     ws.add_chart(chart, f"A{ws.max_row + 2}")

@@ -308,7 +308,7 @@ CREATE INDEX IF NOT EXISTS idx_customers_kind ON customers(kind);
 CREATE INDEX IF NOT EXISTS idx_customers_source_owner ON customers(source, owner, status, first_deal_date, customer_id);
 CREATE INDEX IF NOT EXISTS idx_customers_first_contact ON customers(first_contact_date);
 CREATE INDEX IF NOT EXISTS idx_orders_day_product_owner ON orders(date, product, owner, status, amount, customer_id);
-CREATE INDEX IF NOT EXISTS idx_orders_customer_status ON orders(customer_id, status, date, amount);
+CREATE INDEX IF NOT EXISTS idx_orders_customer_status ON orders(customer_id, status, date, amount, product, owner);
 CREATE INDEX IF NOT EXISTS idx_tickets_report ON tickets(type, handler, channel, urgency, satisfaction, date, status, responded_at, closed_at, customer_id);
 CREATE INDEX IF NOT EXISTS idx_followups_by_customer ON followups(followed_by, customer_id, date);
 CREATE INDEX IF NOT EXISTS idx_followups_open_steps ON followups(done, followed_by, due_date, customer_id);

@@ -28,8 +28,8 @@ from crmcli.filters import Compiled, compile_filters, relative_date
 REVENUE_STATUSES = ("completed", "partial_refund")
 REVENUE_SQL = "status IN ('completed', 'partial_refund')"
 
-# Above this many filtered customers, child tables are scanned rather than looked up per customer.
-SCAN_SCOPE = 20_000
+# Above this share of all customers, child tables are scanned rather than sought per customer.
+SCAN_FRACTION = 0.3
 
 # The customer columns reports read, copied for the filtered customers (see Context.customers).
 SCOPE_COLUMNS = ("customer_id", "status", "segment", "industry", "level", "source", "customer_type", "kind", "owner",
@@ -101,6 +101,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     _temps: list[str] = field(default_factory=list)
     _scope_size: int | None = None
+    _all_customers: int | None = None
 
     # -- scope ---------------------------------------------------------------------------
     @property
@@ -130,15 +131,18 @@ class Context:
         """Restrict a child-table column holding a customer id to the filtered customers.
 
         The filter runs once per report, into a temp table of the matching customers. For
-        a few customers SQLite then looks their rows up by customer; for many (more than
-        SCAN_SCOPE) a unary + keeps it from doing so, and it scans a covering index
-        instead, probing the id table, which beats a random lookup per matching row.
+        part of the customers SQLite then seeks their rows by customer (indexes that start
+        with customer_id); for most of them (more than SCAN_FRACTION) a unary + keeps it
+        from doing so, and it scans a covering index probing the id table instead, which
+        then beats a seek or a row lookup per matching customer.
         """
         if not self.filtered:
             return "1", []
         size = self._build_scope()
+        if self._all_customers is None:
+            self._all_customers = int(self.conn.execute("SELECT count(*) FROM customers").fetchone()[0])
         ids = "(SELECT customer_id FROM temp._report_scope)"
-        return (f"+{col} IN {ids}" if size > SCAN_SCOPE else f"{col} IN {ids}"), []
+        return (f"+{col} IN {ids}" if size > SCAN_FRACTION * self._all_customers else f"{col} IN {ids}"), []
 
     def _build_scope(self) -> int:
         if self._scope_size is None:

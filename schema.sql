@@ -312,3 +312,7 @@ CREATE INDEX IF NOT EXISTS idx_orders_customer_status ON orders(customer_id, sta
 CREATE INDEX IF NOT EXISTS idx_tickets_report ON tickets(type, handler, channel, urgency, satisfaction, date, status, responded_at, closed_at, customer_id);
 CREATE INDEX IF NOT EXISTS idx_followups_by_customer ON followups(followed_by, customer_id, date);
 CREATE INDEX IF NOT EXISTS idx_followups_open_steps ON followups(done, followed_by, due_date, customer_id);
+-- With a filter, reports seek each matching customer's rows; these cover what they read.
+-- (They extend idx_tickets_customer_date and idx_followups_customer_date, which become redundant prefixes.)
+CREATE INDEX IF NOT EXISTS idx_tickets_customer_report ON tickets(customer_id, date, satisfaction, type, handler, channel, urgency, status, responded_at, closed_at);
+CREATE INDEX IF NOT EXISTS idx_followups_customer_report ON followups(customer_id, date, followed_by, done, due_date);

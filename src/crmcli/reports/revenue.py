@@ -42,12 +42,12 @@ def _figures(ctx: Context, table: str) -> dict[str, Any]:
     def when(col: str, lo: float, hi: float | None, inclusive: bool) -> str:
         return f"{col} >= {lo}" if hi is None else f"{col} >= {lo} AND {col} {'<=' if inclusive else '<'} {hi}"
 
+    # comparisons are 0/1 in SQLite: sum(cond) counts, sum(amount * cond) totals, no CASE per row
     exprs = ["count(*)", "coalesce(sum(n >= 2), 0)", "coalesce(sum(amount), 0)", "max(amount)"]
-    exprs += [f"coalesce(sum(CASE WHEN {when('n', lo, hi, True)} THEN 1 ELSE 0 END), 0)" for lo, hi, _ in ORDER_BUCKETS]
+    exprs += [f"coalesce(sum({when('n', lo, hi, True)}), 0)" for lo, hi, _ in ORDER_BUCKETS]
     for lo, hi, _ in CLV_BANDS:
         cond = when("amount", lo, hi, False)
-        exprs += [f"coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)",
-                  f"coalesce(sum(CASE WHEN {cond} THEN amount ELSE 0 END), 0)"]
+        exprs += [f"coalesce(sum({cond}), 0)", f"coalesce(sum(amount * ({cond})), 0)"]
     v = ctx.one(f"SELECT {', '.join(exprs)} FROM {table}")
     k = len(ORDER_BUCKETS)
     return {"buyers": v[0], "repeat": v[1], "total": v[2], "top": v[3],
@@ -79,7 +79,7 @@ def revenue(ctx: Context) -> list[Section]:
                             f"{base} GROUP BY o.customer_id", pparams + sparams)
     figures = _figures(ctx, per_customer)
     buyers, repeat = figures["buyers"], figures["repeat"]
-    years = _years(ctx, base, pparams + sparams)
+    years = _years(ctx, cube)
     per_customer_n = orders / buyers if buyers else None
     frequency = Section("frequency", "Purchase frequency (购买频次)", [Column("metric", "Metric"),
                                                                    Column("value", "Value", "number")], [
@@ -114,10 +114,10 @@ def revenue(ctx: Context) -> list[Section]:
     ]
 
 
-def _years(ctx: Context, base: str, params: list[object]) -> float | None:
+def _years(ctx: Context, cube: str) -> float | None:
     start = ctx.since
     if start is None:
-        (start,) = ctx.one(f"SELECT min(o.date) {base}", params)
+        (start,) = ctx.one(f"SELECT min(day) FROM {cube}")
     if start is None:
         return None
     end = ctx.until or max(ctx.today.isoformat(), start)

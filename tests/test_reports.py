@@ -66,6 +66,12 @@ def test_overview_with_a_filter_and_period(data: sqlite3.Connection) -> None:
     assert rows(rep, "by_status") == [["intent", 1, 0.5], ["active", 1, 0.5]]
 
 
+def test_overview_default_month_follows_until(data: sqlite3.Connection) -> None:
+    rep = run(data, "overview", until="2024-05-31")
+    assert (rep.since, rep.until) == ("2024-05-01", "2024-05-31")
+    assert metrics(rep, "summary")["revenue"] == 20000.0  # O2 only
+
+
 def test_structure(data: sqlite3.Connection) -> None:
     rep = run(data, "structure")
     assert rows(rep, "by_industry") == [["制造业", 2, 0.3333], ["软件业", 2, 0.3333], ["批发和零售业", 1, 0.1667],

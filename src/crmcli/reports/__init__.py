@@ -45,14 +45,17 @@ def run(conn: sqlite3.Connection, name: str, filters: Sequence[str] = (), *, sin
     """Compute report NAME over the customers matching FILTERS, for the period SINCE..UNTIL (days, inclusive).
 
     SINCE/UNTIL accept YYYY-MM-DD or relative dates (-3m, this-month); when SINCE is
-    None the report's own default applies (overview: this month; others: all history).
+    None the report's own default applies (overview: the month of UNTIL, else this month;
+    others: all history).
     TODAY/NOW fix the clock (tests); overdue and open counts are measured at NOW.
     """
     spec = get(name)
     now = now or datetime.now().replace(microsecond=0)
     today = today or now.date()
-    since_day = parse_day(since, today, "--since") if since is not None else spec.default_since(today)
     until_day = parse_day(until, today, "--until")
+    # a default start is relative to the end asked for: `overview --until 2024-03-31` is March
+    anchor = date.fromisoformat(until_day) if until_day else today
+    since_day = parse_day(since, today, "--since") if since is not None else spec.default_since(anchor)
     ctx = make_context(conn, filters, since=since_day, until=until_day, by=by, today=today, now=now)
     try:
         sections = spec.build(ctx)

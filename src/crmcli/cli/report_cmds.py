@@ -57,8 +57,11 @@ def register(app: typer.Typer) -> None:
         has brought to date. Service levels: urgent/critical respond 2 h, resolve 24 h;
         normal resolve within 3 working days (weekends excluded, public holidays not).
 
+        \b
         Example: crm report
+        Example: crm report overview owner=张伟
         Example: crm report revenue industry~制造 --since 2024-01-01 --by quarter
+        Example: crm report service --section on_time --format json
         Example: crm report all --since last-month -o monthly.xlsx
         """
         from crmcli import reports

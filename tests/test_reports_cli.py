@@ -149,3 +149,19 @@ def test_errors(cli, filled: Path, args: tuple[str, ...], code: int, message: st
     assert r.exit_code == code, r.output
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(("value", "top", "width", "expected"), [
+    (10, 10, 8, "████████"),
+    (5, 10, 8, "████"),
+    (1, 16, 8, "▌"),         # 4 eighths of one block
+    (3, 16, 8, "█▌"),        # 12 eighths
+    (0.001, 10, 8, "▏"),     # a tiny value still shows
+    (0, 10, 8, ""),
+    (None, 10, 8, ""),
+    (20, 10, 8, "████████"),  # clipped at the top
+])
+def test_bar(value: float | None, top: float, width: int, expected: str) -> None:
+    from crmcli.reports.render import bar
+
+    assert bar(value, top, width) == expected

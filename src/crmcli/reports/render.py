@@ -88,6 +88,7 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
     from crmcli.output import console
 
     con = console(out)
+    bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
     period = f"{rep.since or 'start'} … {rep.until or 'today'}"
     head = f"[bold]{rep.title}[/bold]  {period}"
     if rep.filters:
@@ -104,7 +105,8 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
         for row in section.rows:
             cells: list[Any] = [cell_text(c, v, row, section, lang) for c, v in zip(section.columns, row, strict=True)]
             if chart_col is not None:
-                cells.append(Text(bar(row[chart_col] if isinstance(row[chart_col], int | float) else None, top)))
+                value = row[chart_col] if isinstance(row[chart_col], int | float) else None
+                cells.append(Text(bar(value, top, bar_width)))
             tbl.add_row(*cells)
         if not section.rows:
             tbl.add_row(*(["(none)"] + [""] * (len(section.columns) - 1 + (chart_col is not None))))

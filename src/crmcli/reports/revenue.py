@@ -38,21 +38,27 @@ SHARE = Column("share", "Share", "percent")
 
 
 def _figures(ctx: Context, table: str) -> dict[str, Any]:
-    """Everything the per-customer table (customer_id, amount, n) yields, in one pass of sums (no sort)."""
-    def when(col: str, lo: float, hi: float | None, inclusive: bool) -> str:
-        return f"{col} >= {lo}" if hi is None else f"{col} >= {lo} AND {col} {'<=' if inclusive else '<'} {hi}"
+    """Everything the per-customer table (customer_id, amount, n) yields, in one pass of sums (no sort).
 
-    # comparisons are 0/1 in SQLite: sum(cond) counts, sum(amount * cond) totals, no CASE per row
-    exprs = ["count(*)", "coalesce(sum(n >= 2), 0)", "coalesce(sum(amount), 0)", "max(amount)"]
-    exprs += [f"coalesce(sum({when('n', lo, hi, True)}), 0)" for lo, hi, _ in ORDER_BUCKETS]
-    for lo, hi, _ in CLV_BANDS:
-        cond = when("amount", lo, hi, False)
-        exprs += [f"coalesce(sum({cond}), 0)", f"coalesce(sum(amount * ({cond})), 0)"]
+    Comparisons are 0/1 in SQLite, so sum(n >= 3) counts and sum(amount * (amount >= x)) totals;
+    buckets come from cumulative thresholds by difference, one comparison each per row.
+    """
+    n_edges = [lo for lo, _, _ in ORDER_BUCKETS[1:]]  # 2, 3, 4, 6, 11
+    a_edges = [lo for lo, _, _ in CLV_BANDS[1:]]  # 10k, 50k, 100k, 500k
+    exprs = ["count(*)", "coalesce(sum(amount), 0)", "max(amount)"]
+    exprs += [f"coalesce(sum(n >= {e}), 0)" for e in n_edges]
+    exprs += [f"coalesce(sum(amount >= {e}), 0)" for e in a_edges]
+    exprs += [f"coalesce(sum(amount * (amount >= {e})), 0)" for e in a_edges]
     v = ctx.one(f"SELECT {', '.join(exprs)} FROM {table}")
-    k = len(ORDER_BUCKETS)
-    return {"buyers": v[0], "repeat": v[1], "total": v[2], "top": v[3],
-            "orders": {name: v[4 + i] for i, (_, _, name) in enumerate(ORDER_BUCKETS)},
-            "bands": {name: (v[4 + k + 2 * i], v[5 + k + 2 * i]) for i, (_, _, name) in enumerate(CLV_BANDS)}}
+    buyers, total, top = v[0], v[1], v[2]
+    at_least_n = [buyers, *v[3:3 + len(n_edges)], 0]
+    k = 3 + len(n_edges)
+    at_least_count = [buyers, *v[k:k + len(a_edges)], 0]
+    at_least_amount = [total, *v[k + len(a_edges):], 0]
+    return {"buyers": buyers, "repeat": at_least_n[1], "total": total, "top": top,
+            "orders": {name: at_least_n[i] - at_least_n[i + 1] for i, (_, _, name) in enumerate(ORDER_BUCKETS)},
+            "bands": {name: (at_least_count[i] - at_least_count[i + 1], at_least_amount[i] - at_least_amount[i + 1])
+                      for i, (_, _, name) in enumerate(CLV_BANDS)}}
 
 
 @report("revenue", "order amounts by period, product and owner; purchase frequency; customer lifetime value "

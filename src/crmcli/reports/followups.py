@@ -24,14 +24,15 @@ def followups(ctx: Context) -> list[Section]:
     params = pparams + sparams
     where, cparams = ctx.customers_where()
     (customers,) = ctx.one(f"SELECT count(*) FROM {ctx.customers} WHERE {where}", cparams)
-    # follow-ups per customer, bucketed in one pass (sums, no sort) over the (customer_id, date) index
-    buckets = ", ".join(f"coalesce(sum({_cond(lo, hi)}), 0)" for lo, hi, _ in FOLLOWUP_BUCKETS[1:])
-    followed, total, *bucket_counts = ctx.one(
-        f"SELECT count(*), coalesce(sum(n), 0), {buckets} FROM "
+    # follow-ups per customer, bucketed in one pass over the (customer_id, date) index: sums of
+    # 0/1 comparisons against each bucket's lower edge (no sort), buckets by difference
+    edges = [lo for lo, _, _ in FOLLOWUP_BUCKETS[2:]]  # 2, 3, 6, 11
+    followed, total, *at_least = ctx.one(
+        f"SELECT count(*), coalesce(sum(n), 0), {', '.join(f'coalesce(sum(n >= {e}), 0)' for e in edges)} FROM "
         f"(SELECT f.customer_id, count(*) AS n {base} GROUP BY f.customer_id)", params)
     months = _months(ctx, base, params)
-    counts = dict(zip([name for _, _, name in FOLLOWUP_BUCKETS[1:]], bucket_counts, strict=True))
-    counts["0"] = customers - followed
+    cumulative = [customers, followed, *at_least, 0]
+    counts = {name: cumulative[i] - cumulative[i + 1] for i, (_, _, name) in enumerate(FOLLOWUP_BUCKETS)}
     dist = [[name, counts.get(name, 0), share(counts.get(name, 0), customers)] for _, _, name in FOLLOWUP_BUCKETS]
     avg = total / customers if customers else None
     summary = Section("summary", "Follow-up frequency (跟进频率)", [Column("metric", "Metric"),
@@ -60,10 +61,6 @@ def followups(ctx: Context) -> list[Section]:
                 [[o, n, c, round(n / c, 2) if c else None] for o, n, c in owners], Chart("bar", "followed_by", ("followups",))),
         *_overdue(ctx),
     ]
-
-
-def _cond(lo: int, hi: int | None) -> str:
-    return f"n >= {lo}" if hi is None else f"n BETWEEN {lo} AND {hi}"
 
 
 def _months(ctx: Context, base: str, params: list[object]) -> float | None:

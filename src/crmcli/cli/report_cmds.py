@@ -87,6 +87,8 @@ def register(app: typer.Typer) -> None:
             results = [render.only(r, section) for r in results]
         try:
             _write(results, out_fmt, output)
+        except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
+            raise
         except OSError as e:
             raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
 

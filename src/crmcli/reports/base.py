@@ -108,12 +108,6 @@ class Context:
     def filtered(self) -> bool:
         return bool(self.filters)
 
-    def group(self, col: str) -> str:
-        """COL for a GROUP BY over customers: with filters, `+col`, so SQLite scans the table and
-        sorts the matching subset instead of walking an index in group order and looking up
-        every row to test the filter (seconds on a million customers)."""
-        return f"+{col}" if self.filtered else col
-
     @property
     def customers(self) -> str:
         """The FROM source for customer rows: `customers`, or with filters the matching customers'

@@ -36,17 +36,16 @@ def _this_month(today: date) -> str:
         "open tickets, follow-ups due (default period: this month)", "Overview", default_since=_this_month)
 def overview(ctx: Context) -> list[Section]:
     where, params = ctx.customers_where()
-    # status and segment counted separately: each streams from its own index, no sort
     if ctx.filtered:  # a subset: one pass gives status, segment and the new customers together
         in_period, pparams = first_day_in_period(ctx)
-        cube = ctx.cube(f"SELECT +customers.status AS status, +customers.segment AS segment, count(*) AS n, "
+        cube = ctx.cube(f"SELECT customers.status AS status, customers.segment AS segment, count(*) AS n, "
                         f"sum(CASE WHEN {in_period} THEN 1 ELSE 0 END) AS new "
                         f"FROM {ctx.customers} WHERE {where} GROUP BY 1, 2", pparams + params)
         by_status = ctx.rows(f"SELECT status, sum(n) FROM {cube} GROUP BY status")
         by_segment = ctx.rows(f"SELECT segment, sum(n) FROM {cube} GROUP BY segment "
                               f"ORDER BY sum(n) DESC, segment IS NULL, segment")
         (new,) = ctx.one(f"SELECT coalesce(sum(new), 0) FROM {cube}")
-    else:  # everyone: each streams from its own index; new customers are an index range
+    else:  # everyone: status and segment each stream from their own index; new customers are an index range
         by_status = ctx.rows("SELECT status, count(*) FROM customers GROUP BY status")
         by_segment = ctx.rows("SELECT segment, count(*) FROM customers GROUP BY segment "
                               "ORDER BY count(*) DESC, segment IS NULL, segment")
@@ -160,8 +159,7 @@ def new_by_day(ctx: Context) -> list[tuple[str, int]]:
                         params + pparams)
     fc, fparams = ctx.period("customers.first_contact_date")
     cr, cparams = ctx.period("customers.created_at")
-    day = ctx.group("customers.first_contact_date")
-    days = ctx.rows(f"SELECT {day}, count(*) FROM customers WHERE {where} AND {fc} "
+    days = ctx.rows(f"SELECT customers.first_contact_date, count(*) FROM customers WHERE {where} AND {fc} "
                     f"AND customers.first_contact_date IS NOT NULL GROUP BY 1", params + fparams)
     days += ctx.rows(f"SELECT substr(customers.created_at, 1, 10) AS d, count(*) FROM customers WHERE {where} AND {cr} "
                      f"AND customers.first_contact_date IS NULL GROUP BY d", params + cparams)
@@ -187,7 +185,7 @@ def _reached(stages: tuple[str, ...]) -> str:
 def funnel(ctx: Context) -> list[Section]:
     where, params = ctx.customers_where()
     in_period, pparams = first_day_in_period(ctx)
-    cube = ctx.cube(f"SELECT {ctx.group('customers.source')} AS source, {ctx.group('customers.owner')} AS owner, "
+    cube = ctx.cube(f"SELECT customers.source AS source, customers.owner AS owner, "
                     f"count(*) AS n, sum({_reached(_INTENT_UP)}) AS intent, sum({_reached(_ACTIVE_UP)}) AS active "
                     f"FROM {ctx.customers} WHERE {where} AND {in_period} GROUP BY 1, 2",
                     params + pparams)

@@ -179,6 +179,18 @@ def test_service(data: sqlite3.Connection) -> None:
         ["T5", "C2", "乙制造有限公司", "urgent", "complaint", "孙丽", "2024-06-14 09:00:00", "2024-06-15 09:00:00", 0.1]]
 
 
+def test_service_counts_without_packing_give_the_same_numbers(data: sqlite3.Connection,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups too big for the packed counts fall back to grouping by state: same numbers."""
+    from crmcli.reports import service
+
+    packed = run(data, "service")
+    monkeypatch.setattr(service, "PACK_LIMIT", 1)  # every group counts as too big
+    plain = run(data, "service")
+    assert [s.rows for s in plain.sections] == [s.rows for s in packed.sections]
+    assert rows(plain, "on_time")[-1] == ["all", 8, 3, 2, 2, 1, 0.4286]
+
+
 def test_service_in_a_period(data: sqlite3.Connection) -> None:
     rep = run(data, "service", since="2024-06-10")  # T5, T6, T7
     assert rows(rep, "on_time")[-1] == ["all", 3, 0, 1, 1, 1, 0.0]

@@ -4,10 +4,15 @@ A report is a function `(ctx: Context) -> list[Section]`. A Section is a small
 table (title, columns, rows) plus a chart hint; renderers (terminal, CSV, JSON,
 XLSX) know nothing about individual reports.
 
-All counting happens in SQL: a report scans each big table once with GROUP BY over
-the few dimensions it shows ("a cube", a temp table of at most a few thousand
-rows) and builds its sections by summing that cube again. Python only touches
-aggregated rows.
+All counting happens in SQL, and SQL that never sorts a big table: SQLite groups
+by sorting unless rows arrive in group order, and sorting a million rows takes
+seconds. So a report reads each big table once, through a covering index whose
+order is the GROUP BY order (the Reports section of schema.sql), into "a cube" (a
+temp table of at most some thousands of rows), and builds its sections by summing
+the cube again; distributions are sums of 0/1 comparisons, never a GROUP BY over
+per-customer rows. With filters, the matching customers are copied once into a
+temp table (Context.customers / Context.scope) and child tables are read for them.
+Python only touches aggregated rows.
 """
 
 from __future__ import annotations

@@ -35,6 +35,13 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Reports: the template's analyses, one line each", "report"),
+    ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
+     "report overview"),
+    ("Filters narrow any report: manufacturing customers' revenue by quarter",
+     "report revenue industry~制造 --by quarter --section by_period"),
+    ("Service levels: on-time handling by urgency (urgent 2 h / 24 h, normal 3 working days)",
+     "report service --section on_time"),
 ]
 
 

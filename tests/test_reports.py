@@ -9,7 +9,7 @@ import pytest
 
 from crmcli import reports
 from crmcli.errors import InvalidValue
-from reports_data import NOW, TODAY, build
+from tests.reports_data import NOW, TODAY, build
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from crmcli import db, reports
 from crmcli.reports import xlsx
-from reports_data import NOW, TODAY, build
+from tests.reports_data import NOW, TODAY, build
 
 # revenue with a fixed period does not depend on today's date
 REVENUE = ("report", "revenue", "--since", "2023-01-01", "--until", "2024-06-15")

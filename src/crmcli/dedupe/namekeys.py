@@ -1,0 +1,166 @@
+"""Chinese-aware comparison keys for customer names.
+
+`name_parts("北京華信科技有限責任公司")` and `name_parts("华信科技(北京)有限公司")` both give
+core 华信科技 with places {北京}: full/half width folded, Traditional turned into
+Simplified (OpenCC), brackets unified, legal forms and suffixes (有限公司, 股份有限公司,
+集团, 分公司, Co., Ltd., Inc. …) removed, and provinces/cities taken out wherever they
+stand — as a prefix, in brackets, or just before the suffix. The places are kept
+apart: they are evidence (北京华信 is not 上海华信), not part of the name.
+
+`pinyin_key` spells the core in toneless pinyin so that a one-character slip by
+sound (华信 / 华欣) still lands in the same block and compares as a homophone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from crmcli.dedupe.places import PLACES
+from crmcli.normalize import fold_width
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")",
+                           "《": "(", "》": ")", "{": "(", "}": ")", "「": "(", "」": ")"})
+# Chinese legal forms and suffixes, longest first; stripped repeatedly from the end.
+_LEGAL_ZH = sorted(["有限责任公司", "股份有限公司", "集团股份有限公司", "集团有限公司", "控股有限公司", "有限公司",
+                    "责任公司", "股份公司", "总公司", "分公司", "子公司", "办事处", "公司", "集团", "控股", "有限",
+                    "总部", "分部", "分店", "门市部", "经营部"], key=len, reverse=True)
+_LEGAL_EN = re.compile(
+    r"\b(?:co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|group|holdings?|gmbh|branch)\b\.?", re.I)
+_NOISE_ZH = ("中国", "中华")  # "(中国)有限公司": a country, not part of the brand
+_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,3}?(?:新区|区|县)")
+_NON_WORD = re.compile(r"[\W_]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplify(text: str) -> str:
+    """Traditional to Simplified Chinese (華信 -> 华信); other text unchanged."""
+    if not _CJK.search(text):
+        return text
+    return _t2s().convert(text)
+
+
+def clean(name: str) -> str:
+    """Width-folded, NFKC, case-folded, Simplified, with one bracket style and single spaces."""
+    s = unicodedata.normalize("NFKC", fold_width(str(name))).casefold()
+    s = simplify(s).translate(_BRACKETS)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _strip_legal(s: str) -> str:
+    s = _LEGAL_EN.sub(" ", s)
+    s = re.sub(r"[\s.,&()-]+$", "", s)
+    changed = True
+    while changed and s:
+        changed = False
+        for suffix in _LEGAL_ZH:
+            if s.endswith(suffix) and len(s) > len(suffix):
+                s = s[: -len(suffix)].rstrip(" .,-(")
+                changed = True
+                break
+    return s
+
+
+def _place_at_start(s: str) -> str | None:
+    for k in range(min(8, len(s) - 1), 1, -1):
+        if s[:k] in PLACES:
+            return s[:k]
+    return None
+
+
+def _place_at_end(s: str) -> str | None:
+    for k in range(min(8, len(s) - 1), 1, -1):
+        if s[-k:] in PLACES:
+            return s[-k:]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    core: str                                   # 华信科技
+    places: frozenset[tuple[str, str]]          # {("北京", "北京")}: (province, city or "")
+    cleaned: str                                # the whole name, cleaned, legal forms kept
+
+    @property
+    def city(self) -> str:
+        return "/".join(sorted({c or p for p, c in self.places}))
+
+
+def name_parts(name: str, *, person: bool = False) -> NameParts:
+    """Core name and places of a customer name; PERSON keeps places (a person may be called 黄山)."""
+    cleaned = clean(name)
+    if person:
+        core = _NON_WORD.sub("", cleaned)
+        return NameParts(core or cleaned, frozenset(), cleaned)
+    places: set[tuple[str, str]] = set()
+    kept: list[str] = []
+    # Bracketed groups: a place or a legal form is dropped, anything else is kept inline.
+    for piece in re.split(r"(\([^()]*\))", cleaned):
+        if piece.startswith("(") and piece.endswith(")"):
+            inner = piece[1:-1].strip()
+            if inner in PLACES:
+                places.add(PLACES[inner])
+                continue
+            if inner in _NOISE_ZH or _strip_legal("x" + inner) == "x":
+                continue
+            kept.append(inner)
+        else:
+            kept.append(piece)
+    s = " ".join(kept)
+    s = _strip_legal(s).replace("(", " ").replace(")", " ").strip()
+    s = re.sub(r"\s+", " ", s)
+    compact = s.replace(" ", "") if _CJK.search(s) else s
+    # Places at the start (广东省深圳市…), then a district right after them (海淀区).
+    stripped_start = False
+    while (p := _place_at_start(compact)) is not None:
+        places.add(PLACES[p])
+        compact = compact[len(p):].lstrip(" -")
+        stripped_start = True
+    if stripped_start and (m := _DISTRICT.match(compact)) and len(compact) - m.end() >= 2:
+        compact = compact[m.end():]
+    for noise in _NOISE_ZH:
+        if compact.startswith(noise) and len(compact) > len(noise) + 1:
+            compact = compact[len(noise):]
+    # Places at the end (华信科技北京 from 华信科技北京分公司), and 市/省 forms anywhere.
+    while (p := _place_at_end(compact)) is not None:
+        places.add(PLACES[p])
+        compact = compact[: -len(p)].rstrip(" -")
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,3}?[市省]", compact):
+        if m.group() in PLACES and len(compact) - len(m.group()) >= 2:
+            places.add(PLACES[m.group()])
+            compact = compact.replace(m.group(), "", 1)
+    for noise in _NOISE_ZH:
+        if compact.endswith(noise) and len(compact) > len(noise) + 1:
+            compact = compact[: -len(noise)]
+    core = _NON_WORD.sub("", compact)
+    if not core:  # 北京有限公司: nothing but place and form; compare on the whole
+        core = _NON_WORD.sub("", cleaned)
+    return NameParts(core, frozenset(places), cleaned)
+
+
+@functools.lru_cache(maxsize=65536)
+def _char_pinyin(ch: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(ch)[0]
+
+
+def pinyin_key(core: str) -> str:
+    """Toneless pinyin of the Chinese characters, other characters kept: 华欣科技 -> huaxinkeji."""
+    if not _CJK.search(core):
+        return core
+    return "".join(_char_pinyin(c) if _CJK.match(c) else c for c in core)
+
+
+def syllables(core: str) -> tuple[str, ...]:
+    """One pinyin syllable per character (other characters as themselves)."""
+    return tuple(_char_pinyin(c) if _CJK.match(c) else c for c in core)

@@ -267,17 +267,23 @@ def cluster(records: list[Record], pairs: list[Pair], cannot: set[tuple[int, int
         weakest[ra] = min(weakest.get(ra, 101.0), weakest.pop(rb, 101.0), p.score)
         for end in (p.a, p.b):
             joined_by.setdefault(end, p)
-    by_pair = {(p.a, p.b): p for p in pairs}
+    best: dict[int, list[Pair]] = {}
+    for p in pairs:
+        best.setdefault(p.a, []).append(p)
+        best.setdefault(p.b, []).append(p)
     out: list[Cluster] = []
     for root, group in members.items():
         group = sorted(group, key=lambda i: (records[i].created_at, records[i].customer_id))
         survivor = group[0]
+        inside = set(group)
         c = Cluster(group, weakest[root])
         c.reasons[survivor] = "survivor: oldest record"
         for m in group[1:]:
-            direct = by_pair.get((min(survivor, m), max(survivor, m)))
-            p = direct or joined_by[m]
-            c.reasons[m] = p.reason if direct else f"{p.reason} (via {records[p.a if p.b == m else p.b].customer_id})"
+            # the strongest link into the cluster, preferring the survivor on a tie
+            links = [p for p in best.get(m, ()) if (p.b if p.a == m else p.a) in inside]
+            p = max(links, key=lambda p: (p.score, survivor in (p.a, p.b)), default=joined_by[m])
+            other = p.b if p.a == m else p.a
+            c.reasons[m] = p.reason if other == survivor else f"{p.reason} (with {records[other].customer_id})"
             c.scores[m] = p.score
         out.append(c)
     out.sort(key=lambda c: (-c.score, records[c.members[0]].customer_id))

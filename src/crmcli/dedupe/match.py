@@ -73,6 +73,12 @@ class Record:
     pinyin: str
     phones: tuple[str, ...]
     emails: tuple[str, ...]
+    places: frozenset[tuple[str, str]]   # from the name, else from a landline's area code
+    ambiguous: bool = False              # no place of its own, and its name exists in several cities
+
+    @property
+    def city(self) -> str:
+        return "/".join(sorted({c or p for p, c in self.places})) or "?"
 
 
 def make_record(customer_id: str, name: str, phone: str | None = None, email: str | None = None,
@@ -82,8 +88,11 @@ def make_record(customer_id: str, name: str, phone: str | None = None, email: st
     parts = name_parts(name, person=person)
     phones = {k for k in (fast_phone_key(p) for p in (phone, *extra_phones)) if k}
     emails = {e.strip().lower() for e in (email, *extra_emails) if e and "@" in e}
+    where = parts.places
+    if not where and not person:
+        where = frozenset(pl for pl in (places.place_of_phone(k) for k in phones) if pl)
     return Record(customer_id, name, phone, email, created_at or "", person, parts, pinyin_key(parts.core),
-                  tuple(sorted(phones)), tuple(sorted(emails)))
+                  tuple(sorted(phones)), tuple(sorted(emails)), where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +145,10 @@ def score_pair(a: Record, b: Record, raw: float | None = None) -> tuple[float, s
     shared, contradict = _contact_evidence(a, b)
     if n < MIN_NAME[person]:
         return None  # clearly different names, whatever they share (a switchboard, a family phone)
-    if not places.compatible(a.parts.places, b.parts.places):
+    if not places.compatible(a.places, b.places):
         if not shared:
             return None
-        where = f"{a.parts.city or '?'}/{b.parts.city or '?'}"
+        where = f"{a.city}/{b.city}"
         return min(75.0, 40 + 0.35 * n), f"{label} + {' + '.join(shared)} but different city {where}"
     if "same mobile" in shared or "same email" in shared:
         score = 55 + 0.45 * n
@@ -150,6 +159,8 @@ def score_pair(a: Record, b: Record, raw: float | None = None) -> tuple[float, s
     elif contradict:
         score = 0.8 * n
         return score, f"{label}, different phone/email"
+    elif n == 100.0 and (a.ambiguous or b.ambiguous):
+        return 85.0, f"{label}, but that name exists in several cities"
     elif n == 100.0 and (a.phones or a.emails or b.phones or b.emails):
         score = 85.0 if person else 92.0
         return score, f"{label}, no conflicting contact"
@@ -290,10 +301,27 @@ def cluster(records: list[Record], pairs: list[Pair], cannot: set[tuple[int, int
     return out
 
 
+def mark_ambiguous(records: list[Record]) -> None:
+    """Flag place-less records whose name core is used in places that cannot be one company."""
+    seen: dict[str, Any] = {}
+    multi: set[str] = set()
+    for r in records:
+        if not r.places or r.person:
+            continue
+        first = seen.get(r.parts.core)
+        if first is None:
+            seen[r.parts.core] = r.places
+        elif first != r.places and not places.compatible(first, r.places):
+            multi.add(r.parts.core)
+    for r in records:
+        r.ambiguous = not r.places and not r.person and r.parts.core in multi
+
+
 def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD,
                     stats: Stats | None = None) -> list[Cluster]:
     stats = stats if stats is not None else Stats()
     stats.records = len(records)
+    mark_ambiguous(records)
     pairs, cannot = candidate_pairs(records, threshold, stats)
     return cluster(records, pairs, cannot)
 

@@ -90,3 +90,28 @@ def compatible(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> 
     cities_a = {c for _, c in a if c}
     cities_b = {c for _, c in b if c}
     return not (cities_a and cities_b and not cities_a & cities_b)
+
+# Landline area codes of the larger cities: a record whose name gives no place still
+# tells its city by its landline (0411-… is 大连), which keeps 春晖贸易 (0411) apart
+# from 成都春晖贸易. Mobiles say nothing about a place.
+_AREA_CODES = {
+    "010": "北京", "021": "上海", "022": "天津", "023": "重庆", "020": "广州", "024": "沈阳", "025": "南京",
+    "027": "武汉", "028": "成都", "029": "西安", "0755": "深圳", "0571": "杭州", "0512": "苏州", "0731": "长沙",
+    "0371": "郑州", "0531": "济南", "0532": "青岛", "0551": "合肥", "0591": "福州", "0592": "厦门", "0411": "大连",
+    "0451": "哈尔滨", "0431": "长春", "0871": "昆明", "0771": "南宁", "0574": "宁波", "0510": "无锡", "0757": "佛山",
+    "0769": "东莞", "0311": "石家庄", "0351": "太原", "0471": "呼和浩特", "0791": "南昌", "0851": "贵阳",
+    "0898": "海口", "0931": "兰州", "0951": "银川", "0971": "西宁", "0991": "乌鲁木齐", "0891": "拉萨",
+    "0756": "珠海", "0754": "汕头", "0760": "中山", "0752": "惠州", "0577": "温州", "0579": "金华", "0573": "嘉兴",
+    "0575": "绍兴", "0576": "台州", "0513": "南通", "0519": "常州", "0516": "徐州", "0514": "扬州", "0511": "镇江",
+    "0535": "烟台", "0536": "潍坊", "0631": "威海", "0533": "淄博", "0539": "临沂", "0379": "洛阳", "0595": "泉州",
+    "0596": "漳州", "0733": "株洲", "0717": "宜昌", "0710": "襄阳", "0816": "绵阳", "0412": "鞍山", "0315": "唐山",
+    "0312": "保定", "0335": "秦皇岛", "0316": "廊坊", "0772": "柳州", "0773": "桂林", "0917": "宝鸡", "0870": "丽江",
+}
+
+
+def place_of_phone(key: str) -> tuple[str, str] | None:
+    """(province, city) of a landline key such as 041157301769; None for mobiles and unknown codes."""
+    if not key.startswith("0"):
+        return None
+    city = _AREA_CODES.get(key[:3]) or _AREA_CODES.get(key[:4])
+    return PLACES[city] if city else None

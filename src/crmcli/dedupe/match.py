@@ -40,6 +40,8 @@ MIN_NAME = {False: 60.0, True: 80.0}  # below this, names are "clearly different
 
 _FREE_MAIL = {"qq.com", "163.com", "126.com", "gmail.com", "sina.com", "sohu.com", "hotmail.com", "outlook.com",
               "foxmail.com", "yeah.net", "139.com", "aliyun.com", "yahoo.com", "icloud.com", "live.com"}
+_WORD = re.compile(r"[a-z]{3,}")
+_LATIN_NOISE = {"the", "and", "company", "limited", "ltd", "inc", "corp", "corporation", "group", "llc", "co"}
 _CANON_PHONE = re.compile(r"^(1[3-9]\d{9})$|^(0\d{2,3})-(\d{7,8})(?:-\d+)?$|^(400|800)-(\d{3})-(\d{4})$")
 
 
@@ -179,6 +181,12 @@ def blocking_keys(r: Record) -> Iterator[str]:
         yield "n" + r.parts.core
         if r.pinyin != r.parts.core:
             yield "y" + r.pinyin
+    if " " in r.parts.cleaned and r.parts.cleaned.isascii():
+        # Latin-script names (foreign customers): each word is a key, so "lachlan berry"
+        # meets "lachlan bery" and "berry lachlan"
+        for word in _WORD.findall(r.parts.cleaned):
+            if word not in _LATIN_NOISE:
+                yield "t" + word
 
 
 @dataclass
@@ -196,7 +204,7 @@ def candidate_pairs(records: list[Record], threshold: float, stats: Stats) -> tu
     cannot: set[tuple[int, int]] = set()
     seen: set[int] = set()
     n = len(records)
-    for kind in ("p", "e", "n", "y"):  # one key kind at a time keeps the index small
+    for kind in ("p", "e", "n", "y", "t"):  # one key kind at a time keeps the index small
         index: dict[str, Any] = {}
         for i, r in enumerate(records):
             for k in blocking_keys(r):

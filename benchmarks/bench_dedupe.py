@@ -17,6 +17,7 @@ Peak RSS is the process maximum. Targets (issue 5): F1 >= 0.95 with precision
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import sqlite3
 import sys
@@ -36,18 +37,18 @@ def pairs_of(n: int) -> int:
 
 
 def quality(clusters: list[dict], truth: dict[str, object], min_score: float) -> dict[str, float]:
+    """Pairwise figures over the clusters scoring at least MIN_SCORE (a pair listed twice counts once)."""
     true_pairs = sum(pairs_of(k) for k in Counter(truth.values()).values())
-    predicted = correct = 0
+    predicted: set[tuple[str, str]] = set()
     for c in clusters:
-        if c["score"] < min_score:
-            continue
-        ids = [m["customer_id"] for m in c["members"]]
-        predicted += pairs_of(len(ids))
-        correct += sum(pairs_of(k) for k in Counter(truth[i] for i in ids).values())
-    p = correct / predicted if predicted else 1.0
+        if c["score"] >= min_score:
+            predicted.update(itertools.combinations(sorted(m["customer_id"] for m in c["members"]), 2))
+    correct = sum(truth[a] == truth[b] for a, b in predicted)
+    p = correct / len(predicted) if predicted else 1.0
     r = correct / true_pairs if true_pairs else 1.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return {"true_pairs": true_pairs, "predicted": predicted, "correct": correct, "precision": p, "recall": r, "f1": f1}
+    return {"true_pairs": true_pairs, "predicted": len(predicted), "correct": correct, "precision": p, "recall": r,
+            "f1": f1}
 
 
 def raw_read(conn: sqlite3.Connection) -> float:

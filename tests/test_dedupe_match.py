@@ -183,3 +183,15 @@ def test_big_blocks_are_skipped():
     stats = match.Stats()
     assert find_duplicates(recs, stats=stats) == []
     assert stats.skipped_blocks == 1
+
+
+def test_weak_hanger_does_not_hold_back_a_sure_group():
+    # A, B, C: the same company, same mobile. D: a homophone name with another phone type (review only).
+    recs = [r("A", "北京华信科技有限公司", "13812345678", created="2024-01-01"),
+            r("B", "华信科技(北京)有限公司", "13812345678", created="2024-02-01"),
+            r("C", "北京華信科技有限責任公司", "13812345678", created="2024-03-01"),
+            r("D", "北京华欣科技有限公司", "010-62345678", created="2024-04-01")]
+    sure, review = find_duplicates(recs)
+    assert sure.members == [0, 1, 2] and sure.score == 100.0
+    assert review.members == [0, 1, 2, 3] and review.score == 80.8
+    assert review.reasons[3] == "name 95 (sounds alike), no shared contact"

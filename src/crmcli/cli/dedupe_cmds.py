@@ -66,7 +66,12 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
                                   err=True).strip().lower()[:1]
             live = [m["customer_id"] for m in c["members"] if m["customer_id"] not in drop]
             if answer == "m":
-                res = scan.merge_cluster(conn, c, drop=drop)
+                try:
+                    res = scan.merge_cluster(conn, c, drop=drop)
+                except CrmError as e:  # e.g. its members were merged together in an earlier cluster
+                    info(f"not merged: {e}")
+                    c["action"] = "skipped"
+                    break
                 info(f"merged {', '.join(res.plan.merged)} into {res.plan.survivor} (merge {res.merge_id})")
                 for f, vals in res.plan.conflicts.items():
                     info(f"  kept {f}={vals.get(res.plan.survivor)!r}; other values in the merge record: {vals}")

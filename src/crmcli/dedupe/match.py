@@ -141,7 +141,12 @@ def name_similarity(a: Record, b: Record, raw: float | None = None) -> tuple[flo
 
 
 def score_pair(a: Record, b: Record, raw: float | None = None) -> tuple[float, str] | None:
-    """Score one candidate pair; None means "not the same customer" (a contradiction)."""
+    """Score one candidate pair (0-100, one decimal) and say why; None means "not the same customer"."""
+    result = _score(a, b, raw)
+    return None if result is None else (round(result[0], 1), result[1])
+
+
+def _score(a: Record, b: Record, raw: float | None) -> tuple[float, str] | None:
     n, label = name_similarity(a, b, raw)
     person = a.person or b.person
     shared, contradict = _contact_evidence(a, b)
@@ -169,7 +174,7 @@ def score_pair(a: Record, b: Record, raw: float | None = None) -> tuple[float, s
     else:
         score = 0.85 * n
         return score, f"{label}, no shared contact"
-    return round(score, 1), " + ".join([label, *shared])
+    return score, " + ".join([label, *shared])
 
 
 def blocking_keys(r: Record) -> Iterator[str]:
@@ -325,13 +330,22 @@ def mark_ambiguous(records: list[Record]) -> None:
         r.ambiguous = not r.places and not r.person and r.parts.core in multi
 
 
-def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD,
+def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD, auto: float = AUTO_THRESHOLD,
                     stats: Stats | None = None) -> list[Cluster]:
+    """Sure clusters (every link >= AUTO) first, then review clusters (some link below AUTO).
+
+    The sure clusters are built from the strong pairs alone, so one weak look-alike
+    hanging on a group of certain duplicates does not hold the whole group back from
+    `--merge --yes`; the weak look-alike shows up in a review cluster with them.
+    """
     stats = stats if stats is not None else Stats()
     stats.records = len(records)
     mark_ambiguous(records)
     pairs, cannot = candidate_pairs(records, threshold, stats)
-    return cluster(records, pairs, cannot)
+    sure = cluster(records, [p for p in pairs if p.score >= auto], cannot)
+    seen = {frozenset(c.members) for c in sure}
+    review = [c for c in cluster(records, pairs, cannot) if c.score < auto and frozenset(c.members) not in seen]
+    return sure + review
 
 
 def load_records(conn: sqlite3.Connection, *, with_contacts: bool = True,

@@ -53,7 +53,7 @@ def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, a
     t0 = time.perf_counter()
     records = match.load_records(conn, progress=progress)
     stats = match.Stats()
-    clusters = match.find_duplicates(records, threshold, stats)
+    clusters = match.find_duplicates(records, threshold, auto, stats)
     return ScanResult(describe(records, clusters, auto), stats, time.perf_counter() - t0)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import resource
 import sqlite3
 import sys
@@ -64,12 +65,16 @@ def run(path: Path, label: str, threshold: float, auto: float) -> None:
     conn = db.connect(path)
     truth = dict(conn.execute("SELECT customer_id, entity_id FROM bench_truth").fetchall())
     base = raw_read(conn)
+    cpu = time.process_time()
     res = scan.scan(conn, threshold, auto)
+    cpu = time.process_time() - cpu
     conn.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = res.stats
     print(f"\n== {label}: {s.records:,} customers, {len(set(truth.values())):,} real customers")
-    print(f"scan {res.seconds:.1f} s (raw SQLite read of the same rows {base:.2f} s, x{res.seconds / max(base, 1e-9):.0f}); "
+    load = os.getloadavg()[0]
+    print(f"scan {res.seconds:.1f} s wall, {cpu:.1f} s CPU, load average {load:.1f} on {os.cpu_count()} cores "
+          f"(raw SQLite read of the same rows {base:.2f} s, x{res.seconds / max(base, 1e-9):.0f}); "
           f"{s.blocks:,} blocks, {s.pairs_scored:,} pairs compared ({s.pairs_scored / max(s.records, 1):.2f} per customer), "
           f"{s.skipped_blocks} oversized keys skipped; peak RSS {rss:,.0f} MiB")
     for name, t in (("auto-merge", auto), ("review", threshold)):

@@ -140,6 +140,11 @@ def test_name_only_similarity_never_auto():
     assert score < match.AUTO_THRESHOLD
 
 
+def test_same_person_name_with_own_phones_is_not_even_listed():
+    score, _ = score_pair(r("C1", "张伟", "13812345678", kind="individual"), r("C2", "张伟", "13900001111", kind="individual"))
+    assert score == 70.0 and score < match.DEFAULT_THRESHOLD
+
+
 def test_identical_person_names_are_review_only():
     score, _ = score_pair(r("C1", "张伟", "13812345678", kind="individual"), r("C2", "张伟", kind="individual"))
     assert match.DEFAULT_THRESHOLD <= score < match.AUTO_THRESHOLD

@@ -163,8 +163,8 @@ def _score(a: Record, b: Record, raw: float | None) -> tuple[float, str] | None:
             score = min(100.0, 60 + 0.4 * n + 2)
     elif shared:  # only a landline: could be a shared switchboard
         score = 45 + 0.5 * n
-    elif contradict:
-        score = 0.8 * n
+    elif contradict:  # two people called 张伟 with their own phones are two people
+        score = (0.7 if person else 0.8) * n
         return score, f"{label}, different phone/email"
     elif n == 100.0 and (a.ambiguous or b.ambiguous):
         return 85.0, f"{label}, but that name exists in several cities"

@@ -200,3 +200,13 @@ def test_weak_hanger_does_not_hold_back_a_sure_group():
     assert sure.members == [0, 1, 2] and sure.score == 100.0
     assert review.members == [0, 1, 2, 3] and review.score == 80.8
     assert review.reasons[3] == "name 95 (sounds alike), no shared contact"
+
+
+def test_contact_person_phone_counts_for_its_customer(conn):
+    conn.execute("INSERT INTO customers (customer_id, name, phone) VALUES ('C1', '北京华信科技有限公司', '010-62345678')")
+    conn.execute("INSERT INTO customers (customer_id, name, phone) VALUES ('C2', '华信科技', '13812345678')")
+    conn.execute("INSERT INTO contacts (customer_id, name, phone) VALUES ('C1', '张三', '13812345678')")
+    recs = match.load_records(conn)
+    assert recs[0].phones == ("01062345678", "13812345678")
+    assert score_pair(recs[0], recs[1]) == (100.0, "same name + same mobile")
+    assert match.load_records(conn, with_contacts=False)[0].phones == ("01062345678",)

@@ -122,7 +122,7 @@ def test_merge_and_unmerge_commands(cli, dupes):
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == "1"
     assert "keep C6; merge C7 into it" in res.stderr
-    assert "conflict phone: C6='13900001111', C7='13900002222' -> keeps '13900001111'" in res.stderr
+    assert "conflict phone: C6='139****1111', C7='139****2222' -> keeps '139****1111'" in res.stderr
     listing = cli("merges", "--format", "csv")
     assert listing.stdout.splitlines()[1].split(",")[2:5] == ["C6", "C7", "phone"]
     undo = cli("unmerge", "1")

@@ -45,6 +45,25 @@ def _emit_clusters(clusters: list[dict[str, Any]], fmt: str | None, unmask: bool
         emit(_flat(shown), FLAT, fmt, unmask=True, title="Duplicate customers" if fmt == "table" else None)
 
 
+def _value(field: str, value: Any, unmask: bool) -> str:
+    """A field value for a message, masked like every listing unless --unmask."""
+    from crmcli.normalize import mask_email, mask_phone
+
+    if value is not None and not (unmask or not mask_default()):
+        value = mask_phone(value) if field == "phone" else mask_email(value) if field == "email" else value
+    return repr(value)
+
+
+def _tell_plan(p: Any, unmask: bool) -> None:
+    """Fills and conflicts of a merge plan, on stderr."""
+    for f, (v, src) in p.fills.items():
+        info(f"  {f}: {_value(f, v, unmask)} (from {src})")
+    for f, vals in p.conflicts.items():
+        kept = (p.fills.get(f) or (vals.get(p.survivor),))[0]
+        info(f"  conflict {f}: " + ", ".join(f"{k}={_value(f, v, unmask)}" for k, v in vals.items())
+             + f" -> keeps {_value(f, kept, unmask)}")
+
+
 def _show_cluster(c: dict[str, Any], unmask: bool) -> None:
     from crmcli import output
 
@@ -73,8 +92,7 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
                     c["action"] = "skipped"
                     break
                 info(f"merged {', '.join(res.plan.merged)} into {res.plan.survivor} (merge {res.merge_id})")
-                for f, vals in res.plan.conflicts.items():
-                    info(f"  kept {f}={vals.get(res.plan.survivor)!r}; other values in the merge record: {vals}")
+                _tell_plan(res.plan, unmask)
                 break
             if answer == "s":
                 c["action"] = "skipped"
@@ -152,6 +170,7 @@ def register(app: typer.Typer) -> None:
         ids: Annotated[list[str], typer.Argument(metavar="ID ID...", help="customers to merge into one")],
         survivor: Annotated[str | None, typer.Option("--survivor", help="the record to keep (default: the oldest)")] = None,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+        unmask: UnmaskOpt = False,
     ) -> None:
         """Merge customers into one: fill empty fields, move every record, keep old ids resolvable.
 
@@ -165,11 +184,7 @@ def register(app: typer.Typer) -> None:
         conn = state.conn()
         p = merging.plan(conn, ids, survivor)
         info(f"keep {p.survivor}; merge {', '.join(p.merged)} into it")
-        for f, (v, src) in p.fills.items():
-            info(f"  {f}: {v!r} (from {src})")
-        for f, vals in p.conflicts.items():
-            info(f"  conflict {f}: " + ", ".join(f"{k}={v!r}" for k, v in vals.items())
-                 + f" -> keeps {(p.fills.get(f) or (vals.get(p.survivor),))[0]!r}")
+        _tell_plan(p, unmask)
         if not confirm(f"merge {len(p.merged) + 1} customers into {p.survivor}?", yes):
             info("nothing merged")
             raise typer.Exit(1)

@@ -148,3 +148,9 @@ def test_merge_with_survivor_option(cli, dupes):
     assert res.exit_code == 0, res.output
     assert _count(dupes, "SELECT count(*) FROM customers WHERE customer_id = 'C1'") == 0
     assert _count(dupes, "SELECT count(*) FROM customers WHERE customer_id = 'C2'") == 1
+
+
+def test_merge_unmask_shows_full_conflicting_phones(cli, dupes):
+    res = cli("merge", "C6", "C7", "--yes", "--unmask")
+    assert res.exit_code == 0, res.output
+    assert "conflict phone: C6='13900001111', C7='13900002222' -> keeps '13900001111'" in res.stderr

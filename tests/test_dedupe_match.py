@@ -210,3 +210,12 @@ def test_contact_person_phone_counts_for_its_customer(conn):
     assert recs[0].phones == ("01062345678", "13812345678")
     assert score_pair(recs[0], recs[1]) == (100.0, "same name + same mobile")
     assert match.load_records(conn, with_contacts=False)[0].phones == ("01062345678",)
+
+
+def test_common_person_name_meets_only_by_contact():
+    recs = [r(f"C{i}", "张伟", f"1380000{i:04d}", kind="individual") for i in range(match.MAX_PERSON_NAME_BLOCK + 1)]
+    recs.append(r("X", "張偉", "13800000007", kind="individual"))   # the same person as C7, in Traditional
+    stats = match.Stats()
+    clusters = find_duplicates(recs, stats=stats)
+    assert [sorted(recs[i].customer_id for i in c.members) for c in clusters] == [["C7", "X"]]
+    assert stats.pairs_scored == 1 and stats.skipped_blocks == 2   # the name and its pinyin

@@ -36,6 +36,9 @@ from crmcli.normalize import phone_key
 DEFAULT_THRESHOLD = 80.0   # report pairs at or above this
 AUTO_THRESHOLD = 90.0      # `--merge --yes` merges clusters at or above this
 MAX_BLOCK = 500            # a key shared by more records than this (a call centre) is not used
+# A person's name is a weak key: 张伟 is shared by hundreds of thousands of people, and
+# name alone never merges a person. Past this many bearers, people meet by phone/email only.
+MAX_PERSON_NAME_BLOCK = 50
 MIN_NAME = {False: 60.0, True: 80.0}  # below this, names are "clearly different" (enterprise, person)
 
 _FREE_MAIL = {"qq.com", "163.com", "126.com", "gmail.com", "sina.com", "sohu.com", "hotmail.com", "outlook.com",
@@ -183,9 +186,9 @@ def blocking_keys(r: Record) -> Iterator[str]:
     for e in r.emails:
         yield "e" + e
     if len(r.parts.core) >= 2:
-        yield "n" + r.parts.core
+        yield ("N" if r.person else "n") + r.parts.core
         if r.pinyin != r.parts.core:
-            yield "y" + r.pinyin
+            yield ("Y" if r.person else "y") + r.pinyin
     if " " in r.parts.cleaned and r.parts.cleaned.isascii():
         # Latin-script names (foreign customers): each word is a key, so "lachlan berry"
         # meets "lachlan bery" and "berry lachlan"
@@ -209,7 +212,7 @@ def candidate_pairs(records: list[Record], threshold: float, stats: Stats) -> tu
     cannot: set[tuple[int, int]] = set()
     seen: set[int] = set()
     n = len(records)
-    for kind in ("p", "e", "n", "y", "t"):  # one key kind at a time keeps the index small
+    for kind in ("p", "e", "n", "y", "N", "Y", "t"):  # one key kind at a time keeps the index small
         index: dict[str, Any] = {}
         for i, r in enumerate(records):
             for k in blocking_keys(r):
@@ -226,7 +229,7 @@ def candidate_pairs(records: list[Record], threshold: float, stats: Stats) -> tu
         for members in index.values():
             if isinstance(members, int):
                 continue
-            if len(members) > MAX_BLOCK:
+            if len(members) > (MAX_PERSON_NAME_BLOCK if kind in "NY" else MAX_BLOCK):
                 stats.skipped_blocks += 1
                 continue
             stats.blocks += 1

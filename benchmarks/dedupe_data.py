@@ -167,6 +167,7 @@ def generate(path: str, customers: int, seed: int = 7) -> dict[str, int]:
     entity = 0
     serial = 0
     switchboards: dict[str, list[str]] = {}
+    negatives = {"other_city": 0, "one_char_off": 0, "shared_switchboard": 0}
 
     def add(name: str, phone: str | None, email: str | None, kind: str, ent: int, contact_phone: str | None = None) -> None:
         nonlocal serial
@@ -200,6 +201,7 @@ def generate(path: str, customers: int, seed: int = 7) -> dict[str, int]:
         # a building switchboard shared by unrelated companies: a hard negative
         if rnd.random() < 0.03 and switchboards.get(city):
             land = rnd.choice(switchboards[city])
+            negatives["shared_switchboard"] += 1
         else:
             land = g.landline(city)
             switchboards.setdefault(city, []).append(land)
@@ -226,12 +228,14 @@ def generate(path: str, customers: int, seed: int = 7) -> dict[str, int]:
             other_city = rnd.choice([c for c in CITIES if c != city])
             if (other_city, brand + ind) not in g.used_names:
                 g.used_names.add((other_city, brand + ind))
+                negatives["other_city"] += 1
                 entity += 1
                 add(g.company_name(other_city, brand, ind), g.landline(other_city), None, "enterprise", entity)
         elif h < 0.14:  # one character different, same city, own phone
             alt = brand[:-1] + rnd.choice(BRAND_CHARS)
             if alt != brand and (city, alt + ind) not in g.used_names:
                 g.used_names.add((city, alt + ind))
+                negatives["one_char_off"] += 1
                 entity += 1
                 add(g.company_name(city, alt, ind), g.mobile(), None, "enterprise", entity)
     rows, truth = rows[:customers], truth[:customers]
@@ -251,7 +255,7 @@ def generate(path: str, customers: int, seed: int = 7) -> dict[str, int]:
     conn.executemany("INSERT INTO bench_truth VALUES (?, ?)", truth)
     conn.execute("COMMIT")
     conn.close()
-    return {"customers": len(rows), "entities": len({e for _, e in truth}), "contacts": len(contacts)}
+    return {"customers": len(rows), "entities": len({e for _, e in truth}), "contacts": len(contacts), **negatives}
 
 
 def main() -> None:

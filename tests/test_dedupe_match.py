@@ -219,3 +219,19 @@ def test_common_person_name_meets_only_by_contact():
     clusters = find_duplicates(recs, stats=stats)
     assert [sorted(recs[i].customer_id for i in c.members) for c in clusters] == [["C7", "X"]]
     assert stats.pairs_scored == 1 and stats.skipped_blocks == 2   # the name and its pinyin
+
+
+def test_place_less_name_used_in_several_cities_is_not_matched_on_name():
+    recs = [r("B", "北京华信科技有限公司", "13812345678"), r("S", "上海华信科技有限公司", "13900001111"),
+            r("X", "华信科技有限公司", email="x@qq.com")]
+    assert find_duplicates(recs) == []
+    assert score_pair(*match_marked(recs)[1:]) == (75.0, "same name, but that name exists in several cities")
+    # with a landline the place-less record has a city after all: 021 is 上海
+    recs[2] = r("X", "华信科技有限公司", "021-55556666")
+    (c,) = find_duplicates(recs)
+    assert sorted(recs[i].customer_id for i in c.members) == ["S", "X"] and c.score == 92.0
+
+
+def match_marked(recs):
+    match.mark_ambiguous(recs)
+    return recs

@@ -170,7 +170,8 @@ def _score(a: Record, b: Record, raw: float | None) -> tuple[float, str] | None:
         score = (0.7 if person else 0.8) * n
         return score, f"{label}, different phone/email"
     elif n == 100.0 and (a.ambiguous or b.ambiguous):
-        return 85.0, f"{label}, but that name exists in several cities"
+        # 华信科技 with no city, beside 华信科技 in 北京 and in 上海: a person could not tell either
+        return 75.0, f"{label}, but that name exists in several cities"
     elif n == 100.0 and (a.phones or a.emails or b.phones or b.emails):
         score = 85.0 if person else 92.0
         return score, f"{label}, no conflicting contact"

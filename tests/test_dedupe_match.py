@@ -140,9 +140,16 @@ def test_name_only_similarity_never_auto():
     assert score < match.AUTO_THRESHOLD
 
 
-def test_same_person_name_with_own_phones_is_not_even_listed():
-    score, _ = score_pair(r("C1", "张伟", "13812345678", kind="individual"), r("C2", "张伟", "13900001111", kind="individual"))
-    assert score == 70.0 and score < match.DEFAULT_THRESHOLD
+def test_same_person_name_with_own_phones_is_no_match():
+    assert score_pair(r("C1", "张伟", "13812345678", kind="individual"), r("C2", "张伟", "13900001111", kind="individual")) is None
+
+
+def test_namesakes_do_not_chain_through_a_contactless_record():
+    # X (email only) could be either 张伟; the two 张伟 with their own phones are two people
+    recs = [r("A", "张伟", "13812345678", kind="individual"), r("B", "张伟", "13900001111", kind="individual"),
+            r("X", "张伟", email="zw@qq.com", kind="individual")]
+    clusters = find_duplicates(recs)
+    assert len(clusters) == 1 and len(clusters[0].members) == 2
 
 
 def test_identical_person_names_are_review_only():

@@ -166,8 +166,10 @@ def _score(a: Record, b: Record, raw: float | None) -> tuple[float, str] | None:
             score = min(100.0, 60 + 0.4 * n + 2)
     elif shared:  # only a landline: could be a shared switchboard
         score = 45 + 0.5 * n
-    elif contradict:  # two people called 张伟 with their own phones are two people
-        score = (0.7 if person else 0.8) * n
+    elif contradict:
+        if person:  # two people called 张伟 with their own phones are two people
+            return None
+        score = 0.8 * n
         return score, f"{label}, different phone/email"
     elif n == 100.0 and (a.ambiguous or b.ambiguous):
         # 华信科技 with no city, beside 华信科技 in 北京 and in 上海: a person could not tell either

@@ -12,6 +12,16 @@ merge) and at the review threshold (what `crm dedupe` lists). Time is the whole
 scoring, clustering — beside a raw baseline: the same rows just read from SQLite.
 Peak RSS is the process maximum. Targets (issue 5): F1 >= 0.95 with precision
 >= 0.98 at the auto-merge threshold; 100k customers < 20 s, 1M < 5 min.
+
+Figures of 2026-11-22 (2 cores shared with other jobs, load average 3-6; CPU time is
+the steadier number):
+  100k generated: auto P 1.0000 R 0.9885 F1 0.9942; review P 0.9960 R 0.9993;
+                  9.1 s wall, 4.5 s CPU, 0.78 pairs per customer, peak RSS 298 MiB
+  1M generated:   auto P 0.9987 R 0.9878 F1 0.9932; review P 0.9743 R 0.9985;
+                  81-245 s wall (load 3-6), 71-91 s CPU, 3.0 pairs per customer, peak RSS 2.2-2.6 GiB
+  FEBRL 1-4 (English person names, no phone or email): nothing reaches the auto-merge
+                  threshold, by design (name alone never merges a person); at the review
+                  threshold P 0.76-0.996, R 0.36-0.51; at --threshold 65 P 0.50-0.89, R 0.63-0.73.
 """
 
 from __future__ import annotations

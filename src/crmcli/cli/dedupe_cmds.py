@@ -79,6 +79,9 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
 
     for n, c in enumerate(clusters):
         drop: set[str] = set()
+        if not scan.refresh(conn, c):  # its members were merged together in an earlier cluster
+            c["action"] = "done"
+            continue
         while True:
             _show_cluster({**c, "members": [m for m in c["members"] if m["customer_id"] not in drop]}, unmask)
             answer = typer.prompt("[m]erge, [s]kip, [p]ick survivor, [d]rop a member, [q]uit", default="s",

@@ -76,3 +76,28 @@ def auto_merge(conn: sqlite3.Connection, clusters: list[dict[str, Any]]) -> list
         else:
             c["action"] = "review"
     return clusters
+
+
+def refresh(conn: sqlite3.Connection, cluster: dict[str, Any]) -> bool:
+    """Bring a cluster up to date after earlier merges in the same run: a member merged
+    away is shown as its survivor (once). False when fewer than two customers are left."""
+    from crmcli.errors import NotFound
+    from crmcli.records import resolve_customer
+
+    members: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for m in cluster["members"]:
+        try:
+            live = resolve_customer(conn, m["customer_id"])
+        except NotFound:
+            continue
+        if live in seen:
+            continue
+        seen.add(live)
+        if live != m["customer_id"]:
+            m = {**m, "customer_id": live, "reason": f"{m['reason']}; merged into {live} earlier"}
+        members.append(m)
+    cluster["members"] = members
+    if cluster["survivor"] not in seen and members:
+        cluster["survivor"] = members[0]["customer_id"]
+    return len(members) >= 2

@@ -30,7 +30,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from crmcli.dedupe import places
-from crmcli.dedupe.namekeys import NameParts, name_parts, pinyin_key
+from crmcli.dedupe.namekeys import NameParts, intern_places, name_parts, pinyin_key
 from crmcli.normalize import phone_key
 
 DEFAULT_THRESHOLD = 80.0   # report pairs at or above this
@@ -95,7 +95,7 @@ def make_record(customer_id: str, name: str, phone: str | None = None, email: st
     emails = {e.strip().lower() for e in (email, *extra_emails) if e and "@" in e}
     where = parts.places
     if not where and not person:
-        where = frozenset(pl for pl in (places.place_of_phone(k) for k in phones) if pl)
+        where = intern_places({pl for pl in (places.place_of_phone(k) for k in phones) if pl})
     return Record(customer_id, name, phone, email, created_at or "", person, parts, pinyin_key(parts.core),
                   tuple(sorted(phones)), tuple(sorted(emails)), where)
 

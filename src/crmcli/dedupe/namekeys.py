@@ -86,6 +86,16 @@ def _place_at_end(s: str) -> str | None:
     return None
 
 
+_NO_PLACES: frozenset[tuple[str, str]] = frozenset()
+_PLACE_SETS: dict[frozenset[tuple[str, str]], frozenset[tuple[str, str]]] = {}
+
+
+def intern_places(places: set[tuple[str, str]] | frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """One shared frozenset per distinct set of places: a million customers hold a few hundred."""
+    key = frozenset(places)
+    return _PLACE_SETS.setdefault(key, key)
+
+
 @dataclass(frozen=True, slots=True)
 class NameParts:
     core: str                                   # 华信科技
@@ -102,7 +112,7 @@ def name_parts(name: str, *, person: bool = False) -> NameParts:
     cleaned = clean(name)
     if person:
         core = _NON_WORD.sub("", cleaned)
-        return NameParts(core or cleaned, frozenset(), cleaned)
+        return NameParts(core or cleaned, _NO_PLACES, cleaned)
     places: set[tuple[str, str]] = set()
     kept: list[str] = []
     # Bracketed groups: a place or a legal form is dropped, anything else is kept inline.
@@ -152,7 +162,7 @@ def name_parts(name: str, *, person: bool = False) -> NameParts:
     core = _NON_WORD.sub("", compact)
     if not core:  # 北京有限公司: nothing but place and form; compare on the whole
         core = _NON_WORD.sub("", cleaned)
-    return NameParts(core, frozenset(places), cleaned)
+    return NameParts(core, intern_places(places), cleaned)
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ import sqlite3
 
 from crmcli import demo_data, records
 from crmcli.dedupe import merge, scan
-from test_merge import dump
+from tests.test_merge import dump
 
 
 def test_demo_duplicates_found_and_hard_negatives_apart(conn: sqlite3.Connection):

@@ -35,6 +35,19 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Reports: the template's analyses, one line each", "report"),
+    ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
+     "report overview"),
+    ("Filters narrow any report: manufacturing customers' revenue by quarter",
+     "report revenue industry~制造 --by quarter --section by_period"),
+    ("Service levels: on-time handling by urgency (urgent 2 h / 24 h, normal 3 working days)",
+     "report service --section on_time"),
+
+    ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
+     "dedupe --format table"),
+    ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
+    ("The merged-away id still resolves to the survivor", "show {dup_old}"),
+    ("And the merge undoes exactly", "unmerge 1"),
 ]
 
 
@@ -48,11 +61,13 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     conn = db.create(path)
     counts = demo_data.build(conn)
     first = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
+    dups = demo_data.duplicate_clusters(conn)[0]
+    names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups)}
     conn.close()
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for title, line in STEPS:
-        line = line.format(first=first)
+        line = line.format(**names)
         if title:
             say("")
             say(f"# {title}")

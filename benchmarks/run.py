@@ -396,7 +396,7 @@ def write_results(path: Path, info: dict[str, str], argv: list[str], load: tuple
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10k", help="comma-separated: 10k,100k,1m (or any N, 250k, 2m)")
-    ap.add_argument("--workdir", type=Path, default=Path("/tmp/crm-bench"), help="generated databases, reused")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/crm-bench-suite"), help="generated databases, reused")
     ap.add_argument("--only", help="comma-separated subset: startup,query,import,export,dedupe,segments,reports")
     ap.add_argument("--runs", type=int, default=0, help="repetitions where a script takes a count (default 5; 3 at 1M)")
     ap.add_argument("--startup-runs", type=int, default=11)

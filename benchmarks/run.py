@@ -353,7 +353,7 @@ def machine() -> dict[str, str]:
 def fmt_s(x: float | None) -> str:
     if x is None:
         return ""
-    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+    return f"{x * 1000:.1f} ms" if x < 0.01 else f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
 
 
 def table(rows: list[Row]) -> list[str]:

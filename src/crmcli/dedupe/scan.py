@@ -50,11 +50,15 @@ def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, a
         from crmcli.errors import InvalidValue
 
         raise InvalidValue("thresholds are scores from 0 to 100")
+    from crmcli.perf import gc_paused
+
     t0 = time.perf_counter()
-    records = match.load_records(conn, progress=progress)
-    stats = match.Stats()
-    clusters = match.find_duplicates(records, threshold, auto, stats)
-    return ScanResult(describe(records, clusters, auto), stats, time.perf_counter() - t0)
+    with gc_paused():  # millions of long-lived objects: the collector would walk them again and again
+        records = match.load_records(conn, progress=progress)
+        stats = match.Stats()
+        clusters = match.find_duplicates(records, threshold, auto, stats)
+        described = describe(records, clusters, auto)
+    return ScanResult(described, stats, time.perf_counter() - t0)
 
 
 def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any], survivor: str | None = None,

@@ -257,11 +257,26 @@ def ensure_db(workdir: Path, n: int) -> Path:
     return path
 
 
+def ensure_dedupe_db(workdir: Path, n: int) -> Path:
+    """The labelled set bench_dedupe.py scans (its own generator: duplicates with the truth), made once."""
+    path = workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py', ROOT / 'schema.sql')}.db"
+    if not path.exists() and (HERE / "dedupe_data.py").exists():
+        import dedupe_data
+
+        print(f"  generating the labelled dedupe set of {n:,} customers into {path} ...", flush=True)
+        t = time.perf_counter()
+        tmp = path.with_suffix(".partial")
+        tmp.unlink(missing_ok=True)
+        dedupe_data.generate(str(tmp), n)
+        tmp.rename(path)
+        print(f"  generated in {time.perf_counter() - t:.0f} s", flush=True)
+    return path
+
+
 def plan(size: str, n: int, workdir: Path, dbpath: Path, runs: int) -> list[tuple[str, list[str], float, Callable]]:
     """(name, command, timeout seconds, reader) for each feature script at this size."""
     py = sys.executable
     big = n >= 1_000_000
-    dkey = _key(HERE / "dedupe_data.py", ROOT / "schema.sql")
     t = max(120.0, n / 1000)  # seconds: 10k 2 min, 1M ~17 min
     return [
         ("query", [py, "benchmarks/bench_query.py", "--customers", str(n), "--db", str(dbpath), "--runs", str(runs)],
@@ -272,7 +287,8 @@ def plan(size: str, n: int, workdir: Path, dbpath: Path, runs: int) -> list[tupl
         ("export", [py, "benchmarks/bench_export.py", "--customers", str(n), "--db", str(dbpath),
                     "--repeat", "1" if big else "3"], t, read_export),
         ("dedupe", [py, "benchmarks/bench_dedupe.py", "--customers", str(n),
-                    "--db", str(workdir / f"dedupe-{n}-{dkey}.db")], 2 * t, read_dedupe),
+                    "--db", str(workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py', ROOT / 'schema.sql')}.db")],
+         2 * t, read_dedupe),
         ("segments", [py, "benchmarks/bench_segments.py", "--customers", str(n), "--cache", str(dbpath)], t,
          read_segments),
         ("reports", [py, "benchmarks/bench_reports.py", "--customers", str(n), "--db", str(dbpath)], t, read_reports),
@@ -436,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name}: not available ({cmd[1]} is not in this checkout)", flush=True)
                 sections.append(Section(size, name, shown, status=f"not available: {cmd[1]} is not in this checkout"))
                 continue
+            if name == "dedupe":
+                ensure_dedupe_db(args.workdir, n)
             print(f"  {name}: {shown}", flush=True)
             status, text, secs, rss = _run(cmd, timeout)
             sec = Section(size, name, shown, text, secs, rss)

@@ -1,0 +1,161 @@
+"""Write converted rows: batched inserts, id conflicts, updates with their old/new
+rows in the change log, template ids drawn a range at a time.
+
+Inserted rows are logged after the bulk insert by one INSERT … SELECT over the
+rowids above the table's maximum before the import, instead of one Python call
+per row; updated rows get the usual change row with old and new JSON, so undo
+can restore them exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from crmcli import audit, fields
+
+_IN_CHUNK = 900  # ids per IN (...) query
+
+
+def reserve_ids(conn: sqlite3.Connection, t: fields.Table, count: int, day: date | None = None) -> list[str]:
+    """COUNT fresh template ids for T (C20241122001 …) in one counter update; skips taken ones."""
+    assert t.id_prefix
+    stamp = (day or date.today()).strftime("%Y%m%d")
+    out: list[str] = []
+    while len(out) < count:
+        need = count - len(out)
+        last = conn.execute(
+            "INSERT INTO id_counters (prefix, day, last) VALUES (?, ?, ?) "
+            "ON CONFLICT (prefix, day) DO UPDATE SET last = last + excluded.last RETURNING last",
+            (t.id_prefix, stamp, need)).fetchone()[0]
+        cands = [f"{t.id_prefix}{stamp}{n:03d}" for n in range(last - need + 1, last + 1)]
+        taken = existing_keys(conn, t, cands)
+        out.extend(c for c in cands if c not in taken)
+    return out
+
+
+def existing_keys(conn: sqlite3.Connection, t: fields.Table, keys: list[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for i in range(0, len(keys), _IN_CHUNK):
+        part = keys[i:i + _IN_CHUNK]
+        marks = ",".join("?" * len(part))
+        found.update(r[0] for r in conn.execute(f"SELECT {t.key} FROM {t.name} WHERE {t.key} IN ({marks})", part))
+    return found
+
+
+class Loader:
+    """Inserts (and on conflict skips or updates) the rows of one sheet."""
+
+    def __init__(self, conn: sqlite3.Connection, t: fields.Table, columns: list[str], on_conflict: str,
+                 op: audit.Operation, reject: Callable[[int, str], None],
+                 insert_check: Callable[[list[Any]], str | None] | None = None) -> None:
+        self.conn, self.t, self.columns, self.on_conflict, self.op = conn, t, columns, on_conflict, op
+        self.reject = reject
+        self.insert_check = insert_check
+        self.key_pos = columns.index(t.key) if t.key in columns else None
+        self.sql = f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self.start_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {t.name}").fetchone()[0]
+        self.inserted = self.updated = self.skipped = self.unchanged = 0
+        self.conflicts: list[str] = []
+        self.conflict_count = 0
+
+    def write(self, rows: list[tuple[int, list[Any]]]) -> None:
+        """ROWS: (source line, values in self.columns order); key None = draw a template id."""
+        if not rows:
+            return
+        kp = self.key_pos
+        if kp is not None:
+            missing = [r for _, r in rows if r[kp] is None]
+            if missing and self.t.id_prefix:
+                for r, new_id in zip(missing, reserve_ids(self.conn, self.t, len(missing)), strict=True):
+                    r[kp] = new_id
+            rows = self._resolve_conflicts(rows)
+        self._insert(rows)
+
+    def _resolve_conflicts(self, rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+        kp = self.key_pos
+        assert kp is not None
+        taken = existing_keys(self.conn, self.t, [r[kp] for _, r in rows])
+        fresh: list[tuple[int, list[Any]]] = []
+        seen: set[Any] = set()
+        for line, r in rows:
+            key = r[kp]
+            if key not in taken and key not in seen:
+                seen.add(key)
+                fresh.append((line, r))
+                continue
+            if key in seen:  # twice in one batch: handle after the first is written
+                self._insert(fresh)
+                fresh, seen = [], set()
+            self._conflict(line, r)
+        return fresh
+
+    def _conflict(self, line: int, r: list[Any]) -> None:
+        key = r[self.key_pos]  # type: ignore[index]
+        if self.on_conflict == "skip":
+            self.skipped += 1
+        elif self.on_conflict == "update":
+            self._update(line, r)
+        else:
+            self.conflict_count += 1
+            if len(self.conflicts) < 10:
+                self.conflicts.append(str(key))
+
+    def _insert(self, rows: list[tuple[int, list[Any]]]) -> None:
+        if not rows:
+            return
+        if self.insert_check is not None:
+            kept = []
+            for line, r in rows:
+                problem = self.insert_check(r)
+                if problem:
+                    self.reject(line, problem)
+                else:
+                    kept.append((line, r))
+            rows = kept
+        try:
+            self.conn.executemany(self.sql, [r for _, r in rows])
+            self.inserted += len(rows)
+        except sqlite3.IntegrityError:
+            # The database refused something the checks let through: find the row, reject it.
+            for line, r in rows:
+                try:
+                    self.conn.execute(self.sql, r)
+                    self.inserted += 1
+                except sqlite3.IntegrityError as e:
+                    self.reject(line, f"the database refused the row: {e}")
+
+    def _update(self, line: int, r: list[Any]) -> None:
+        t, kp = self.t, self.key_pos
+        assert kp is not None
+        old = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (r[kp],)).fetchone()
+        if old is None:  # inserted earlier in this batch run and since removed? treat as new
+            self._insert([(line, r)])
+            return
+        # Empty cells keep what is stored: an import fills and corrects, it does not blank.
+        diff = {c: v for c, v in zip(self.columns, r, strict=True)
+                if v is not None and c != t.key and old[c] != v and c not in ("created_at", "updated_at")}
+        if not diff:
+            self.unchanged += 1
+            return
+        sets = ", ".join(f"{c} = ?" for c in diff)
+        try:
+            self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*diff.values(), r[kp]])
+        except sqlite3.IntegrityError as e:
+            self.reject(line, f"the database refused the update of {r[kp]}: {e}")
+            return
+        new = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (r[kp],)).fetchone()
+        self.op.change(t.name, str(r[kp]), "update", old=old, new=new)
+        self.updated += 1
+
+    def log_inserts(self) -> None:
+        """One change row per inserted record, written by SQL in one statement."""
+        t = self.t
+        cust = "customer_id"
+        self.conn.execute(
+            f"INSERT INTO changes (op_id, table_name, row_id, customer_id, action) "
+            f"SELECT ?, ?, CAST({t.key} AS TEXT), {cust}, 'insert' FROM {t.name} WHERE rowid > ? ORDER BY rowid",
+            (self.op.op_id, t.name, self.start_rowid))
+        self.op.counts["insert"] += self.inserted

@@ -32,14 +32,26 @@ def _column_re(cell: str) -> re.Pattern[str]:
     return re.compile(f"(?:{cell})?(?:{SEP}(?:{cell})?)*")
 
 
-_COLUMN_RE = {"mobile": _column_re(_MOBILE), "email": _column_re(_EMAIL), "money": _column_re(_MONEY),
+_LANDLINE = r"0\d{2,3}-[2-9]\d{6,7}"
+_COLUMN_RE = {"phone": _column_re(f"{_MOBILE}|{_LANDLINE}"), "email": _column_re(_EMAIL), "money": _column_re(_MONEY),
               "datetime": _column_re(_DATETIME)}
+_LANDLINES = re.compile(r"(0\d{2,3})-([2-9]\d)(\d{5,6})")
+_DAYS = re.compile(r"(\d{4}-\d{2}-\d{2}) ")
 _MOBILE_CELL = re.compile(_MOBILE)
 _LANDLINE_CELL = re.compile(r"(0\d{2,3})-([2-9]\d)(\d{5,6})")
 _DATETIME_CELL = re.compile(_DATETIME)
-# Text that coerce would change: outer or doubled whitespace, whitespace other than
-# a plain space, control or zero-width characters, or a leading '=' (a formula).
-_DIRTY_TEXT = re.compile(rf"(?:^|{SEP})[\s=]|\s(?:{SEP}|$)|\s\s|[^\S ]|[\x01-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# Characters that make coerce change a text: whitespace other than a plain space,
+# control and zero-width characters.
+_ODD_CHARS = re.compile("[\\x01-\\x1f\\x7f\\x85\\xa0\\u1680\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff]")
+
+
+def _clean_text(s: str) -> bool:
+    """True when coerce leaves every cell of S (cells joined by SEP) as it is: no outer or doubled
+    spaces, no odd whitespace or control characters, no leading '=' (a formula)."""
+    return not ("  " in s or f"{SEP} " in s or f" {SEP}" in s or f"{SEP}=" in s or s[:1] in (" ", "=")
+                or s[-1:] == " " or _ODD_CHARS.search(s))
+
+
 _MEMO_KINDS = ("label", "date", "bool", "int")
 _MEMO_LIMIT = 100_000
 
@@ -69,26 +81,32 @@ class ColumnConverter:
     def convert(self, col: Sequence[Any]) -> tuple[list[Any], dict[int, str]]:
         if self.kind in _MEMO_KINDS:
             return self._by_distinct(col)
-        all_str = all(type(v) is str for v in col)
-        if all_str:
-            joined = SEP.join(col)
-            fast = self._column_fast(joined)
-            if fast is not None:
-                return fast(col), {}
+        try:
+            joined = SEP.join(col)  # TypeError: not all cells are text (a workbook)
+        except TypeError:
+            return self._by_cell(col)
+        fast = self._column_fast(joined)
+        if fast is not None:
+            return fast(col), {}
         return self._by_cell(col)
 
     def _column_fast(self, joined: str) -> Callable[[Sequence[str]], list[Any]] | None:
         k = self.kind
         if k == "phone":
-            return _or_none if _COLUMN_RE["mobile"].fullmatch(joined) else None
+            if _COLUMN_RE["phone"].fullmatch(joined) and all(self._landline_valid(a, b, n) for a, b, n in
+                                                           {(a, b, 2 + len(c)) for a, b, c in _LANDLINES.findall(joined)}):
+                return _or_none
+            return None
         if k == "email":
             return _or_none if _COLUMN_RE["email"].fullmatch(joined) else None
         if k == "money":
             return _to_float if _COLUMN_RE["money"].fullmatch(joined) else None
         if k == "datetime":
-            return None  # per cell: the date part needs a calendar check
+            if _COLUMN_RE["datetime"].fullmatch(joined) and all(self._day_valid(d) for d in set(_DAYS.findall(joined))):
+                return _or_none
+            return None
         if k in ("text", "id"):
-            return _or_none if not _DIRTY_TEXT.search(joined) else None
+            return _or_none if _clean_text(joined) else None
         return None
 
     def _by_distinct(self, col: Sequence[Any]) -> tuple[list[Any], dict[int, str]]:
@@ -137,31 +155,24 @@ class ColumnConverter:
             cell = re.compile(_EMAIL)
             return lambda v: v if cell.fullmatch(v) else None
         if self.kind in ("text", "id"):
-            return lambda v: v if not _DIRTY_TEXT.search(v) else None
+            return lambda v: v if _clean_text(v) else None
         return None
 
-    def _quick_phone(self, v: str) -> str | None:
-        if _MOBILE_CELL.fullmatch(v):
-            return v
-        m = _LANDLINE_CELL.fullmatch(v)
-        if m is None:
-            return None
-        # Whether a canonical-looking landline is valid depends on its area code, the
-        # first digits and the length: learn each combination once from coerce.
-        key = (m.group(1), m.group(2), len(v))
+    def _landline_valid(self, area: str, first: str, length: int) -> bool:
+        # Whether a canonical-looking landline is valid depends on its area code, first
+        # digits and length: learn each combination once from coerce.
+        key = (area, first, length)
         ok = self._landline_ok.get(key)
         if ok is None:
+            sample = f"{area}-{first}{'2' * (length - 2)}" if length > 2 else ""
             try:
-                ok = coerce(self.f, v) == v
+                ok = coerce(self.f, sample) == sample
             except InvalidValue:
                 ok = False
             self._landline_ok[key] = ok
-        return v if ok else None
+        return ok
 
-    def _quick_datetime(self, v: str) -> str | None:
-        if not _DATETIME_CELL.fullmatch(v):
-            return None
-        day = v[:10]
+    def _day_valid(self, day: str) -> bool:
         ok = self.memo.get(day)
         if ok is None:
             try:
@@ -169,7 +180,20 @@ class ColumnConverter:
             except InvalidValue:
                 ok = False
             self.memo[day] = ok
-        return v if ok else None
+        return bool(ok)
+
+    def _quick_phone(self, v: str) -> str | None:
+        if _MOBILE_CELL.fullmatch(v):
+            return v
+        m = _LANDLINE_CELL.fullmatch(v)
+        if m is None:
+            return None
+        return v if self._landline_valid(m.group(1), m.group(2), len(m.group(2)) + len(m.group(3))) else None
+
+    def _quick_datetime(self, v: str) -> str | None:
+        if not _DATETIME_CELL.fullmatch(v):
+            return None
+        return v if self._day_valid(v[:10]) else None
 
 
 def _or_none(col: Sequence[str]) -> list[Any]:

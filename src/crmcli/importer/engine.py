@@ -282,6 +282,8 @@ class _SheetImport:
         for item in self.p.rows:
             batch.append(item)
             if len(batch) >= BATCH:
+                if n == 0:
+                    self.loader.expect(self._estimate(batch))
                 self._batch(batch)
                 batch = []
                 n += 1
@@ -290,7 +292,7 @@ class _SheetImport:
         self._batch(batch)
         if self.progress and sh.position:
             self.progress(sh.name, sh.total, sh.total)
-        self.loader.log_inserts()
+        self.loader.finish()
         lo = self.loader
         self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
@@ -298,6 +300,14 @@ class _SheetImport:
         self.res.__dict__["_conflicts"] = lo.conflicts
         self.res.__dict__["_conflict_count"] = lo.conflict_count
         return self.res
+
+    def _estimate(self, batch: list[tuple[int, list[Any]]]) -> int:
+        """Rows the whole sheet will have, judged from the first batch (progress units are bytes or rows)."""
+        sh = self.p.sheet
+        if not sh.total or not sh.position:
+            return len(batch)
+        done = max(1, sh.position())
+        return int(len(batch) * sh.total / done) if sh.detected.get("encoding") else sh.total
 
     def _batch(self, batch: list[tuple[int, list[Any]]]) -> None:
         if not batch:

@@ -9,6 +9,7 @@ can restore them exactly.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import date
@@ -17,6 +18,25 @@ from typing import Any
 from crmcli import audit, fields
 
 _IN_CHUNK = 900  # ids per IN (...) query
+BIG_IMPORT = 20_000  # rows: above this (and above the rows already stored) indexes are rebuilt after the load
+
+
+def check_expressions(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The CHECK (...) expressions of TABLE as schema.sql declares them."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+    out = []
+    for m in re.finditer(r"\bCHECK\s*\(", sql, re.IGNORECASE):
+        depth, i = 1, m.end()
+        quoted = False
+        while depth and i < len(sql):
+            c = sql[i]
+            if c == "'":
+                quoted = not quoted
+            elif not quoted:
+                depth += {"(": 1, ")": -1}.get(c, 0)
+            i += 1
+        out.append(sql[m.end():i - 1])
+    return out
 
 
 def reserve_ids(conn: sqlite3.Connection, t: fields.Table, count: int, day: date | None = None) -> list[str]:
@@ -60,6 +80,19 @@ class Loader:
         self.inserted = self.updated = self.skipped = self.unchanged = 0
         self.conflicts: list[str] = []
         self.conflict_count = 0
+        self.checks = check_expressions(conn, t.name)
+        self.deferred_indexes: list[str] = []
+        self.existing_rows = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t.name} LIMIT {BIG_IMPORT})").fetchone()[0]
+
+    def expect(self, rows: int) -> None:
+        """A big load into a small table: drop the secondary indexes now, rebuild them (sorted, fast) at the end."""
+        if self.deferred_indexes or rows < BIG_IMPORT or self.existing_rows >= BIG_IMPORT:
+            return
+        found = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                  "AND sql IS NOT NULL", (self.t.name,)).fetchall()
+        for name, sql in found:
+            self.conn.execute(f"DROP INDEX {name}")
+            self.deferred_indexes.append(sql)
 
     def write(self, rows: list[tuple[int, list[Any]]]) -> None:
         """ROWS: (source line, values in self.columns order); key None = draw a template id."""
@@ -116,7 +149,13 @@ class Loader:
                     kept.append((line, r))
             rows = kept
         try:
-            self.conn.executemany(self.sql, [r for _, r in rows])
+            # Every value was converted by values.coerce; the schema's CHECKs are verified once for
+            # the whole load in finish() — evaluated per row they cost more than the insert itself.
+            self.conn.execute("PRAGMA ignore_check_constraints = ON")
+            try:
+                self.conn.executemany(self.sql, [r for _, r in rows])
+            finally:
+                self.conn.execute("PRAGMA ignore_check_constraints = OFF")
             self.inserted += len(rows)
         except sqlite3.IntegrityError:
             # The database refused something the checks let through: find the row, reject it.
@@ -150,7 +189,29 @@ class Loader:
         self.op.change(t.name, str(r[kp]), "update", old=old, new=new)
         self.updated += 1
 
-    def log_inserts(self) -> None:
+    def finish(self) -> None:
+        """Verify the schema's CHECKs over the inserted rows, rebuild deferred indexes, log the inserts."""
+        self._verify_checks()
+        for sql in self.deferred_indexes:
+            self.conn.execute(sql)
+        self.deferred_indexes = []
+        self._log_inserts()
+
+    def _verify_checks(self) -> None:
+        if not self.checks or not self.inserted:
+            return
+        t = self.t
+        cond = " AND ".join(f"coalesce(({c}), 1)" for c in self.checks)
+        bad = self.conn.execute(f"SELECT rowid, {t.key} FROM {t.name} WHERE rowid > ? AND NOT ({cond})",
+                                (self.start_rowid,)).fetchall()
+        for rowid, key in bad:  # a backstop: the converters should never let such a row through
+            failed = [c for c in self.checks if self.conn.execute(
+                f"SELECT coalesce(({c}), 1) FROM {t.name} WHERE rowid = ?", (rowid,)).fetchone()[0] == 0]
+            self.conn.execute(f"DELETE FROM {t.name} WHERE rowid = ?", (rowid,))
+            self.inserted -= 1
+            self.reject(0, f"{t.key} {key}: the database refused the row (CHECK {failed[0] if failed else '?'})")
+
+    def _log_inserts(self) -> None:
         """One change row per inserted record, written by SQL in one statement."""
         t = self.t
         cust = "customer_id"

@@ -196,7 +196,7 @@ def csv_sheet(src: Source) -> Sheet:
                     raise SourceError(f"{src.display} near line {last + 1} is not {src.encoding_label} text "
                                       f"({e.reason}); give --encoding") from None
                 start, last = last + 1, reader.line_num
-                if row and any(c.strip() for c in row):
+                if any(row) and (row[0].strip() or any(c.strip() for c in row)):
                     yield start, row
         finally:
             csv.field_size_limit(old_limit)

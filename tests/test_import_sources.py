@@ -167,7 +167,7 @@ def test_module_is_chosen_by_headers() -> None:
 def test_column_mapped_twice_is_an_error() -> None:
     from crmcli.errors import InvalidValue
 
-    with pytest.raises(InvalidValue, match="'联系电话' and '手机' both map to customers.phone"):
+    with pytest.raises(InvalidValue, match=r"'联系电话' and '手机' both map to customers\.phone"):
         map_columns(fields.TABLES["customers"], ["客户名称", "联系电话", "手机"], {})
     m = map_columns(fields.TABLES["customers"], ["客户名称", "联系电话", "手机"], {"手机": "-"})
     assert m.columns == {0: "name", 1: "phone"}

@@ -157,7 +157,7 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
             continue
         by_name = forced or (hdr.table_for_sheet(sh.name) if src.kind == "workbook" else None) \
             or (hdr.table_for_sheet(Path(src.display).stem) if src.kind == "csv" else None)
-        found = hdr.find_header([r for _, r in head], by_name)
+        found = hdr.find_header([r for _, r in head], by_name, overrides)
         if found is None:
             if src.kind == "workbook" and len(sheets) > 1 and forced is None:
                 result.skipped_sheets.append(sh.name)
@@ -247,7 +247,7 @@ class _SheetImport:
             stored.append("kind")
         if self.t.name != "customers" and "customer_id" not in stored:
             stored.append("customer_id")
-        if self.t.id_prefix and self.t.key not in stored:
+        if self.t.key not in stored:  # None = a new template id (or rowid for contacts)
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
@@ -258,8 +258,8 @@ class _SheetImport:
         self._names: dict[str, str | None] | None = None
 
     def _insert_check(self) -> Callable[[list[Any]], str | None] | None:
-        """With --on-conflict update a customer row may omit phone and email, unless it turns out to be new."""
-        if self.t.name != "customers" or self.loader_mode != "update":
+        """A new customer needs a phone or an email (an updated or skipped one may omit both)."""
+        if self.t.name != "customers":
             return None
         cols = self.out_cols
         pi = cols.index("phone") if "phone" in cols else None
@@ -352,14 +352,11 @@ class _SheetImport:
     def _check_rows(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
         t = self.t
         if t.name == "customers":
+            # (phone or email is checked on insert: an update or a skipped row may omit both)
             names = out.get("name", [None] * n)
-            phones = out.get("phone", [None] * n)
-            emails = out.get("email", [None] * n)
             for i in range(n):
                 if names[i] is None:
                     errors.setdefault(i, []).append("a customer needs a name (客户全称)")
-                elif phones[i] is None and emails[i] is None and self.loader.on_conflict != "update":
-                    errors.setdefault(i, []).append(NEEDS_CONTACT)
             return
         for f in t.fields:
             if f.required and f.name not in ("customer_id", t.key) and f.name in out:
@@ -429,8 +426,48 @@ class _SheetImport:
                 self._reject_line(lines[i], "; ".join(errors[i]))
                 continue
             good.append((lines[i], list(values)))
+        if self.loader.key_pos is not None:
+            self._match_existing(good)
         self.loader.write(good)
         self._raw_by_line = {}
+        if self.t.name == "customers" and self._names is not None:
+            ni, kp = self.out_cols.index("name"), self.loader.key_pos
+            for _, r in good:  # later rows of this file match these too
+                self._names.setdefault(name_key(r[ni]), r[kp])
+
+    def _match_existing(self, good: list[tuple[int, list[Any]]]) -> None:
+        """Rows without an id that are already stored get that id, so --on-conflict applies and a
+        second import of the same file adds nothing: a customer by its normalised name, a follow-up,
+        order … by having exactly the same values for the same customer."""
+        kp = self.loader.key_pos
+        assert kp is not None
+        new = [r for _, r in good if r[kp] is None]
+        if not new:
+            return
+        cols = self.out_cols
+        if self.t.name == "customers":
+            ni = cols.index("name")
+            idx = self._name_index()
+            for r in new:
+                hit = idx.get(name_key(r[ni]))
+                if hit:
+                    r[kp] = hit
+            return
+        same = [c for c in cols if c not in (self.t.key, "created_at", "updated_at")]
+        pos = [cols.index(c) for c in same]
+        cids = list({r[cols.index("customer_id")] for r in new})
+        known: dict[tuple[Any, ...], Any] = {}
+        for i in range(0, len(cids), 900):
+            part = cids[i:i + 900]
+            q = (f"SELECT {self.t.key}, {', '.join(same)} FROM {self.t.name} "
+                 f"WHERE customer_id IN ({','.join('?' * len(part))})")
+            for row in self.conn.execute(q, part):
+                known.setdefault(tuple(row[1:]), row[0])
+        if known:
+            for r in new:
+                hit = known.get(tuple(r[p] for p in pos))
+                if hit is not None:
+                    r[kp] = hit
 
 
 def _live_ids(conn: sqlite3.Connection, wanted: set[Any]) -> dict[Any, str]:

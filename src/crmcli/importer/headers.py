@@ -58,9 +58,9 @@ def match_header(t: fields.Table, raw: Any) -> str | None:
     return None
 
 
-def _score(t: fields.Table, row: list[Any]) -> int:
+def _score(t: fields.Table, row: list[Any], overrides: dict[str, str]) -> int:
     hits = {m for c in row if (m := match_header(t, c)) and m != IGNORE}
-    return len(hits)
+    return len(hits) + sum(1 for c in row if c is not None and fields.fold(clean_header(c)) in overrides)
 
 
 def table_for_sheet(name: str) -> fields.Table | None:
@@ -71,14 +71,15 @@ def table_for_sheet(name: str) -> fields.Table | None:
     return t if t.name in IMPORTABLE else None
 
 
-def find_header(rows: list[list[Any]], table: fields.Table | None) -> tuple[int, fields.Table] | None:
+def find_header(rows: list[list[Any]], table: fields.Table | None,
+                overrides: dict[str, str] | None = None) -> tuple[int, fields.Table] | None:
     """(index of the header row, its table) among the first rows, or None."""
     best: tuple[int, int, fields.Table] | None = None
     for i, row in enumerate(rows[:HEADER_SCAN]):
         if sum(1 for c in row if c is not None and str(c).strip()) < 1:
             continue
         for t in ([table] if table else [fields.TABLES[n] for n in IMPORTABLE]):
-            s = _score(t, row)
+            s = _score(t, row, overrides or {})
             if s and (best is None or s > best[0]):
                 best = (s, i, t)
     if best is None:

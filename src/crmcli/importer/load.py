@@ -115,6 +115,9 @@ class Loader:
         seen: set[Any] = set()
         for line, r in rows:
             key = r[kp]
+            if key is None:  # contacts: the database numbers them
+                fresh.append((line, r))
+                continue
             if key not in taken and key not in seen:
                 seen.add(key)
                 fresh.append((line, r))

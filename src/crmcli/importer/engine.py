@@ -202,6 +202,8 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             result.op_id = op.op_id
             for p in plans:
                 result.sheets.append(_SheetImport(conn, p, op, on_conflict, rejects, progress).run())
+            if not result.total("read"):
+                raise ImportFailed(f"{src.display}: a header row but no data rows; nothing to import")
             conflicts = [c for s in result.sheets for c in getattr(s, "_conflicts", [])]
             n_conflicts = sum(getattr(s, "_conflict_count", 0) for s in result.sheets)
             if n_conflicts:

@@ -17,7 +17,7 @@ from typing import Any
 
 from crmcli import fields
 from crmcli.errors import InvalidValue
-from crmcli.importer.sources import looks_like_formula
+from crmcli.importer.sources import MAX_CELL, looks_like_formula
 from crmcli.values import coerce
 
 SEP = "\x00"
@@ -70,6 +70,9 @@ class ColumnConverter:
     def cell(self, raw: Any) -> Any:
         """One cell, the slow exact way."""
         if isinstance(raw, str):
+            if len(raw) > MAX_CELL:
+                raise InvalidValue(f"{self.f.name}: a cell longer than {MAX_CELL:,} characters ({len(raw):,}); "
+                                   "that is a document, not a CRM value")
             if looks_like_formula(raw.strip()):
                 raise InvalidValue(f"{self.f.name}: a formula ({raw.strip()[:40]}) instead of a value; "
                                    "export values, not formulas")
@@ -85,6 +88,8 @@ class ColumnConverter:
             joined = SEP.join(col)  # TypeError: not all cells are text (a workbook)
         except TypeError:
             return self._by_cell(col)
+        if len(joined) > MAX_CELL and max(map(len, col)) > MAX_CELL:
+            return self._by_cell(col, quick_path=False)
         fast = self._column_fast(joined)
         if fast is not None:
             return fast(col), {}
@@ -125,15 +130,15 @@ class ColumnConverter:
         errors = {i: bad[v] for i, v in enumerate(col) if v in bad} if bad else {}
         return out, errors
 
-    def _by_cell(self, col: Sequence[Any]) -> tuple[list[Any], dict[int, str]]:
+    def _by_cell(self, col: Sequence[Any], quick_path: bool = True) -> tuple[list[Any], dict[int, str]]:
         out: list[Any] = []
         errors: dict[int, str] = {}
-        quick = self._quick()
+        quick = self._quick() if quick_path else None
         for i, v in enumerate(col):
             if v is None or v == "":
                 out.append(None)
                 continue
-            if quick is not None and type(v) is str:
+            if quick is not None and type(v) is str and len(v) <= MAX_CELL:
                 q = quick(v)
                 if q is not None:
                     out.append(q)

@@ -418,8 +418,8 @@ class _SheetImport:
             elif c in self.defaults and None in col:
                 d = self.defaults[c]
                 col = [d if v is None else v for v in col]
-            elif c in ("created_at", "updated_at") and None in col:
-                col = [self.now if v is None else v for v in col]
+            elif c in ("created_at", "updated_at"):  # kept as date-times, like the database's own
+                col = [self.now if v is None else v if len(v) > 10 else f"{v} 00:00:00" for v in col]
             cols.append(col)
         self._raw_by_line = dict(zip(lines, raw, strict=True))
         good: list[tuple[int, list[Any]]] = []

@@ -26,7 +26,8 @@ from typing import Any, BinaryIO
 
 from crmcli.errors import CrmError
 
-MAX_CELL = 5000  # characters; longer cells are refused (a pasted document, not a CRM value)
+MAX_CELL = 5000  # characters; longer cells are rejected (a pasted document, not a CRM value)
+_CSV_FIELD_LIMIT = 1 << 20  # the csv module's own ceiling, far above MAX_CELL: a runaway quote
 SAMPLE = 256 * 1024
 _DELIMITERS = (",", "\t", ";", "|")
 _WORKBOOK_MAGIC = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": ".xls"}
@@ -178,7 +179,7 @@ def csv_sheet(src: Source) -> Sheet:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         old_limit = csv.field_size_limit()
-        csv.field_size_limit(MAX_CELL)
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
         reader = csv.reader(text, delimiter=src.delimiter or ",")
         last = 0
         try:
@@ -189,8 +190,8 @@ def csv_sheet(src: Source) -> Sheet:
                     return
                 except csv.Error as e:
                     if "field larger" in str(e):
-                        raise SourceError(f"{src.display} line {last + 1}: a cell longer than {MAX_CELL:,} characters; "
-                                          "that is a document, not a CRM value") from None
+                        raise SourceError(f"{src.display} line {last + 1}: a cell longer than {_CSV_FIELD_LIMIT:,} "
+                                          "characters (an unclosed quote?)") from None
                     raise SourceError(f"{src.display} line {last + 1}: {e}") from None
                 except UnicodeDecodeError as e:
                     raise SourceError(f"{src.display} near line {last + 1} is not {src.encoding_label} text "
@@ -249,14 +250,10 @@ def _workbook_sheet(src: Source, name: str, ws: Any, first: int, height: int) ->
             raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
         for i, row in enumerate(it):
             done[0] = i
-            cells = [None if c == "" else c for c in row]
-            if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+            # Empty cells stay "" (as in CSV): whole text columns then take the converters' fast path.
+            if not any(row) or not any(c.strip() if type(c) is str else True for c in row if c):
                 continue
-            for c in cells:
-                if isinstance(c, str) and len(c) > MAX_CELL:
-                    raise SourceError(f"{src.display} sheet '{name}' row {first + i + 1}: a cell longer than "
-                                      f"{MAX_CELL:,} characters; that is a document, not a CRM value")
-            yield first + i + 1, cells
+            yield first + i + 1, row
 
     return Sheet(name, rows(), height, lambda: done[0], {"format": src.path.suffix.lstrip(".").lower() or "xlsx"})
 

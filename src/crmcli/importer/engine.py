@@ -37,7 +37,7 @@ Progress = Callable[[str, int, int], None]  # (sheet, done, total)
 NEEDS_CONTACT = "a customer needs a phone or an email (联系方式)"
 
 
-class ImportFailed(CrmError):  # noqa: N818 - reads as a sentence: raise ImportFailed(...)
+class ImportFailed(CrmError):
     """Nothing was imported; the message says why."""
 
 
@@ -79,7 +79,7 @@ class ImportResult:
                 "sheets": [s.__dict__ for s in self.sheets], "skipped_sheets": self.skipped_sheets}
 
 
-class _DryRun(Exception):  # noqa: N818 - control flow, not an error
+class _DryRun(Exception):
     pass
 
 

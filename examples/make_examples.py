@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -113,8 +115,6 @@ def _deterministic_zip(data: bytes, path: Path) -> None:
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                import re
-
                 body = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2024-11-22T09:00:00Z<", body)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 11, 22, 9, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -149,11 +149,11 @@ def english_csv(path: Path) -> None:
     path.write_bytes(text.getvalue().encode("utf-8"))
 
 
-def main() -> None:
-    workbook(HERE / "template-workbook.xlsx")
-    gbk_csv(HERE / "customers-gbk.csv")
-    english_csv(HERE / "other-crm-export.csv")
+def main(out: Path = HERE) -> None:
+    workbook(out / "template-workbook.xlsx")
+    gbk_csv(out / "customers-gbk.csv")
+    english_csv(out / "other-crm-export.csv")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

@@ -31,6 +31,10 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
+     " a customer already stored (by id or exact name) is updated, not duplicated",
+     "import {gbk_csv} --on-conflict update --dry-run"),
+    ("", "import {gbk_csv} --on-conflict update"),
 ]
 
 
@@ -38,6 +42,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     from crmcli import db, demo_data
     from crmcli.cli import app
     from crmcli.cli.common import state
+    from crmcli.importer.examples import example_file
 
     workdir = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     path = workdir / "demo.db"
@@ -48,7 +53,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for title, line in STEPS:
-        line = line.format(first=first)
+        line = line.format(first=first, gbk_csv=shlex.quote(str(example_file("customers-gbk.csv"))))
         if title:
             say("")
             say(f"# {title}")

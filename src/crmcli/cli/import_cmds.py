@@ -42,6 +42,8 @@ def _report(summary: dict[str, Any]) -> None:
         if s["unmapped"]:
             info(f"  not imported (no matching field): {', '.join(s['unmapped'])} — use --map COLUMN=field, "
                  "or --map COLUMN=- to skip it")
+        if s["kind_from_customer_type"]:
+            info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
         if s["masked_phones"]:
             info(f"  {s['masked_phones']} masked phone(s) like 138****5678 ignored: a masked number is never stored")
     for name in summary["skipped_sheets"]:

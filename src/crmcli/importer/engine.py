@@ -56,6 +56,7 @@ class SheetResult:
     unchanged: int = 0
     rejected: int = 0
     masked_phones: int = 0
+    kind_from_customer_type: int = 0  # 客户类型 cells holding 企业/个人, stored as kind
 
 
 @dataclass
@@ -207,7 +208,7 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             conflicts = [c for s in result.sheets for c in getattr(s, "_conflicts", [])]
             n_conflicts = sum(getattr(s, "_conflict_count", 0) for s in result.sheets)
             if n_conflicts:
-                raise ImportFailed(f"{n_conflicts} row(s) have ids that already exist ({', '.join(conflicts[:5])}"
+                raise ImportFailed(f"{n_conflicts} row(s) are already in the database ({', '.join(conflicts[:5])}"
                                    f"{' …' if n_conflicts > 5 else ''}); nothing imported. "
                                    "Use --on-conflict skip or --on-conflict update")
             if rejects.count and rejects_path is None:
@@ -348,6 +349,7 @@ class _SheetImport:
         assert self.kind_conv is not None
         kinds, kind_errs = self.kind_conv.convert([col[i] if i in errs else None for i in range(len(col))])
         left = {i: m for i, m in errs.items() if i in kind_errs or kinds[i] is None}
+        self.res.kind_from_customer_type += len(errs) - len(left)
         out["kind"] = kinds
         return values, left
 

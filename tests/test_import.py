@@ -252,3 +252,32 @@ def test_unmapped_column_is_reported(conn, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", [["客户名称", "联系电话", "微信号"], ["甲", "13800000001", "wx1"]])
     result = import_file(conn, path)
     assert result.sheets[0].unmapped == ["微信号"]
+
+
+def test_spreadsheet_mangled_phones_restored_or_rejected(conn, tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户名称", "联系电话"])
+    ws.append(["整数手机", 13812345678])
+    ws.append(["浮点手机", 13912345678.0])
+    ws.append(["丢了0的座机", 2162345678])
+    ws.append(["文本科学计数", "1.3812345679E+10"])
+    ws.append(["丢了位数", "1.38E+10"])
+    path = tmp_path / "p.xlsx"
+    wb.save(path)
+    result = import_file(conn, str(path), rejects=str(tmp_path / "r.csv"))
+    assert [tuple(r) for r in conn.execute("SELECT name, phone FROM customers ORDER BY rowid")] == [
+        ("整数手机", "13812345678"), ("浮点手机", "13912345678"), ("丢了0的座机", "021-62345678"),
+        ("文本科学计数", "13812345679")]
+    assert result.total("rejected") == 1
+    assert "scientific notation lost digits" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+
+
+def test_progress_reports_to_the_end(conn, tmp_path: Path) -> None:
+    rows = [["客户名称", "联系电话"]] + [[f"客户{i}", f"138{i:08d}"] for i in range(12_000)]
+    path = write_csv(tmp_path / "c.csv", rows)
+    seen: list[tuple[str, int, int]] = []
+    result = import_file(conn, path, progress=lambda sheet, done, total: seen.append((sheet, done, total)))
+    assert result.total("inserted") == 12_000
+    size = Path(path).stat().st_size
+    assert seen[-1] == ("c", size, size)

@@ -57,6 +57,8 @@ class SheetResult:
     rejected: int = 0
     masked_phones: int = 0
     kind_from_customer_type: int = 0  # 客户类型 cells holding 企业/个人, stored as kind
+    conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
+    conflict_ids: list[str] = field(default_factory=list)  # the first of them
 
 
 @dataclass
@@ -205,8 +207,8 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                 result.sheets.append(_SheetImport(conn, p, op, on_conflict, rejects, progress).run())
             if not result.total("read"):
                 raise ImportFailed(f"{src.display}: a header row but no data rows; nothing to import")
-            conflicts = [c for s in result.sheets for c in getattr(s, "_conflicts", [])]
-            n_conflicts = sum(getattr(s, "_conflict_count", 0) for s in result.sheets)
+            conflicts = [c for s in result.sheets for c in s.conflict_ids]
+            n_conflicts = result.total("conflicts")
             if n_conflicts:
                 raise ImportFailed(f"{n_conflicts} row(s) are already in the database ({', '.join(conflicts[:5])}"
                                    f"{' …' if n_conflicts > 5 else ''}); nothing imported. "
@@ -226,9 +228,6 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
         result.op_id = None
     finally:
         rejects.close()
-    for s in result.sheets:
-        s.__dict__.pop("_conflicts", None)
-        s.__dict__.pop("_conflict_count", None)
     return result
 
 
@@ -254,7 +253,6 @@ class _SheetImport:
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
-        self.loader_mode = on_conflict
         self.now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line, self._insert_check())
         self._raw_by_line: dict[int, list[Any]] = {}
@@ -300,8 +298,7 @@ class _SheetImport:
         self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
         self.res.masked_phones = sum(c.masked for c in self.converters if c is not None)
-        self.res.__dict__["_conflicts"] = lo.conflicts
-        self.res.__dict__["_conflict_count"] = lo.conflict_count
+        self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
         return self.res
 
     def _estimate(self, batch: list[tuple[int, list[Any]]]) -> int:
@@ -324,7 +321,7 @@ class _SheetImport:
             if len(r) != w:
                 if len(r) > w and any(c not in (None, "") for c in r[w:]):
                     errors[i] = [f"{len(r)} cells but {w} headers (a separator inside an unquoted cell?)"]
-                r = r[:w] if len(r) > w else r + [None] * (w - len(r))
+                r = r[:w] if len(r) > w else r + [""] * (w - len(r))
             rows.append(r)
         columns = list(zip(*rows, strict=True)) if rows else []
         out: dict[str, list[Any]] = {}

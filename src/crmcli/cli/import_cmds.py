@@ -48,12 +48,11 @@ def _report(summary: dict[str, Any]) -> None:
             info(f"  {s['masked_phones']} masked phone(s) like 138****5678 ignored: a masked number is never stored")
     for name in summary["skipped_sheets"]:
         info(f"  sheet '{name}' skipped: no module matches its name or headers")
-    verb = "would be" if summary["dry_run"] else "were"
     info(f"{summary['read']} read: {summary['inserted']} inserted, {summary['updated']} updated, "
          f"{summary['skipped']} skipped, {summary['unchanged']} unchanged, {summary['rejected']} rejected "
          f"({'dry run: nothing written' if summary['dry_run'] else 'operation ' + str(summary['operation'])})")
     if summary["rejected"] and summary.get("rejects_file"):
-        info(f"rejected rows {verb} written to {summary['rejects_file']} with their line and reason")
+        info(f"rejected rows written to {summary['rejects_file']} with their line and reason")
 
 
 def register(app: typer.Typer) -> None:

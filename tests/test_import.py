@@ -281,3 +281,32 @@ def test_progress_reports_to_the_end(conn, tmp_path: Path) -> None:
     assert result.total("inserted") == 12_000
     size = Path(path).stat().st_size
     assert seen[-1] == ("c", size, size)
+
+
+def test_database_refusal_rejects_only_that_row(conn, tmp_path: Path) -> None:
+    # two rows with the same id in one file: the second is a conflict, reported, nothing half-written
+    path = write_csv(tmp_path / "c.csv", [["客户编号", "客户名称", "联系电话", "首次接触时间"],
+                                          ["C1", "甲", "13800000001", "2024-01-01"],
+                                          ["C2", "乙", "13800000002", "3024-01-01"],
+                                          ["C1", "甲二", "13800000003", ""]])
+    result = import_file(conn, path, on_conflict="skip", rejects=str(tmp_path / "r.csv"))
+    assert (result.total("inserted"), result.total("skipped"), result.total("rejected")) == (1, 1, 1)
+    assert [tuple(r) for r in conn.execute("SELECT customer_id, name FROM customers")] == [("C1", "甲")]
+    assert "year 3024 is out of range" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_row_the_database_refuses_is_rejected_alone(conn, tmp_path: Path) -> None:
+    from crmcli.importer import load
+
+    # bypass the converters' own checks to reach the database's: the savepoint keeps the good rows once
+    rows = [(2, ["C1", "甲", "13800000001"]), (3, ["C2", None, "13800000002"]), (4, ["C3", "丙", "13800000003"])]
+    from crmcli import audit, fields
+
+    rejected: list[tuple[int, str]] = []
+    with audit.operation(conn, "import") as op:
+        lo = load.Loader(conn, fields.TABLES["customers"], ["customer_id", "name", "phone"], "fail", op,
+                         lambda line, why: rejected.append((line, why)))
+        lo.write(rows)
+        lo.finish()
+    assert [r[0] for r in conn.execute("SELECT customer_id FROM customers ORDER BY 1")] == ["C1", "C3"]
+    assert rejected[0][0] == 3 and "NOT NULL" in rejected[0][1]

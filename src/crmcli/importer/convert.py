@@ -79,7 +79,10 @@ class ColumnConverter:
             if self.kind == "phone" and "*" in raw:
                 self.masked += 1
                 return None  # a masked phone is never stored (and never overwrites a real one)
-        return coerce(self.f, raw)
+        value = coerce(self.f, raw)
+        if self.kind in ("date", "datetime") and value is not None and value[:1] not in ("1", "2"):
+            raise InvalidValue(f"{self.f.name}: year {value[:4]} is out of range (1000-2999)")
+        return value
 
     def convert(self, col: Sequence[Any]) -> tuple[list[Any], dict[int, str]]:
         if self.kind in _MEMO_KINDS:

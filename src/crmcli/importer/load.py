@@ -154,13 +154,17 @@ class Loader:
         try:
             # Every value was converted by values.coerce; the schema's CHECKs are verified once for
             # the whole load in finish() — evaluated per row they cost more than the insert itself.
+            self.conn.execute("SAVEPOINT import_batch")
             self.conn.execute("PRAGMA ignore_check_constraints = ON")
             try:
                 self.conn.executemany(self.sql, [r for _, r in rows])
             finally:
                 self.conn.execute("PRAGMA ignore_check_constraints = OFF")
+            self.conn.execute("RELEASE import_batch")
             self.inserted += len(rows)
         except sqlite3.IntegrityError:
+            self.conn.execute("ROLLBACK TO import_batch")  # executemany stopped midway: undo its first rows
+            self.conn.execute("RELEASE import_batch")
             # The database refused something the checks let through: find the row, reject it.
             for line, r in rows:
                 try:

@@ -129,6 +129,9 @@ def test_open_source_says_workbook_for_zip_magic(tmp_path: Path) -> None:
     ("客户名称*", "name"), ("联系电话(必填)", "phone"), ("客户\n名称", "name"), ("customer_id", "customer_id"),
     ("客户编号", "customer_id"), ("客户类型", "customer_type"), ("首次接触时间", "first_contact_date"),
     ("Lead Source", "source"), ("Job Title", "contact_title"), ("序号", "-"), ("微信号", None),
+    ("Mobile Phone", "phone"), ("Business Phone", "phone"), ("手机号码", "phone"), ("座机", "phone"),
+    ("电子邮件", "email"), ("E-Mail Address", "email"), ("Account Owner", "owner"), ("Created Date", "created_at"),
+    ("创建日期", "created_at"), ("公司", "name"), ("客户级别", "level"), ("Description", "notes"), ("segment", None),
 ])
 def test_customer_headers(header: str, field: str | None) -> None:
     assert match_header(fields.TABLES["customers"], header) == field

@@ -165,8 +165,9 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
             if src.kind == "workbook" and len(sheets) > 1 and forced is None:
                 result.skipped_sheets.append(sh.name)
                 continue
+            read_as = f", read as {src.encoding_label}" if src.kind == "csv" else ""
             raise ImportFailed(f"{src.display}{_where(src, sh)}: no header row found (no row of the first "
-                               f"{hdr.HEADER_SCAN} names known fields); give --table and --map COLUMN=field")
+                               f"{hdr.HEADER_SCAN} names known fields{read_as}); give --table and --map COLUMN=field")
         i, t = found
         try:
             m = hdr.map_columns(t, head[i][1], overrides)

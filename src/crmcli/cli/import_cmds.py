@@ -37,8 +37,9 @@ def _report(summary: dict[str, Any]) -> None:
         head += f": {summary['encoding']}, {summary['delimiter']}-separated"
     info(head)
     for s in summary["sheets"]:
-        cols = ", ".join(f"{c['column']}→{c['field']}" for c in s["columns"])
-        info(f"  {s['sheet']} → {s['table']} (headers on line {s['header_line']}): {cols}")
+        renamed = [f"{c['column']}→{c['field']}" for c in s["columns"] if c["column"].casefold() != c["field"]]
+        cols = f"{len(s['columns'])} columns" + (": " + ", ".join(renamed) if renamed else ", named as the fields")
+        info(f"  {s['sheet']} → {s['table']} (headers on line {s['header_line']}), {cols}")
         if s["unmapped"]:
             info(f"  not imported (no matching field): {', '.join(s['unmapped'])} — use --map COLUMN=field, "
                  "or --map COLUMN=- to skip it")

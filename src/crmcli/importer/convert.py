@@ -129,7 +129,7 @@ class ColumnConverter:
                 memo[v] = self.cell(v)
             except InvalidValue as e:
                 bad[v] = str(e)
-        out = [memo.get(v) for v in col]
+        out = list(map(memo.get, col))
         errors = {i: bad[v] for i, v in enumerate(col) if v in bad} if bad else {}
         return out, errors
 
@@ -204,8 +204,11 @@ class ColumnConverter:
         return v if self._day_valid(v[:10]) else None
 
 
+_EMPTY = {"": None}
+
+
 def _or_none(col: Sequence[str]) -> list[Any]:
-    return [v or None for v in col]
+    return list(map(_EMPTY.get, col, col))  # "" -> None, anything else itself
 
 
 def _to_float(col: Sequence[str]) -> list[Any]:

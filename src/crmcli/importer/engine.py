@@ -255,23 +255,9 @@ class _SheetImport:
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
         self.now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-        self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line, self._insert_check())
+        self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line)
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
-
-    def _insert_check(self) -> Callable[[list[Any]], str | None] | None:
-        """A new customer needs a phone or an email (an updated or skipped one may omit both)."""
-        if self.t.name != "customers":
-            return None
-        cols = self.out_cols
-        pi = cols.index("phone") if "phone" in cols else None
-        ei = cols.index("email") if "email" in cols else None
-
-        def check(r: list[Any]) -> str | None:
-            if (pi is None or r[pi] is None) and (ei is None or r[ei] is None):
-                return NEEDS_CONTACT
-            return None
-        return check
 
     def _reject_line(self, line: int, reason: str) -> None:
         self.res.rejected += 1
@@ -279,19 +265,14 @@ class _SheetImport:
 
     def run(self) -> SheetResult:
         sh = self.p.sheet
-        batch: list[tuple[int, list[Any]]] = []
         n = 0
-        for item in self.p.rows:
-            batch.append(item)
-            if len(batch) >= BATCH:
-                if n == 0:
-                    self.loader.expect(self._estimate(batch))
-                self._batch(batch)
-                batch = []
-                n += 1
-                if self.progress and sh.position and n % 10 == 0:
-                    self.progress(sh.name, sh.position(), sh.total)
-        self._batch(batch)
+        while batch := list(itertools.islice(self.p.rows, BATCH)):
+            if n == 0 and len(batch) == BATCH:
+                self.loader.expect(self._estimate(batch))
+            self._batch(batch)
+            n += 1
+            if self.progress and sh.position and n % 10 == 0:
+                self.progress(sh.name, sh.position(), sh.total)
         if self.progress and sh.position:
             self.progress(sh.name, sh.total, sh.total)
         self.loader.finish()
@@ -315,15 +296,15 @@ class _SheetImport:
             return
         self.res.read += len(batch)
         w = self.width
-        lines = [line for line, _ in batch]
+        lines: list[int] = [line for line, _ in batch]
+        rows: list[list[Any]] = [r for _, r in batch]
         errors: dict[int, list[str]] = {}
-        rows: list[list[Any]] = []
-        for i, (_, r) in enumerate(batch):
-            if len(r) != w:
+        if set(map(len, rows)) != {w}:  # short rows (trailing empty cells left out) or long ones
+            for i, r in enumerate(rows):
                 if len(r) > w and any(c not in (None, "") for c in r[w:]):
                     errors[i] = [f"{len(r)} cells but {w} headers (a separator inside an unquoted cell?)"]
-                r = r[:w] if len(r) > w else r + [""] * (w - len(r))
-            rows.append(r)
+                if len(r) != w:
+                    rows[i] = r[:w] if len(r) > w else r + [""] * (w - len(r))
         columns = list(zip(*rows, strict=True)) if rows else []
         out: dict[str, list[Any]] = {}
         for src_i, name, conv in zip(self.src_cols, self.names, self.converters, strict=True):
@@ -354,11 +335,8 @@ class _SheetImport:
     def _check_rows(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
         t = self.t
         if t.name == "customers":
-            # (phone or email is checked on insert: an update or a skipped row may omit both)
-            names = out.get("name", [None] * n)
-            for i in range(n):
-                if names[i] is None:
-                    errors.setdefault(i, []).append("a customer needs a name (客户全称)")
+            for i in [i for i, v in enumerate(out.get("name", [None] * n)) if v is None]:
+                errors.setdefault(i, []).append("a customer needs a name (客户全称)")
             return
         for f in t.fields:
             if f.required and f.name not in ("customer_id", t.key) and f.name in out:
@@ -422,6 +400,11 @@ class _SheetImport:
                 col = [self.now if v is None else v if len(v) > 10 else f"{v} 00:00:00" for v in col]
             cols.append(col)
         self._raw_by_line = dict(zip(lines, raw, strict=True))
+        if self.t.name == "customers":
+            # phone or email: required of a new customer, not of a row that updates or is skipped
+            none = [None] * n
+            self.loader.not_insertable = {lines[i]: NEEDS_CONTACT for i, (p, e) in enumerate(
+                zip(out.get("phone", none), out.get("email", none), strict=True)) if p is None and e is None}
         good: list[tuple[int, list[Any]]] = []
         for i, values in enumerate(zip(*cols, strict=True)):
             if i in errors:

@@ -69,11 +69,11 @@ class Loader:
     """Inserts (and on conflict skips or updates) the rows of one sheet."""
 
     def __init__(self, conn: sqlite3.Connection, t: fields.Table, columns: list[str], on_conflict: str,
-                 op: audit.Operation, reject: Callable[[int, str], None],
-                 insert_check: Callable[[list[Any]], str | None] | None = None) -> None:
+                 op: audit.Operation, reject: Callable[[int, str], None]) -> None:
         self.conn, self.t, self.columns, self.on_conflict, self.op = conn, t, columns, on_conflict, op
         self.reject = reject
-        self.insert_check = insert_check
+        # source line -> why the row may update or be skipped but not be inserted (set per batch)
+        self.not_insertable: dict[int, str] = {}
         self.key_pos = columns.index(t.key) if t.key in columns else None
         self.sql = f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         self.start_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {t.name}").fetchone()[0]
@@ -142,10 +142,10 @@ class Loader:
     def _insert(self, rows: list[tuple[int, list[Any]]]) -> None:
         if not rows:
             return
-        if self.insert_check is not None:
+        if self.not_insertable:
             kept = []
             for line, r in rows:
-                problem = self.insert_check(r)
+                problem = self.not_insertable.get(line)
                 if problem:
                     self.reject(line, problem)
                 else:
@@ -199,8 +199,14 @@ class Loader:
     def finish(self) -> None:
         """Verify the schema's CHECKs over the inserted rows, rebuild deferred indexes, log the inserts."""
         self._verify_checks()
-        for sql in self.deferred_indexes:
-            self.conn.execute(sql)
+        if self.deferred_indexes:
+            # Sort the index entries in temporary files, not in memory: a big load stays in bounded memory.
+            self.conn.execute("PRAGMA temp_store = FILE")
+            try:
+                for sql in self.deferred_indexes:
+                    self.conn.execute(sql)
+            finally:
+                self.conn.execute("PRAGMA temp_store = MEMORY")
         self.deferred_indexes = []
         self._log_inserts()
 

@@ -175,3 +175,20 @@ def test_column_mapped_twice_is_an_error() -> None:
     m = map_columns(fields.TABLES["customers"], ["客户名称", "联系电话", "手机"], {"手机": "-"})
     assert m.columns == {0: "name", 1: "phone"}
     assert m.ignored == ["手机"]
+
+
+def test_csv_with_title_rows_above_the_header(conn, tmp_path: Path) -> None:
+    text = "2024年客户名单\r\n导出日期: 2024-11-22\r\n\r\n" + _csv_text(ROWS, ",")
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode("gbk"))
+    result = import_file(conn, str(path))
+    assert result.sheets[0].header_line == 4
+    assert _stored(conn) == EXPECTED
+
+
+def test_rows_with_trailing_cells_left_out(conn, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes("客户名称,联系电话,邮箱,备注\r\n甲,13800000001\r\n乙,13800000002,b@x.com,,,\r\n".encode())
+    import_file(conn, str(path))
+    assert [tuple(r) for r in conn.execute("SELECT name, phone, email, notes FROM customers ORDER BY rowid")] == [
+        ("甲", "13800000001", None, None), ("乙", "13800000002", "b@x.com", None)]

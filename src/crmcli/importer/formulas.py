@@ -9,7 +9,6 @@ parsed to find a formula cell without a value.
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
@@ -18,7 +17,7 @@ from crmcli.errors import CrmError
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ")  # <f>, <f t="shared" …>, <x:f> (prefixed)
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -40,7 +39,8 @@ def _mentions_formula(zf: zipfile.ZipFile, part: str) -> bool:
     tail = b""
     with zf.open(part) as fh:
         while chunk := fh.read(1 << 20):
-            if _HAS_FORMULA.search(tail + chunk):
+            window = tail + chunk
+            if any(tag in window for tag in _FORMULA_TAGS):
                 return True
             tail = chunk[-16:]  # a tag split across two chunks
     return False

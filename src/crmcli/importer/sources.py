@@ -251,8 +251,12 @@ def _workbook_sheet(src: Source, name: str, ws: Any, first: int, height: int) ->
         for i, row in enumerate(it):
             done[0] = i
             # Empty cells stay "" (as in CSV): whole text columns then take the converters' fast path.
-            if not any(row) or not any(c.strip() if type(c) is str else True for c in row if c):
+            if not any(row):
                 continue
+            lead = row[0]
+            if not (lead if type(lead) is not str else lead.strip()) and \
+                    not any(c.strip() if type(c) is str else True for c in row if c):
+                continue  # only blank text
             yield first + i + 1, row
 
     return Sheet(name, rows(), height, lambda: done[0], {"format": src.path.suffix.lstrip(".").lower() or "xlsx"})

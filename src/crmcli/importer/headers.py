@@ -141,7 +141,8 @@ def map_columns(t: fields.Table, header_row: list[Any], overrides: dict[str, str
         else:
             found = match_header(t, h)
             if found is None:
-                m.unmapped.append(h)
+                f = fields.find_field(t, h)
+                m.unmapped.append(f"{h} (kept by the system)" if f is not None and f.system else h)
                 continue
             if found == IGNORE:
                 m.ignored.append(h)

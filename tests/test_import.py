@@ -310,3 +310,11 @@ def test_a_row_the_database_refuses_is_rejected_alone(conn, tmp_path: Path) -> N
         lo.finish()
     assert [r[0] for r in conn.execute("SELECT customer_id FROM customers ORDER BY 1")] == ["C1", "C3"]
     assert rejected[0][0] == 3 and "NOT NULL" in rejected[0][1]
+
+
+def test_workbook_from_stdin(conn, tmp_path: Path) -> None:
+    import io
+
+    data = Path(_workbook(tmp_path / "book.xlsx")).read_bytes()
+    result = import_file(conn, "-", stdin=io.BytesIO(data))
+    assert (result.file, result.detected["format"], result.total("inserted")) == ("stdin", "xlsx", 5)

@@ -318,3 +318,24 @@ def test_workbook_from_stdin(conn, tmp_path: Path) -> None:
     data = Path(_workbook(tmp_path / "book.xlsx")).read_bytes()
     result = import_file(conn, "-", stdin=io.BytesIO(data))
     assert (result.file, result.detected["format"], result.total("inserted")) == ("stdin", "xlsx", 5)
+
+
+def test_update_with_empty_cells_keeps_defaults_from_overwriting(conn, tmp_path: Path) -> None:
+    records.add(conn, "customers", {"customer_id": "C1", "name": "甲", "phone": "13800000001", "status": "合作中"})
+    path = write_csv(tmp_path / "c.csv", [["客户编号", "客户名称", "合作状态", "客户等级"], ["C1", "甲", "", "VIP"],
+                                          ["C2", "乙", "", ""]])
+    import_file(conn, path, on_conflict="update", rejects=str(tmp_path / "r.csv"))
+    assert tuple(conn.execute("SELECT status, level FROM customers WHERE customer_id='C1'").fetchone()) == ("active", "vip")
+    # a new row's empty status gets the schema default, as `crm add` would
+    path = write_csv(tmp_path / "d.csv", [["客户编号", "客户名称", "联系电话", "合作状态"], ["C3", "丙", "13800000003", ""]])
+    import_file(conn, path)
+    assert conn.execute("SELECT status FROM customers WHERE customer_id='C3'").fetchone()[0] == "potential"
+
+
+def test_child_rows_without_ids_are_idempotent_with_defaults(conn, tmp_path: Path) -> None:
+    records.add(conn, "customers", {"customer_id": "C1", "name": "甲", "phone": "13800000001"})
+    path = write_csv(tmp_path / "orders.csv", [["客户编号", "下单日期", "金额", "订单状态"], ["C1", "2024-01-02", "100", ""]])
+    assert import_file(conn, path).total("inserted") == 1
+    again = import_file(conn, path, on_conflict="skip")
+    assert (again.total("inserted"), again.total("skipped")) == (0, 1)
+    assert [r[0] for r in conn.execute("SELECT status FROM orders")] == ["completed"]

@@ -17,7 +17,6 @@ import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +253,6 @@ class _SheetImport:
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
-        self.now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line)
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
@@ -393,11 +391,9 @@ class _SheetImport:
             col = out.get(c)
             if col is None:
                 col = [None] * n
-            elif c in self.defaults and None in col:
-                d = self.defaults[c]
-                col = [d if v is None else v for v in col]
             elif c in ("created_at", "updated_at"):  # kept as date-times, like the database's own
-                col = [self.now if v is None else v if len(v) > 10 else f"{v} 00:00:00" for v in col]
+                col = [v if v is None or len(v) > 10 else f"{v} 00:00:00" for v in col]
+            # (an empty cell stays None here: the INSERT fills the column's default, an update keeps the stored value)
             cols.append(col)
         self._raw_by_line = dict(zip(lines, raw, strict=True))
         if self.t.name == "customers":
@@ -449,8 +445,13 @@ class _SheetImport:
             for row in self.conn.execute(q, part):
                 known.setdefault(tuple(row[1:]), row[0])
         if known:
+            fill = [(k, self.defaults[c]) for k, c in enumerate(same) if c in self.defaults]
             for r in new:
-                hit = known.get(tuple(r[p] for p in pos))
+                probe = [r[p] for p in pos]
+                for k, d in fill:  # what an insert would store for an empty cell
+                    if probe[k] is None:
+                        probe[k] = d
+                hit = known.get(tuple(probe))
                 if hit is not None:
                     r[kp] = hit
 

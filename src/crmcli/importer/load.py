@@ -75,7 +75,10 @@ class Loader:
         # source line -> why the row may update or be skipped but not be inserted (set per batch)
         self.not_insertable: dict[int, str] = {}
         self.key_pos = columns.index(t.key) if t.key in columns else None
-        self.sql = f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        # An empty cell (None) gets the column's schema default, as if the column were left out.
+        defaults = {r[1]: r[4] for r in conn.execute(f"PRAGMA table_info({t.name})") if r[4] is not None}
+        values = ", ".join(f"coalesce(?, {defaults[c]})" if c in defaults else "?" for c in columns)
+        self.sql = f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({values})"
         self.start_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {t.name}").fetchone()[0]
         self.inserted = self.updated = self.skipped = self.unchanged = 0
         self.conflicts: list[str] = []

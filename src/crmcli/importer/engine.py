@@ -401,12 +401,11 @@ class _SheetImport:
             none = [None] * n
             self.loader.not_insertable = {lines[i]: NEEDS_CONTACT for i, (p, e) in enumerate(
                 zip(out.get("phone", none), out.get("email", none), strict=True)) if p is None and e is None}
-        good: list[tuple[int, list[Any]]] = []
-        for i, values in enumerate(zip(*cols, strict=True)):
-            if i in errors:
+        good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
+        if errors:
+            for i in sorted(errors):
                 self._reject_line(lines[i], "; ".join(errors[i]))
-                continue
-            good.append((lines[i], list(values)))
+            good = [g for i, g in enumerate(good) if i not in errors]
         if self.loader.key_pos is not None:
             self._match_existing(good)
         self.loader.write(good)

@@ -113,7 +113,10 @@ class Loader:
     def _resolve_conflicts(self, rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
         kp = self.key_pos
         assert kp is not None
-        taken = existing_keys(self.conn, self.t, [r[kp] for _, r in rows])
+        keys = [r[kp] for _, r in rows]
+        taken = existing_keys(self.conn, self.t, keys)
+        if not taken and None not in keys and len(set(keys)) == len(keys):
+            return rows  # the common case: every id new and unique, no per-row work
         fresh: list[tuple[int, list[Any]]] = []
         seen: set[Any] = set()
         for line, r in rows:

@@ -183,22 +183,18 @@ def csv_sheet(src: Source) -> Sheet:
         reader = csv.reader(text, delimiter=src.delimiter or ",")
         last = 0
         try:
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as e:
-                    if "field larger" in str(e):
-                        raise SourceError(f"{src.display} line {last + 1}: a cell longer than {_CSV_FIELD_LIMIT:,} "
-                                          "characters (an unclosed quote?)") from None
-                    raise SourceError(f"{src.display} line {last + 1}: {e}") from None
-                except UnicodeDecodeError as e:
-                    raise SourceError(f"{src.display} near line {last + 1} is not {src.encoding_label} text "
-                                      f"({e.reason}); give --encoding") from None
+            for row in reader:
                 start, last = last + 1, reader.line_num
                 if any(row) and (row[0].strip() or any(c.strip() for c in row)):
                     yield start, row
+        except csv.Error as e:
+            if "field larger" in str(e):
+                raise SourceError(f"{src.display} line {last + 1}: a cell longer than {_CSV_FIELD_LIMIT:,} "
+                                  "characters (an unclosed quote?)") from None
+            raise SourceError(f"{src.display} line {last + 1}: {e}") from None
+        except UnicodeDecodeError as e:
+            raise SourceError(f"{src.display} near line {last + 1} is not {src.encoding_label} text "
+                              f"({e.reason}); give --encoding") from None
         finally:
             csv.field_size_limit(old_limit)
             text.close()

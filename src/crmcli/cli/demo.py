@@ -35,6 +35,15 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
+     " a customer already stored (by id or exact name) is updated, not duplicated",
+     "import {gbk_csv} --on-conflict update --dry-run"),
+    ("", "import {gbk_csv} --on-conflict update"),
+    ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
+     "dedupe --format table"),
+    ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
+    ("The merged-away id still resolves to the survivor", "show {dup_old}"),
+    ("And the merge undoes exactly", "unmerge 1"),
     ("Reports: the template's analyses, one line each", "report"),
     ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
      "report overview"),
@@ -42,12 +51,6 @@ STEPS: list[tuple[str, str]] = [
      "report revenue industry~制造 --by quarter --section by_period"),
     ("Service levels: on-time handling by urgency (urgent 2 h / 24 h, normal 3 working days)",
      "report service --section on_time"),
-
-    ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
-     "dedupe --format table"),
-    ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
-    ("The merged-away id still resolves to the survivor", "show {dup_old}"),
-    ("And the merge undoes exactly", "unmerge 1"),
 ]
 
 
@@ -55,6 +58,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     from crmcli import db, demo_data
     from crmcli.cli import app
     from crmcli.cli.common import state
+    from crmcli.importer.examples import example_file
 
     workdir = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     path = workdir / "demo.db"
@@ -62,7 +66,8 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     counts = demo_data.build(conn)
     first = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
     dups = demo_data.duplicate_clusters(conn)[0]
-    names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups)}
+    names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups),
+             "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv")))}
     conn.close()
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.segment_data import EXPECTED, D, Maker, ago, build
 
 from crmcli import filters, segments
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.segments import metrics
+from segment_data import EXPECTED, D, Maker, ago, build
 
 
 @pytest.fixture

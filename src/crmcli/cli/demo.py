@@ -31,6 +31,11 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Seed 001's tiers as rules: classify every customer (a cron job's weekly run)", "segment run"),
+    ("Customers per tier; high-value and churn-risk are reviewed weekly", "segment list"),
+    ("The churn-risk list with the figures that put each customer there",
+     "segment show 流失风险 --sort -yearly_amount --limit 5"),
+    ("Why is a customer where it is? Every rule evaluated with its figures", "segment explain {first}"),
 ]
 
 

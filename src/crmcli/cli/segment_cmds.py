@@ -31,6 +31,17 @@ def _day(text: str | None) -> Any:
     return date.fromisoformat(day) if day else None
 
 
+def _figures_line(f: dict[str, Any]) -> str:
+    def num(key: str, fmt: str) -> str:
+        v = f.get(key)
+        return "none" if v is None else format(v, fmt)
+
+    return (f"Figures: yearly amount {num('yearly_amount', ',.2f')}, repurchase rate {num('repurchase_rate', '.0%')} "
+            f"({f.get('active_months', 0)} of 12 months), days since interaction {num('days_since_interaction', 'd')}, "
+            f"average satisfaction {num('avg_satisfaction', '.2f')}, growth {num('growth', '+.0%')}, "
+            f"deals {f.get('deals', 0)}.")
+
+
 def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on: str | None, fmt: str | None) -> None:
     from crmcli import segments
 
@@ -43,10 +54,7 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
     verdict = rs.get(ex.segment).label(lang) if ex.segment else "(none)"
     title = f"{ex.customer_id} {ex.name}: {ex.segment} ({verdict}) as of {ex.as_of}, first matching rule"
     emit(ex.rows, segments.EXPLAIN_COLUMNS, fmt, title=title)
-    f = ex.figures
-    info(f"{title}. Figures: yearly amount {f.get('yearly_amount')}, repurchase rate {f.get('repurchase_rate')}, "
-         f"days since interaction {f.get('days_since_interaction')}, average satisfaction {f.get('avg_satisfaction')}, "
-         f"growth {f.get('growth')}.")
+    info(f"{title}. {_figures_line(ex.figures)}")
     if ex.stored_run_date is None:
         info("No segment run yet: `crm segment run` stores it.")
     elif ex.stored != ex.segment:

@@ -90,7 +90,7 @@ def test_diff_needs_two_runs_and_shows_moves(cli, data: Path) -> None:
     assert moved == [["AT_RISK", "测试客户AT_RISK有限公司", "", "churn_risk", "lost"],
                      ["IDLE_90", "测试客户IDLE_90有限公司", "", "normal", "churn_risk"],
                      ["YEAR_EDGE_IN", "测试客户YEAR_EDGE_IN有限公司", "", "high_value", "potential"]]
-    assert "3 customers moved between 2024-06-30 and 2024-07-01" in r.stderr
+    assert "3 customers listed who moved between 2024-06-30 and 2024-07-01" in r.stderr
     r = cli("segment", "history", "--format", "json")
     assert [(h["run_date"], h["state"]) for h in json.loads(r.stdout)] == [("2024-07-01", "current"), ("2024-06-30", "history")]
 

@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
                                          sort=sort, limit=limit)
         n = emit(rows, segments.DIFF_COLUMNS, fmt, table="customers",
                  title=f"Moves from run {base['run_id']} ({base['run_date']}) to run {run['run_id']} ({run['run_date']})")
-        info(f"{n} customers moved between {base['run_date']} and {run['run_date']}")
+        info(f"{n} customers listed who moved between {base['run_date']} and {run['run_date']}")
 
     @seg.command("explain")
     @guard

@@ -46,7 +46,8 @@ def _figure(term: filters.Term, figures: dict[str, Any], card: dict[str, Any]) -
     if term.field is None or term.agg:
         return None
     if term.module == "customer_metrics":
-        return figures.get(term.field.name)
+        v = figures.get(term.field.name)
+        return round(v, 4) if isinstance(v, float) else v
     if term.module is None:
         return card.get(term.field.name)
     return None

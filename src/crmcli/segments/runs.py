@@ -96,36 +96,46 @@ def counts(conn: sqlite3.Connection, run_id: int | None) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
-def _same_as(conn: sqlite3.Connection, run: sqlite3.Row, rules_text: str, classified: int) -> bool:
-    if run["rules"] != rules_text:
-        return False
-    stored = conn.execute("SELECT count(*) FROM customer_segments WHERE run_id = ?", (run["run_id"],)).fetchone()[0]
-    if stored != classified:
+class _Unchanged(Exception):
+    """Raised to roll the savepoint back when a run repeats the same day's run exactly."""
+
+
+def _identical(conn: sqlite3.Connection, old: sqlite3.Row, new_id: int, rules_text: str) -> bool:
+    """Does the run just written (NEW_ID) say exactly what run OLD says: same rules, segments, figures?"""
+    if old["rules"] != rules_text or counts(conn, old["run_id"]) != counts(conn, new_id):
         return False
     differs = conn.execute(
-        "SELECT 1 FROM (SELECT customer_id, segment, figures FROM temp.seg_new WHERE segment IS NOT NULL "
+        "SELECT 1 FROM (SELECT customer_id, segment, figures FROM customer_segments WHERE run_id = ? "
         "EXCEPT SELECT customer_id, segment, figures FROM customer_segments WHERE run_id = ?) LIMIT 1",
-        (run["run_id"],)).fetchone()
+        (new_id, old["run_id"])).fetchone()
     return differs is None
 
 
-def _out_of_step(conn: sqlite3.Connection) -> int:
-    """Customers whose customers.segment is not what seg_new says (0 after a current run)."""
-    return conn.execute("SELECT count(*) FROM customers c JOIN temp.seg_new n ON n.customer_id = c.customer_id "
-                        "WHERE c.segment IS NOT n.segment").fetchone()[0]
+def _in_step(conn: sqlite3.Connection, run_id: int) -> bool:
+    """Does customers.segment already hold what run RUN_ID says for every customer?"""
+    return conn.execute("SELECT 1 FROM customers c LEFT JOIN customer_segments s ON s.run_id = ? "
+                        "AND s.customer_id = c.customer_id WHERE c.segment IS NOT s.segment LIMIT 1",
+                        (run_id,)).fetchone() is None
 
 
-def _set_segments(conn: sqlite3.Connection, source_sql: str, params: tuple[Any, ...] = ()) -> int:
-    """customers.segment = (SOURCE_SQL's segment for the customer) where it differs; updated_at kept."""
+def _set_segments(conn: sqlite3.Connection, run_id: int | None, *, complete: bool = False) -> int:
+    """customers.segment = run RUN_ID's segment (NULL where it has none, or for None) where it differs;
+    returns how many customers changed. updated_at is kept (see the module docstring).
+    complete: the run classified every customer (its rules end with a catch-all), so no NULLs to set."""
     trig = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_touch'").fetchone()
     if trig:
         conn.execute("DROP TRIGGER customers_touch")
     try:
-        cur = conn.execute(
-            f"UPDATE customers SET segment = s.segment FROM (SELECT c.customer_id, src.segment FROM customers c "
-            f"LEFT JOIN ({source_sql}) src ON src.customer_id = c.customer_id) s "
-            f"WHERE s.customer_id = customers.customer_id AND customers.segment IS NOT s.segment", params)
-        changed = cur.rowcount
+        changed = 0
+        if run_id is not None:
+            changed += conn.execute(
+                "UPDATE customers SET segment = s.segment FROM customer_segments s WHERE s.run_id = ? "
+                "AND s.customer_id = customers.customer_id AND customers.segment IS NOT s.segment", (run_id,)).rowcount
+        if complete:
+            return changed
+        changed += conn.execute(
+            "UPDATE customers SET segment = NULL WHERE segment IS NOT NULL AND customer_id NOT IN "
+            "(SELECT customer_id FROM customer_segments WHERE run_id = ?)", (run_id if run_id is not None else -1,)).rowcount
     finally:
         if trig:
             conn.execute(trig[0])
@@ -138,61 +148,54 @@ def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> 
     day = as_of.isoformat()
     rules_text = rules.to_toml()
     case, params = _case_sql(rules, as_of)
+    # Driven by customer_metrics (customer_id order, the history table's key order); customers
+    # is read by primary key, which follows insertion order for template ids.
+    select = (f"SELECT ?, customer_id, seg, fig FROM (SELECT customers.customer_id AS customer_id, {case} AS seg, "
+              f"{metrics.figures_json('m')} AS fig FROM customer_metrics m CROSS JOIN customers "
+              f"ON customers.customer_id = m.customer_id)")
+    if not rules.rules[-1].catch_all:
+        select += " WHERE seg IS NOT NULL"
     with db.transaction(conn):
         cur_run = current_run(conn)
         is_current = cur_run is None or cur_run["run_date"] <= day
+        same_day = run_of(conn, day)
+        prev = conn.execute("SELECT * FROM segment_runs WHERE run_date < ? ORDER BY run_date DESC, run_id DESC LIMIT 1",
+                            (day,)).fetchone()
+        prev_id = prev["run_id"] if prev else None
         total = metrics.build(conn, as_of, temp=not is_current)
         try:
-            conn.execute("DROP TABLE IF EXISTS temp.seg_new")
-            conn.execute("CREATE TEMP TABLE seg_new (customer_id TEXT PRIMARY KEY, segment TEXT, figures TEXT) WITHOUT ROWID")
-            conn.execute(
-                f"INSERT INTO temp.seg_new (customer_id, segment, figures) "
-                f"SELECT customers.customer_id, {case}, {metrics.figures_json('m')} "
-                f"FROM customers JOIN customer_metrics m ON m.customer_id = customers.customer_id", params)
-            classified = conn.execute("SELECT count(*) FROM temp.seg_new WHERE segment IS NOT NULL").fetchone()[0]
-            same_day = run_of(conn, day)
-            new_counts = {r[0]: r[1] for r in conn.execute(
-                "SELECT segment, count(*) FROM temp.seg_new WHERE segment IS NOT NULL GROUP BY segment")}
-            if same_day is not None and _same_as(conn, same_day, rules_text, classified) and \
-                    (not is_current or _out_of_step(conn) == 0):
-                prev = previous_run(conn, same_day)
-                return RunResult(same_day["run_id"], day, True, is_current, new_counts,
-                                 prev["run_id"] if prev else None, counts(conn, prev["run_id"] if prev else None),
-                                 0, total, segments=rules.names())
-            result = _store(conn, rules, rules_text, day, is_current, cur_run, same_day, new_counts, total)
+            with audit.operation(conn, "segment", f"segment run {day}") as op:
+                run_id = int(conn.execute("INSERT INTO segment_runs (run_date, rules) VALUES (?, ?)",
+                                          (day, rules_text)).lastrowid or 0)
+                conn.execute("INSERT INTO customer_segments (run_id, customer_id, segment, figures) " + select,
+                             [run_id, *params])
+                new_counts = counts(conn, run_id)
+                if same_day is not None and _identical(conn, same_day, run_id, rules_text) and \
+                        (not is_current or _in_step(conn, run_id)):
+                    raise _Unchanged
+                moved = _set_segments(conn, run_id, complete=rules.rules[-1].catch_all) if is_current else 0
+                prev_counts = counts(conn, prev_id)
+                order = {n: i for i, n in enumerate(rules.names())}
+                shown = sorted(set(new_counts) | set(prev_counts), key=lambda s: (order.get(s, len(order)), s))
+                summary = f"segment run {day}: " + ", ".join(
+                    f"{s} {new_counts.get(s, 0)} ({new_counts.get(s, 0) - prev_counts.get(s, 0):+d})" for s in shown)
+                op.set_summary(summary, {
+                    "run_id": run_id, "run_date": day, "rules_origin": rules.origin, "current": is_current,
+                    # What customers.segment held before this run: undo restores it from this run.
+                    "restore_from_run_id": (cur_run["run_id"] if cur_run else None) if is_current else None,
+                    "previous_run_id": prev_id, "supersedes_run_id": same_day["run_id"] if same_day else None,
+                    "customers": total, "counts": new_counts, "moved": moved,
+                })
+                op_id = op.op_id
+        except _Unchanged:
+            # The savepoint rolled the new run back; the refreshed figures (same data, same day) stay.
+            same_prev = previous_run(conn, same_day)  # type: ignore[arg-type]
+            return RunResult(same_day["run_id"], day, True, is_current, new_counts,  # type: ignore[index]
+                             same_prev["run_id"] if same_prev else None,
+                             counts(conn, same_prev["run_id"] if same_prev else None), 0, total, segments=rules.names())
         finally:
-            conn.execute("DROP TABLE IF EXISTS temp.seg_new")
             metrics.drop_temp(conn)
-    return result
-
-
-def _store(conn: sqlite3.Connection, rules: RuleSet, rules_text: str, day: str, is_current: bool,
-           cur_run: sqlite3.Row | None, same_day: sqlite3.Row | None, new_counts: dict[str, int],
-           total: int) -> RunResult:
-    prev = conn.execute("SELECT * FROM segment_runs WHERE run_date < ? ORDER BY run_date DESC, run_id DESC LIMIT 1",
-                        (day,)).fetchone()
-    prev_id = prev["run_id"] if prev else None
-    with audit.operation(conn, "segment", f"segment run {day}") as op:
-        run_id = conn.execute("INSERT INTO segment_runs (run_date, rules) VALUES (?, ?)", (day, rules_text)).lastrowid
-        conn.execute("INSERT INTO customer_segments (run_id, customer_id, segment, figures) "
-                     "SELECT ?, customer_id, segment, figures FROM temp.seg_new WHERE segment IS NOT NULL "
-                     "ORDER BY customer_id", (run_id,))
-        moved = _set_segments(conn, "SELECT customer_id, segment FROM temp.seg_new") if is_current else 0
-        prev_counts = counts(conn, prev_id)
-        order = {n: i for i, n in enumerate(rules.names())}
-        shown = sorted(set(new_counts) | set(prev_counts), key=lambda s: (order.get(s, len(order)), s))
-        summary = f"segment run {day}: " + ", ".join(
-            f"{s} {new_counts.get(s, 0)} ({new_counts.get(s, 0) - prev_counts.get(s, 0):+d})" for s in shown)
-        details = {
-            "run_id": run_id, "run_date": day, "rules_origin": rules.origin, "current": is_current,
-            # What customers.segment held before this run: undo restores it from this run.
-            "restore_from_run_id": (cur_run["run_id"] if cur_run else None) if is_current else None,
-            "previous_run_id": prev_id, "supersedes_run_id": same_day["run_id"] if same_day else None,
-            "customers": total, "counts": new_counts, "moved": moved,
-        }
-        op.set_summary(summary, details)
-        op_id = op.op_id
-    return RunResult(int(run_id or 0), day, False, is_current, new_counts, prev_id, prev_counts, moved, total,
+    return RunResult(run_id, day, False, is_current, new_counts, prev_id, prev_counts, moved, total,
                      op_id=op_id, replaced_same_day=same_day is not None, segments=rules.names())
 
 
@@ -213,11 +216,7 @@ def revert(conn: sqlite3.Connection, run_id: int) -> int:
         changed = 0
         if was_current:
             now = current_run(conn)
-            if now is None:
-                changed = _set_segments(conn, "SELECT customer_id, NULL AS segment FROM customers WHERE 0")
-            else:
-                changed = _set_segments(conn, "SELECT customer_id, segment FROM customer_segments WHERE run_id = ?",
-                                        (now["run_id"],))
+            changed = _set_segments(conn, now["run_id"] if now else None)
         op.set_summary(f"revert segment run {run_id} ({target['run_date']}): {changed} customers restored",
                        {"run_id": run_id, "run_date": target["run_date"], "restored": changed})
     return changed

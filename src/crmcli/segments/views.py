@@ -119,34 +119,37 @@ def moves(conn: sqlite3.Connection, *, since: str | None = None, segment: str | 
     else:
         base = require_run(conn, since)
     rules = rules_of(run)
-    where = ["a.segment IS NOT b.segment"]
-    params: list[Any] = [run["run_id"], base["run_id"]]
+    where: list[str] = []
+    params: list[Any] = []
     if segment is not None:
         try:
             name = rules.get(segment).name
         except InvalidValue:
             name = rules_of(base).get(segment).name
-        where.append("(a.segment = ? OR b.segment = ?)")
+        where.append("(m.after = ? OR m.before = ?)")
         params += [name, name]
     if review:
         names = [r.name for r in rules.rules if r.review]
         if not names:
             raise InvalidValue("no rule has review = true")
         marks = ", ".join("?" * len(names))
-        where.append(f"(a.segment IN ({marks}) OR b.segment IN ({marks}))")
+        where.append(f"(m.after IN ({marks}) OR m.before IN ({marks}))")
         params += names + names
     rank = " ".join(f"WHEN ? THEN {i}" for i in range(len(rules.rules)))
-    params_rank = rules.names()
-    default_sort = "rank,-yearly_amount"
+    # Two primary-key walks instead of a FULL JOIN (which SQLite runs without the index):
+    # customers of the new run whose segment differs, then customers only the old run has.
+    moved = ("SELECT a.customer_id, b.segment AS before, a.segment AS after, a.figures "
+             "FROM customer_segments a LEFT JOIN customer_segments b ON b.run_id = ? AND b.customer_id = a.customer_id "
+             "WHERE a.run_id = ? AND a.segment IS NOT b.segment "
+             "UNION ALL SELECT b.customer_id, b.segment, NULL, b.figures FROM customer_segments b "
+             "WHERE b.run_id = ? AND NOT EXISTS (SELECT 1 FROM customer_segments a "
+             "WHERE a.run_id = ? AND a.customer_id = b.customer_id)")
     sql = (f"SELECT * FROM (SELECT m.customer_id, c.name, c.owner, m.before, m.after, {_figure_cols('m')}, "
            f"CASE m.after {rank} ELSE {len(rules.rules)} END AS rank "
-           f"FROM (SELECT coalesce(a.customer_id, b.customer_id) AS customer_id, b.segment AS before, "
-           f"a.segment AS after, coalesce(a.figures, b.figures) AS figures "
-           f"FROM (SELECT * FROM customer_segments WHERE run_id = ?) a "
-           f"FULL JOIN (SELECT * FROM customer_segments WHERE run_id = ?) b ON a.customer_id = b.customer_id "
-           f"WHERE {' AND '.join(where)}) m LEFT JOIN customers c ON c.customer_id = m.customer_id) "
-           f"ORDER BY {_order(sort, [*DIFF_COLUMNS, 'rank'], default_sort)}")
-    params = params_rank + params
+           f"FROM ({moved}) m LEFT JOIN customers c ON c.customer_id = m.customer_id"
+           f"{' WHERE ' + ' AND '.join(where) if where else ''}) "
+           f"ORDER BY {_order(sort, [*DIFF_COLUMNS, 'rank'], 'rank,-yearly_amount')}")
+    params = [*rules.names(), base["run_id"], run["run_id"], base["run_id"], run["run_id"], *params]
     if limit is not None:
         if limit < 0:
             raise InvalidValue("--limit must be 0 or more")

@@ -249,8 +249,8 @@ def test_show_lists_members_with_their_figures(data: sqlite3.Connection) -> None
     rows = [dict(r) for r in cur]
     assert name == "high_value"
     assert [r["customer_id"] for r in rows] == ["REP_10", "HV_CENT", "STATUSES", "YEAR_EDGE_IN"]
-    assert rows[0] == {"customer_id": "REP_10", "name": "测试客户REP_10有限公司", "owner": None, "segment": "high_value",
-                       "previous": None, "yearly_amount": 600000.0, "repurchase_rate": 0.8333, "orders_365d": 10,
+    assert rows[0] == {"customer_id": "REP_10", "name": "测试客户REP_10有限公司", "owner": None, "previous": None,
+                       "yearly_amount": 600000.0, "repurchase_rate": 0.8333, "orders_365d": 10,
                        "days_since_interaction": 5, "days_since_followup": None, "avg_satisfaction": None, "growth": None}
     _, _, cur = segments.members(data, "churn_risk", sort="-days_since_interaction", limit=2)
     assert [r["customer_id"] for r in cur] == ["SAT_CARD", "IDLE_91"]
@@ -337,3 +337,12 @@ def test_empty_database(conn: sqlite3.Connection) -> None:
     res = segments.run(conn, segments.load(), D)
     assert res.customers == 0 and res.counts == {}
     assert [(h["run_date"], h["customers"], h["state"]) for h in segments.history(conn)] == [("2024-06-30", 0, "current")]
+
+
+def test_the_yearly_figures_read_the_counted_orders_index_alone(conn: sqlite3.Connection) -> None:
+    # Guards the benchmark: without the partial index the GROUP BY probes the orders table per row
+    # (50 s instead of 5 s on a million customers).
+    sql = metrics._SQL.format(target="main.customer_metrics", columns=", ".join(metrics.COLUMNS), only="", only_c="")
+    plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, metrics.window(D)))
+    assert "SCAN orders USING INDEX idx_orders_counted" in plan
+    assert "USE TEMP B-TREE FOR GROUP BY" not in plan

@@ -51,10 +51,10 @@ def test_list_show_and_query(cli, data: Path) -> None:
     r = cli("segment", "show", "高价值", "--format", "csv", "--sort", "customer_id")
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert lines[0] == ("customer_id,name,owner,segment,previous,yearly_amount,repurchase_rate,orders_365d,"
+    assert lines[0] == ("customer_id,name,owner,previous,yearly_amount,repurchase_rate,orders_365d,"
                         "days_since_interaction,days_since_followup,avg_satisfaction,growth")
     assert [x.split(",")[0] for x in lines[1:]] == ["HV_CENT", "REP_10", "STATUSES", "YEAR_EDGE_IN"]
-    assert lines[2] == "REP_10,测试客户REP_10有限公司,,high_value,,600000.0,0.8333,10,5,,,"
+    assert lines[2] == "REP_10,测试客户REP_10有限公司,,,600000.0,0.8333,10,5,,,"
     r = cli("query", "segment=high_value", "--columns", "customer_id", "--sort", "customer_id", "--format", "csv")
     assert r.stdout.split() == ["customer_id", "HV_CENT", "REP_10", "STATUSES", "YEAR_EDGE_IN"]
     r = cli("query", "客户分层=流失风险", "--columns", "customer_id", "--format", "csv")

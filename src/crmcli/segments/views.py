@@ -19,7 +19,7 @@ from crmcli.segments.rules import RuleSet
 from crmcli.segments.runs import counts, previous_run, require_run, rules_of
 
 FIGURE_COLUMNS = list(metrics.FIGURES)
-SHOW_COLUMNS = ["customer_id", "name", "owner", "segment", "previous", *FIGURE_COLUMNS]
+SHOW_COLUMNS = ["customer_id", "name", "owner", "previous", *FIGURE_COLUMNS]  # the segment is the one asked for
 DIFF_COLUMNS = ["customer_id", "name", "owner", "before", "after", *FIGURE_COLUMNS]
 LIST_COLUMNS = ["segment", "label", "customers", "share", "previous", "change"]
 
@@ -88,7 +88,7 @@ def members(conn: sqlite3.Connection, segment: str, *, on: str | None = None, so
     run = require_run(conn, on)
     name = rules_of(run).get(segment).name
     prev = previous_run(conn, run)
-    sql = (f"SELECT * FROM (SELECT s.customer_id, c.name, c.owner, s.segment, p.segment AS previous, "
+    sql = (f"SELECT * FROM (SELECT s.customer_id, c.name, c.owner, p.segment AS previous, "
            f"{_figure_cols('s')} FROM customer_segments s LEFT JOIN customers c ON c.customer_id = s.customer_id "
            f"LEFT JOIN customer_segments p ON p.run_id = ? AND p.customer_id = s.customer_id "
            f"WHERE s.run_id = ? AND s.segment = ?) ORDER BY {_order(sort, SHOW_COLUMNS, '-yearly_amount')}")

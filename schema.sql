@@ -316,8 +316,7 @@ CREATE TABLE IF NOT EXISTS customer_metrics (
     last_interaction       TEXT,                                 -- 最近互动日期: latest of the three, else first contact / entry date
     days_since_followup    INTEGER,                              -- 距上次跟进天数
     days_since_interaction INTEGER,                              -- 距上次互动天数
-    avg_satisfaction       REAL,                                 -- 平均满意度: tickets of the last 365 days, else the card's score
-    rated_tickets          INTEGER NOT NULL DEFAULT 0            -- 评分工单数
+    avg_satisfaction       REAL                                  -- 平均满意度: tickets of the last 365 days, else the card's score
 ) WITHOUT ROWID;
 -- The counted orders (已完成, 部分退款) in customer order with what the figures read: the
 -- yearly-amount GROUP BY scans this index alone (10x faster than sorting or probing the table).

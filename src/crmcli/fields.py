@@ -341,7 +341,6 @@ _add(Table("customer_metrics", "客户指标", "Customer metrics", "customer_id"
     F("days_since_interaction", ("距上次互动天数", "未互动天数"), "Days since interaction", "int", system=True,
       aliases=("idle_days",)),
     F("avg_satisfaction", ("平均满意度",), "Average satisfaction", "number", system=True),
-    F("rated_tickets", ("评分工单数",), "Rated tickets", "int", system=True),
 ), aliases=("metrics", "metric", "指标", "客户指标", "分层指标")))
 
 

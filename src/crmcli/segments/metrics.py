@@ -19,8 +19,11 @@ Definitions, for a run on day D (README "Segments" says the same for users):
 - avg_satisfaction: mean 1-5 rating of the tickets of the year; without rated
   tickets, the customer card's 满意度评分; otherwise NULL (no rating is not a low one).
 
-Everything is aggregated per source with GROUP BY and joined to customers once —
-no Python loop — so a million customers take seconds.
+The order figures are one GROUP BY over a partial covering index of the counted
+orders; the latest follow-up / order / ticket and the year's average rating are
+correlated subqueries that SQLite answers with one index seek per customer (the
+min/max optimisation) — cheaper than grouping and joining three more tables.
+No Python loop: a million customers take seconds.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ COUNTED = ("completed", "partial_refund")
 
 COLUMNS = ("customer_id", "as_of", "yearly_amount", "orders_365d", "active_months", "repurchase_rate",
            "prev_year_amount", "growth", "deals", "last_order", "last_followup", "last_ticket", "last_interaction",
-           "days_since_followup", "days_since_interaction", "avg_satisfaction", "rated_tickets")
+           "days_since_followup", "days_since_interaction", "avg_satisfaction")
 
 # The figures stored with every customer's segment in each run (customer_segments.figures).
 FIGURES = ("yearly_amount", "repurchase_rate", "orders_365d", "days_since_interaction", "days_since_followup",
@@ -45,52 +48,60 @@ o AS (
     SELECT customer_id,
            round(total(CASE WHEN date > :y1 THEN amount END), 2) AS yearly,
            count(CASE WHEN date > :y1 THEN 1 END) AS n365,
-           count(DISTINCT CASE WHEN date > :y1
-                 THEN CAST((julianday(:d) - julianday(date)) * 12 / 365 AS INTEGER) END) AS months,
+           count(DISTINCT CASE {slices} END) AS months,
            round(total(CASE WHEN date > :y2 AND date <= :y1 THEN amount END), 2) AS prev,
            count(*) AS deals
     FROM orders WHERE status IN ('completed', 'partial_refund') AND date <= :d {only}
     GROUP BY customer_id),
-lo AS (SELECT customer_id, max(date) AS last_order FROM orders WHERE date <= :d {only} GROUP BY customer_id),
-f AS (SELECT customer_id, max(substr(date, 1, 10)) AS last_followup
-      FROM followups WHERE date < :next {only} GROUP BY customer_id),
-t AS (SELECT customer_id, max(substr(date, 1, 10)) AS last_ticket,
-             avg(CASE WHEN date >= :y1next THEN satisfaction END) AS sat,
-             count(CASE WHEN date >= :y1next THEN satisfaction END) AS rated
-      FROM tickets WHERE date < :next {only} GROUP BY customer_id),
-j AS (
-    SELECT c.customer_id, c.satisfaction AS card_sat,
+j AS MATERIALIZED (  -- each correlated subquery runs once per customer, not once per use below
+    SELECT c.customer_id, c.satisfaction AS card_sat, c.first_contact_date AS first_contact, c.created_at,
            coalesce(o.yearly, 0) AS yearly, coalesce(o.n365, 0) AS n365, coalesce(o.months, 0) AS months,
            coalesce(o.prev, 0) AS prev, coalesce(o.deals, 0) AS deals,
-           lo.last_order, f.last_followup, t.last_ticket, t.sat, coalesce(t.rated, 0) AS rated,
-           coalesce(nullif(max(coalesce(lo.last_order, ''), coalesce(f.last_followup, ''), coalesce(t.last_ticket, '')), ''),
-                    CASE WHEN c.first_contact_date <= :d THEN c.first_contact_date END,
-                    substr(c.created_at, 1, 10)) AS last_interaction
-    FROM customers c
-    LEFT JOIN o ON o.customer_id = c.customer_id
-    LEFT JOIN lo ON lo.customer_id = c.customer_id
-    LEFT JOIN f ON f.customer_id = c.customer_id
-    LEFT JOIN t ON t.customer_id = c.customer_id
-    {only_c})
+           (SELECT max(r.date) FROM orders r WHERE r.customer_id = c.customer_id AND r.date <= :d) AS last_order,
+           (SELECT max(r.date) FROM followups r WHERE r.customer_id = c.customer_id AND r.date < :next) AS followup_at,
+           (SELECT max(r.date) FROM tickets r WHERE r.customer_id = c.customer_id AND r.date < :next) AS ticket_at,
+           (SELECT avg(r.satisfaction) FROM tickets r
+            WHERE r.customer_id = c.customer_id AND r.date >= :y1next AND r.date < :next) AS sat
+    FROM customers c LEFT JOIN o ON o.customer_id = c.customer_id
+    {only_c}),
+k AS (
+    SELECT *, substr(followup_at, 1, 10) AS last_followup, substr(ticket_at, 1, 10) AS last_ticket,
+           coalesce(nullif(max(coalesce(last_order, ''), coalesce(substr(followup_at, 1, 10), ''),
+                               coalesce(substr(ticket_at, 1, 10), '')), ''),
+                    CASE WHEN first_contact <= :d THEN first_contact END,
+                    substr(created_at, 1, 10)) AS last_interaction
+    FROM j)
 SELECT customer_id, :d, yearly, n365, months, months / 12.0, prev,
        CASE WHEN prev > 0 THEN yearly / prev - 1 END, deals,
        last_order, last_followup, last_ticket, last_interaction,
        CAST(julianday(:d) - julianday(last_followup) AS INTEGER),
        CAST(julianday(:d) - julianday(last_interaction) AS INTEGER),
-       CASE WHEN rated > 0 THEN sat ELSE card_sat END, rated
-FROM j
+       coalesce(sat, card_sat)
+FROM k
 """
 
 
 def window(as_of: date) -> dict[str, str]:
-    """The dates the definitions above name, as SQL parameters."""
-    return {
+    """The dates the definitions above name, as SQL parameters.
+
+    s0 … s11 bound the month slices: an order `days` days before D is in slice
+    floor(days * 12 / 365), i.e. slice k holds the dates after D - ceil((k+1) * 365 / 12)
+    not already in slice k-1 (s11 is D - 365, the start of the year). Comparing
+    date strings with these is several times cheaper than julianday() per order.
+    """
+    out = {
         "d": as_of.isoformat(),
         "next": (as_of + timedelta(days=1)).isoformat(),
         "y1": (as_of - timedelta(days=365)).isoformat(),
         "y1next": (as_of - timedelta(days=364)).isoformat(),
         "y2": (as_of - timedelta(days=730)).isoformat(),
     }
+    for k in range(12):
+        out[f"s{k}"] = (as_of - timedelta(days=-(-(k + 1) * 365 // 12))).isoformat()
+    return out
+
+
+_SLICES = " ".join(f"WHEN date > :s{k} THEN {k}" for k in range(12))
 
 
 def build(conn: sqlite3.Connection, as_of: date, *, temp: bool = False, customer_id: str | None = None) -> int:
@@ -115,7 +126,7 @@ def build(conn: sqlite3.Connection, as_of: date, *, temp: bool = False, customer
     if customer_id is not None:
         params["cid"] = customer_id
         only, only_c = "AND customer_id = :cid", "WHERE c.customer_id = :cid"
-    sql = _SQL.format(target=target, columns=", ".join(COLUMNS), only=only, only_c=only_c)
+    sql = _SQL.format(target=target, columns=", ".join(COLUMNS), only=only, only_c=only_c, slices=_SLICES)
     return conn.execute(sql, params).rowcount
 
 
@@ -124,7 +135,8 @@ def drop_temp(conn: sqlite3.Connection) -> None:
 
 
 def figures_json(alias: str = "m") -> str:
-    """SQL for the figures JSON of one customer, from a customer_metrics row aliased ALIAS."""
+    """SQL for one customer's figures from a customer_metrics row aliased ALIAS: a JSON array in
+    FIGURES order (a million rows per run: an array is a third of the size of an object)."""
     parts = []
     for name in FIGURES:
         col = f"{alias}.{name}"
@@ -132,5 +144,10 @@ def figures_json(alias: str = "m") -> str:
             col = f"round({col}, 4)"
         elif name == "avg_satisfaction":
             col = f"round({col}, 2)"
-        parts.append(f"'{name}', {col}")
-    return f"json_object({', '.join(parts)})"
+        parts.append(col)
+    return f"json_array({', '.join(parts)})"
+
+
+def figure_path(name: str) -> str:
+    """The json_extract path of figure NAME in a stored figures array."""
+    return f"$[{FIGURES.index(name)}]"

@@ -64,7 +64,7 @@ def summary(conn: sqlite3.Connection, *, on: str | None = None, lang: str = "en"
 
 
 def _figure_cols(alias: str) -> str:
-    return ", ".join(f"json_extract({alias}.figures, '$.{f}') AS {f}" for f in FIGURE_COLUMNS)
+    return ", ".join(f"json_extract({alias}.figures, '{metrics.figure_path(f)}') AS {f}" for f in FIGURE_COLUMNS)
 
 
 def _order(sort: str | None, allowed: list[str], default: str) -> str:

@@ -4,10 +4,11 @@ A run for day D
 1. rebuilds customer_metrics for D (one INSERT … SELECT, see metrics.py);
 2. evaluates the rules in one statement: `CASE WHEN <rule 1> THEN 'name1' WHEN …`,
    each rule compiled by filters.compile_filters — first match wins;
-3. compares the result with the latest run of the same day: identical (same rules,
-   same segments, same figures) means nothing is written — running twice changes
-   nothing; otherwise a new segment_runs row and one customer_segments row per
-   classified customer (segment + figures JSON);
+3. writes a segment_runs row and one customer_segments row per classified customer
+   (segment + figures as a JSON array), straight from that statement; if this
+   equals the latest run of the same day (same rules, segments and figures), the
+   savepoint is rolled back — running twice changes nothing (the refreshed figures
+   are the same figures); a re-run on changed data is a new run that supersedes;
 4. sets customers.segment where it changed, logging ONE operation (kind "segment")
    with counts instead of a change row per customer: the history table is the
    record. Before a run, customers.segment equals the segments of the current run

@@ -5,10 +5,10 @@ A run for day D
 2. evaluates the rules in one statement: `CASE WHEN <rule 1> THEN 'name1' WHEN …`,
    each rule compiled by filters.compile_filters — first match wins;
 3. writes a segment_runs row and one customer_segments row per classified customer
-   (segment + figures as a JSON array), straight from that statement; if this
-   equals the latest run of the same day (same rules, segments and figures), the
-   savepoint is rolled back — running twice changes nothing (the refreshed figures
-   are the same figures); a re-run on changed data is a new run that supersedes;
+   (segment + figures as a JSON array), straight from that statement — unless a
+   read-only comparison finds it equal to the latest run of the same day (same
+   rules, segments and figures): then nothing is written, so running twice changes
+   nothing; a re-run on changed data is a new run that supersedes the earlier one;
 4. sets customers.segment where it changed, logging ONE operation (kind "segment")
    with counts instead of a change row per customer: the history table is the
    record. Before a run, customers.segment equals the segments of the current run
@@ -97,19 +97,17 @@ def counts(conn: sqlite3.Connection, run_id: int | None) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
-class _Unchanged(Exception):
-    """Raised to roll the savepoint back when a run repeats the same day's run exactly."""
-
-
-def _identical(conn: sqlite3.Connection, old: sqlite3.Row, new_id: int, rules_text: str) -> bool:
-    """Does the run just written (NEW_ID) say exactly what run OLD says: same rules, segments, figures?"""
-    if old["rules"] != rules_text or counts(conn, old["run_id"]) != counts(conn, new_id):
+def _repeats(conn: sqlite3.Connection, old: sqlite3.Row, select_new: str, params: list[Any], rules_text: str) -> bool:
+    """Would this run store exactly what run OLD stored (same rules, segments, figures)? Read-only:
+    one pass over the new classification joined to the old rows by primary key."""
+    if old["rules"] != rules_text:
         return False
-    differs = conn.execute(
-        "SELECT 1 FROM (SELECT customer_id, segment, figures FROM customer_segments WHERE run_id = ? "
-        "EXCEPT SELECT customer_id, segment, figures FROM customer_segments WHERE run_id = ?) LIMIT 1",
-        (new_id, old["run_id"])).fetchone()
-    return differs is None
+    stored = conn.execute("SELECT count(*) FROM customer_segments WHERE run_id = ?", (old["run_id"],)).fetchone()[0]
+    total, same = conn.execute(
+        f"SELECT count(*), count(CASE WHEN o.segment IS n.seg AND o.figures IS n.fig THEN 1 END) FROM ({select_new}) n "
+        f"LEFT JOIN customer_segments o ON o.run_id = ? AND o.customer_id = n.customer_id WHERE n.seg IS NOT NULL",
+        [*params, old["run_id"]]).fetchone()
+    return bool(total == same == stored)
 
 
 def _in_step(conn: sqlite3.Connection, run_id: int) -> bool:
@@ -151,11 +149,9 @@ def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> 
     case, params = _case_sql(rules, as_of)
     # Driven by customer_metrics (customer_id order, the history table's key order); customers
     # is read by primary key, which follows insertion order for template ids.
-    select = (f"SELECT ?, customer_id, seg, fig FROM (SELECT customers.customer_id AS customer_id, {case} AS seg, "
-              f"{metrics.figures_json('m')} AS fig FROM customer_metrics m CROSS JOIN customers "
-              f"ON customers.customer_id = m.customer_id)")
-    if not rules.rules[-1].catch_all:
-        select += " WHERE seg IS NOT NULL"
+    select_new = (f"SELECT customers.customer_id AS customer_id, {case} AS seg, {metrics.figures_json('m')} AS fig "
+                  f"FROM customer_metrics m CROSS JOIN customers ON customers.customer_id = m.customer_id")
+    complete = rules.rules[-1].catch_all
     with db.transaction(conn):
         cur_run = current_run(conn)
         is_current = cur_run is None or cur_run["run_date"] <= day
@@ -165,16 +161,21 @@ def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> 
         prev_id = prev["run_id"] if prev else None
         total = metrics.build(conn, as_of, temp=not is_current)
         try:
+            if same_day is not None and _repeats(conn, same_day, select_new, params, rules_text) and \
+                    (not is_current or _in_step(conn, same_day["run_id"])):
+                # Nothing to write (the refreshed figures are the same figures: same data, same day).
+                same_prev = previous_run(conn, same_day)
+                prev_run_id = same_prev["run_id"] if same_prev else None
+                return RunResult(same_day["run_id"], day, True, is_current, counts(conn, same_day["run_id"]),
+                                 prev_run_id, counts(conn, prev_run_id), 0, total, segments=rules.names())
             with audit.operation(conn, "segment", f"segment run {day}") as op:
                 run_id = int(conn.execute("INSERT INTO segment_runs (run_date, rules) VALUES (?, ?)",
                                           (day, rules_text)).lastrowid or 0)
-                conn.execute("INSERT INTO customer_segments (run_id, customer_id, segment, figures) " + select,
-                             [run_id, *params])
+                conn.execute(f"INSERT INTO customer_segments (run_id, customer_id, segment, figures) "
+                             f"SELECT ?, customer_id, seg, fig FROM ({select_new})"
+                             f"{'' if complete else ' WHERE seg IS NOT NULL'}", [run_id, *params])
                 new_counts = counts(conn, run_id)
-                if same_day is not None and _identical(conn, same_day, run_id, rules_text) and \
-                        (not is_current or _in_step(conn, run_id)):
-                    raise _Unchanged
-                moved = _set_segments(conn, run_id, complete=rules.rules[-1].catch_all) if is_current else 0
+                moved = _set_segments(conn, run_id, complete=complete) if is_current else 0
                 prev_counts = counts(conn, prev_id)
                 order = {n: i for i, n in enumerate(rules.names())}
                 shown = sorted(set(new_counts) | set(prev_counts), key=lambda s: (order.get(s, len(order)), s))
@@ -188,12 +189,6 @@ def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> 
                     "customers": total, "counts": new_counts, "moved": moved,
                 })
                 op_id = op.op_id
-        except _Unchanged:
-            # The savepoint rolled the new run back; the refreshed figures (same data, same day) stay.
-            same_prev = previous_run(conn, same_day)  # type: ignore[arg-type]
-            return RunResult(same_day["run_id"], day, True, is_current, new_counts,  # type: ignore[index]
-                             same_prev["run_id"] if same_prev else None,
-                             counts(conn, same_prev["run_id"] if same_prev else None), 0, total, segments=rules.names())
         finally:
             metrics.drop_temp(conn)
     return RunResult(run_id, day, False, is_current, new_counts, prev_id, prev_counts, moved, total,

@@ -359,3 +359,12 @@ def test_month_slices_are_floor_of_days_times_12_over_365(conn: sqlite3.Connecti
         params["date"] = ago(days)
         got = conn.execute(f"SELECT CASE {metrics._SLICES.replace('date >', ':date >')} END", params).fetchone()[0]
         assert got == slice_, days
+
+
+def test_a_database_from_before_segments_gets_the_table_and_index(data: sqlite3.Connection) -> None:
+    data.execute("DROP TABLE customer_metrics")
+    data.execute("DROP INDEX idx_orders_counted")
+    segments.run(data, segments.load(), D)
+    assert seg_of(data) == EXPECTED
+    names = {r[0] for r in data.execute("SELECT name FROM sqlite_master")}
+    assert {"customer_metrics", "idx_orders_counted"} <= names

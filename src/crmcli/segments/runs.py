@@ -141,6 +141,15 @@ def _set_segments(conn: sqlite3.Connection, run_id: int | None, *, complete: boo
     return changed
 
 
+def _ensure_schema(conn: sqlite3.Connection) -> None:
+    """A database created before segments landed lacks customer_metrics and the counted-orders
+    index: schema.sql is idempotent, so re-running it adds them (what a migration would do)."""
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name IN "
+                                       "('customer_metrics', 'idx_orders_counted')")}
+    if len(have) < 2:
+        db._exec_script(conn, db.schema_sql())
+
+
 def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> RunResult:
     """Classify every customer as of AS_OF (default today) and store the run; see the module docstring."""
     as_of = as_of or date.today()
@@ -153,6 +162,7 @@ def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> 
                   f"FROM customer_metrics m CROSS JOIN customers ON customers.customer_id = m.customer_id")
     complete = rules.rules[-1].catch_all
     with db.transaction(conn):
+        _ensure_schema(conn)
         cur_run = current_run(conn)
         is_current = cur_run is None or cur_run["run_date"] <= day
         same_day = run_of(conn, day)

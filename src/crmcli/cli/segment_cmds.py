@@ -9,9 +9,9 @@ import typer
 
 from crmcli.cli.common import FormatOpt, emit, guard, info, state
 
-RulesOpt = Annotated[Path | None, typer.Option("--rules", help="TOML rules file (else config segment_rules, else built-in)")]
-ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", help="override a threshold: NAME=VALUE (repeatable)")]
-DateOpt = Annotated[str | None, typer.Option("--date", help="the day to classify as of: YYYY-MM-DD, -7d ... (default today)")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", metavar="FILE", help="TOML rules (else config segment_rules, else built-in)")]
+ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="override a threshold (repeatable)")]
+DateOpt = Annotated[str | None, typer.Option("--date", metavar="DATE", help="as of this day: YYYY-MM-DD, -7d ... (default today)")]
 SortOpt = Annotated[str | None, typer.Option("--sort", help="column,-column (minus: descending)")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="at most N rows")]
 

@@ -13,7 +13,7 @@ import pytest
 from crmcli import filters, segments
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.segments import metrics
-from segment_data import EXPECTED, D, Maker, ago, build
+from tests.segment_data import EXPECTED, D, Maker, ago, build
 
 
 @pytest.fixture
@@ -113,11 +113,12 @@ def test_config_setting_selects_the_rules_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text,message", [
-    ('[[rule]]\nname = "bad"\nwhen = "metrics.yearly_amout>1"', "rule 'bad': unknown field 'yearly_amout'"),
+    ('[[rule]]\nname = "bad"\nwhen = "metrics.yearly_amout>1"',
+     "rule 'bad': filter 'metrics.yearly_amout>1': unknown field 'yearly_amout'.*did you mean yearly_amount"),
     ('[[rule]]\nname = "bad"\nwhen = "status=sleeping"', "rule 'bad': .*invalid status 'sleeping'"),
     ('[[rule]]\nname = "bad"\nwhen = "orders.amount>={nope}"', r"rule 'bad': unknown parameter \{nope\}"),
     ('[[rule]]\nname = "bad"\nwhen = "name~\\"unclosed"', "rule 'bad': cannot read"),
-    ('[[rule]]\nname = "bad"\nwhen = "justtext"', "rule 'bad': filter 'justtext' needs field OP value"),
+    ('[[rule]]\nname = "bad"\nwhen = "justtext"', "rule 'bad': filter 'justtext': needs field OP value"),
     ('[[rule]]\nname = "a"\n[[rule]]\nname = "b"\nwhen = "status=lost"', "rule 'a' has no `when`.*never apply"),
     ('[[rule]]\nname = "a"\nwhen = "status=lost"\nwhn = "x"', "rule 'a': unknown key whn"),
     ('[[rule]]\nname = "a b"', "name must be letters"),

@@ -258,8 +258,9 @@ def ensure_db(workdir: Path, n: int) -> Path:
 
 
 def ensure_dedupe_db(workdir: Path, n: int) -> Path:
-    """The labelled set bench_dedupe.py scans (its own generator: duplicates with the truth), made once."""
-    path = workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py', ROOT / 'schema.sql')}.db"
+    """The labelled set bench_dedupe.py scans (its own generator: duplicates with the truth), made once.
+    Its name carries a hash of dedupe_data.py alone: the scan reads customers and contacts only."""
+    path = workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py')}.db"
     if not path.exists() and (HERE / "dedupe_data.py").exists():
         import dedupe_data
 
@@ -287,7 +288,7 @@ def plan(size: str, n: int, workdir: Path, dbpath: Path, runs: int) -> list[tupl
         ("export", [py, "benchmarks/bench_export.py", "--customers", str(n), "--db", str(dbpath),
                     "--repeat", "1" if big else "3"], t, read_export),
         ("dedupe", [py, "benchmarks/bench_dedupe.py", "--customers", str(n),
-                    "--db", str(workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py', ROOT / 'schema.sql')}.db")],
+                    "--db", str(workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py')}.db")],
          2 * t, read_dedupe),
         ("segments", [py, "benchmarks/bench_segments.py", "--customers", str(n), "--cache", str(dbpath)], t,
          read_segments),

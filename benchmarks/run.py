@@ -385,10 +385,13 @@ def table(rows: list[Row]) -> list[str]:
 
 
 def write_results(path: Path, info: dict[str, str], argv: list[str], load: tuple[str, str], rows: list[Row],
-                  sections: list[Section], elapsed: float) -> None:
+                  sections: list[Section], elapsed: float, done: bool = True) -> None:
+    state = (f"in {elapsed / 60:.1f} min." if done else
+             f"— **incomplete**: written after {elapsed / 60:.1f} min, while the run was still going "
+             "(each finished script is recorded as it ends).")
     lines = ["# Benchmark results", "",
              f"Written by `python benchmarks/run.py {' '.join(argv)}` on "
-             f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} in {elapsed / 60:.1f} min.", "",
+             f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} {state}", "",
              "## Machine", ""]
     lines += [f"- {k}: {v}" for k, v in info.items()]
     lines += [f"- load average at start: {load[0]}; at the end: {load[1]} (other jobs share the machine: "
@@ -473,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
             rows += new
             print(f"    ({secs:.0f} s, {sec.status})", flush=True)
             show(new)
+            if str(args.out) != "-":  # a long run killed later still leaves what finished
+                write_results(args.out, info, argv, (load0, " / ".join(f"{x:.2f}" for x in os.getloadavg())), rows,
+                              sections, time.perf_counter() - t_all, done=False)
     load1 = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     elapsed = time.perf_counter() - t_all
     print(f"done in {elapsed / 60:.1f} min; load average at the end {load1}")

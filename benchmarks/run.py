@@ -468,7 +468,11 @@ def main(argv: list[str] | None = None) -> int:
             new = reader(text, size, n)
             if name == "import":
                 su = sqlite_utils_import(Path(cmd[cmd.index("--dir") + 1]), n, size)
-                new[1:1] = [su] if su else []
+                if su and su.crm:
+                    new[1:1] = [su]
+                    for r in new:
+                        if r.operation.startswith("import: crm import (CSV") and r.crm:
+                            r.note += f"; {r.crm / su.crm:.2f}x sqlite-utils insert --csv"
             if not new and sec.status == "ok":
                 sec.status = "ran, but its output had no figures this script recognises (see the full output)"
             sec.rows = new

@@ -146,8 +146,8 @@ def read_query(text: str, size: str, n: int) -> list[Row]:
         elif title.startswith("churn"):
             target, limit = "< 1 s at 1M", 1.0
         med = float(crm.group(2))
-        note = f"{int(crm.group(4).replace(',', '')):,} rows" + ("" if not base or base.group(3) == "True"
-                                                                  else "; ROWS DIFFER from baseline")
+        note = (f"{int(crm.group(4).replace(',', '')):,} rows; best {float(crm.group(1)):.3f} s, CPU {float(crm.group(3)):.3f} s"
+                + ("" if not base or base.group(3) == "True" else "; ROWS DIFFER from baseline"))
         rows.append(Row(size, f"query: {title}", "median", med, "hand-written SQL",
                         float(base.group(2)) if base else None, None, target,
                         (med < limit) if limit and n >= 1_000_000 else None, note))

@@ -384,6 +384,30 @@ def table(rows: list[Row]) -> list[str]:
     return out
 
 
+def margin(r: Row) -> str:
+    """How far a figure is from its target, read from the target's own words ("< 0.5 s", "<= 3x ...")."""
+    m = re.match(r"<=? ?(\d+(?:\.\d+)?) ?(ms|s|min|x)\b", r.target)
+    if m and r.crm is not None:
+        limit = float(m.group(1)) * {"ms": 0.001, "s": 1, "min": 60, "x": 1}[m.group(2)]
+        value = r.ratio if m.group(2) == "x" else r.crm
+        if value is None:
+            return ""
+        shown = (lambda v: f"{v:.2f}x") if m.group(2) == "x" else fmt_s
+        word = "under" if value <= limit else "over"
+        return f"{shown(value)} vs {shown(limit)}: {abs(value - limit) / limit:.0%} {word}"
+    if r.target.startswith("<= sqlite-utils") and r.ratio is not None:
+        return f"{r.ratio:.2f}x the peer: {abs(1 - r.ratio):.0%} {'faster' if r.ratio <= 1 else 'slower'}"
+    return ""
+
+
+def targets(rows: list[Row]) -> list[str]:
+    out = ["| size | operation | target | verdict | by how much |", "|---|---|---|---|---|"]
+    for r in rows:
+        if r.met is not None:
+            out.append(f"| {r.size} | {r.operation} | {r.target} | {'met' if r.met else '**MISSED**'} | {margin(r)} |")
+    return out
+
+
 def write_results(path: Path, info: dict[str, str], argv: list[str], load: tuple[str, str], rows: list[Row],
                   sections: list[Section], elapsed: float, done: bool = True) -> None:
     state = (f"in {elapsed / 60:.1f} min." if done else
@@ -396,6 +420,10 @@ def write_results(path: Path, info: dict[str, str], argv: list[str], load: tuple
     lines += [f"- {k}: {v}" for k, v in info.items()]
     lines += [f"- load average at start: {load[0]}; at the end: {load[1]} (other jobs share the machine: "
               "ratios to a baseline measured in the same run are steadier than absolute times)", "",
+              "## Targets", "",
+              "Each target (issue 10's; the reports' 5 s limit is their own issue's) at the size it is set for; "
+              "the time is the summary's figure (median wall time where the script keeps it). "
+              "Why a target is missed: see the notes below.", "", *targets(rows), "",
               "## Summary", "",
               "Times are wall clock; `stat` says whether a figure is the median or the best of several runs "
               "(each feature script keeps what it keeps). Ratio = crm / baseline. A verdict is given where "

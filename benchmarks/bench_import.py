@@ -53,11 +53,13 @@ def _run(cmd: list[str], stdin: str | None = None) -> tuple[float, float, int]:
 
 
 def write_csv(path: Path, rows: int) -> None:
+    """Written by a child process: a child's peak RSS (wait4) starts at its parent's, so this
+    process must stay small or every step below reports the generator's memory as its own."""
     if path.exists():
         return
-    from generate import write_customers_csv  # benchmarks/generate.py
-
-    write_customers_csv(path, rows)
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from generate import "
+                    "write_customers_csv; write_customers_csv(sys.argv[2], int(sys.argv[3]))",
+                    str(HERE), str(path), str(rows)], check=True)
 
 
 def write_xlsx(csv_path: Path, path: Path, rows: int) -> None:

@@ -56,9 +56,12 @@ class Row:
     target: str = ""
     met: bool | None = None
     note: str = ""
+    given_ratio: float | None = None  # the script's own ratio, from unrounded times
 
     @property
     def ratio(self) -> float | None:
+        if self.given_ratio is not None:
+            return self.given_ratio
         return self.crm / self.baseline if self.crm is not None and self.baseline else None
 
 
@@ -155,21 +158,23 @@ def read_query(text: str, size: str, n: int) -> list[Row]:
 
 
 def read_import(text: str, size: str, n: int) -> list[Row]:
-    found: dict[str, tuple[float, float, float]] = {}
+    found: dict[str, tuple[float, float, float, float | None]] = {}
     for m in re.finditer(rf"^(\S.*?)\s+{NUM}\s+{NUM}\s+(?:{NUM}\s+{NUM}\s+)?(\d+)\s*$", text, re.M):
-        found[m.group(1).strip()] = (float(m.group(2)), float(m.group(3)), float(m.group(6)))
+        found[m.group(1).strip()] = (float(m.group(2)), float(m.group(3)), float(m.group(6)),
+                                     float(m.group(4)) if m.group(4) else None)
     base = found.get("sqlite3 .import (CSV)")
     rows = []
-    for name, (wall, cpu, rss) in found.items():
+    for name, (wall, cpu, rss, ratio) in found.items():
         if name.startswith("sqlite3"):
             continue
         is_csv = "CSV" in name or "executemany" in name
         target, met = "", None
         if name.startswith("crm import (CSV"):
             target = "<= 3x sqlite3 .import at 1M"
-            met = wall <= 3 * base[0] if base and n >= 1_000_000 else None
+            met = (ratio if ratio is not None else wall / base[0]) <= 3 if base and n >= 1_000_000 else None
         rows.append(Row(size, f"import: {name}", "best", wall, "sqlite3 .import" if is_csv else "",
-                        base[0] if base and is_csv else None, rss, target, met, f"CPU {cpu:.2f} s"))
+                        base[0] if base and is_csv else None, rss, target, met, f"CPU {cpu:.2f} s",
+                        given_ratio=ratio if is_csv else None))
     if base:
         rows.insert(0, Row(size, "import: sqlite3 .import (CSV) — the floor", "best", base[0], rss_mb=base[2],
                            note=f"CPU {base[1]:.2f} s"))
@@ -177,18 +182,23 @@ def read_import(text: str, size: str, n: int) -> list[Row]:
 
 
 def read_export(text: str, size: str, n: int) -> list[Row]:
-    found = {m.group(1).strip(): (float(m.group(2)), float(m.group(4)), float(m.group(6)))
+    found = {m.group(1).strip(): (float(m.group(2)), float(m.group(4)), float(m.group(6)), float(m.group(3)))
              for m in re.finditer(rf"^(\S.*?)\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}\s*$", text, re.M)}
     base = found.get("sqlite3 -csv (baseline)")
     rows = []
-    for name, (wall, cpu, rss) in found.items():
+    for name, (wall, cpu, rss, ratio) in found.items():
+        if name.startswith("generator"):
+            rows.append(Row(size, f"export: {name} (the CSV writer alone, no database)", "best", wall, rss_mb=rss,
+                            note=f"CPU {cpu:.2f} s"))
+            continue
         if name.startswith("sqlite3 -csv (baseline)"):
             rows.append(Row(size, "export: sqlite3 -csv — the floor", "best", wall, rss_mb=rss, note=f"CPU {cpu:.2f} s"))
             continue
         csv_case = name.startswith("crm export") and "jsonl" not in name and "xlsx" not in name
         rows.append(Row(size, f"export: {name}", "best", wall, "sqlite3 -csv", base[0] if base else None, rss,
                         "<= 3x sqlite3 -csv at 1M" if csv_case else "",
-                        (wall <= 3 * base[0]) if csv_case and base and n >= 1_000_000 else None, f"CPU {cpu:.2f} s"))
+                        (ratio <= 3) if csv_case and base and n >= 1_000_000 else None, f"CPU {cpu:.2f} s",
+                        given_ratio=ratio))
     return rows
 
 
@@ -373,12 +383,16 @@ def fmt_s(x: float | None) -> str:
     return f"{x * 1000:.1f} ms" if x < 0.01 else f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a literal | inside a markdown table cell
+
+
 def table(rows: list[Row]) -> list[str]:
     out = ["| size | operation | stat | crm | baseline | baseline time | ratio | peak RSS | target | verdict | note |",
            "|---|---|---|---:|---|---:|---:|---:|---|---|---|"]
     for r in rows:
         verdict = "" if r.met is None else ("met" if r.met else "**MISSED**")
-        out.append(f"| {r.size} | {r.operation} | {r.stat} | {fmt_s(r.crm)} | {r.baseline_name} | {fmt_s(r.baseline)} | "
+        out.append(f"| {r.size} | {_cell(r.operation)} | {r.stat} | {fmt_s(r.crm)} | {r.baseline_name} | {fmt_s(r.baseline)} | "
                    f"{'' if r.ratio is None else f'{r.ratio:.2f}x'} | "
                    f"{'' if r.rss_mb is None else f'{r.rss_mb:,.0f} MB'} | {r.target} | {verdict} | {r.note} |")
     return out
@@ -404,7 +418,7 @@ def targets(rows: list[Row]) -> list[str]:
     out = ["| size | operation | target | verdict | by how much |", "|---|---|---|---|---|"]
     for r in rows:
         if r.met is not None:
-            out.append(f"| {r.size} | {r.operation} | {r.target} | {'met' if r.met else '**MISSED**'} | {margin(r)} |")
+            out.append(f"| {r.size} | {_cell(r.operation)} | {r.target} | {'met' if r.met else '**MISSED**'} | {margin(r)} |")
     return out
 
 

@@ -338,7 +338,7 @@ def startup(runs: int) -> tuple[Section, list[Row]]:
     peer = med[bench_startup.PEER]
     lines = [*bench_startup.table(med, cpu_med, runs), ""]
     lines += [f"target {tgt}: {'MET' if ok else 'MISSED'} ({fig})" for tgt, ok, fig in bench_startup.verdicts(med)]
-    sec = Section("small", "startup", f"bench_startup.measure({runs})", "\n".join(lines), time.perf_counter() - t)
+    sec = Section("demo database", "start-up", f"bench_startup.measure({runs})", "\n".join(lines), time.perf_counter() - t)
     rows = []
     for name, ms in med.items():
         target, met = "", None
@@ -450,6 +450,8 @@ def write_results(path: Path, info: dict[str, str], argv: list[str], load: tuple
         lines += [notes.read_text().rstrip(), ""]
     lines += ["## Full output of each script", ""]
     for s in sections:
+        if not s.output:
+            continue
         lines += [f"### {s.size}: {s.name} ({s.seconds:.0f} s, process tree peak RSS {s.tree_rss_mb:,.0f} MB)", "",
                   f"`{s.command}` — {s.status}", "", "```", s.output.rstrip(), "```", ""]
     path.write_text("\n".join(lines))

@@ -240,10 +240,10 @@ def read_reports(text: str, size: str, n: int) -> list[Row]:
     unfiltered = [f for f in found if f[1] == "(none)"]
     for name, _flt, secs in sorted(unfiltered, key=lambda f: -f[2])[:3]:
         rows.append(Row(size, f"report: {name} (whole database)", "one run", secs, "full scan of orders", base, None,
-                        "< 5 s", secs < 5))
+                        "< 5 s at 1M", secs < 5 if n >= 1_000_000 else None))
     worst = max(found, key=lambda f: f[2])
     rows.append(Row(size, f"report: slowest of {len(found)} runs ({worst[0]}, filters {worst[1]})", "one run", worst[2],
-                    "full scan of orders", base, None, "< 5 s", worst[2] < 5))
+                    "full scan of orders", base, None, "< 5 s at 1M", worst[2] < 5 if n >= 1_000_000 else None))
     return rows
 
 

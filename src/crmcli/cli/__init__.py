@@ -47,9 +47,9 @@ def _global(
 
 
 def _register() -> None:
-    from crmcli.cli import query_cmds, records_cmds, setup_cmds
+    from crmcli.cli import export_cmds, query_cmds, records_cmds, setup_cmds
 
-    for mod in (setup_cmds, records_cmds, query_cmds):
+    for mod in (setup_cmds, records_cmds, query_cmds, export_cmds):
         mod.register(app)
 
 

@@ -65,7 +65,7 @@ def test_restore_leaves_non_neutralised_text_alone(text: str) -> None:
         assert restore(text) == text
 
 
-@given(st.lists(text_with_triggers | st.integers() | st.floats(allow_nan=False) | st.none(), max_size=20))
+@given(st.lists(text_with_triggers | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.none(), max_size=20))
 def test_sql_version_matches_python(values: list[object]) -> None:
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, v)")

@@ -31,6 +31,12 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Export for pipelines: stored values, English column names, phones masked",
+     "export customers customer_type=高价值客户 orders.date>=-1m --columns customer_id,name,phone,owner"),
+    ("For people: --lang zh gives Chinese headers and labels", "export orders date>=-14d amount>=100000"
+     " --columns order_id,customer_id,date,amount,status --lang zh"),
+    ("Excel: one sheet per module, dropdowns for fixed labels, real dates, frozen header", "export all -o {dir}/全部客户.xlsx"),
+    ("The blank template workbook, with an instructions sheet (说明)", "template -o {dir}/客户信息模板.xlsx"),
 ]
 
 
@@ -48,7 +54,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for title, line in STEPS:
-        line = line.format(first=first)
+        line = line.format(first=first, dir=workdir)
         if title:
             say("")
             say(f"# {title}")

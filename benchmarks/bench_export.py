@@ -1,0 +1,106 @@
+"""Export speed and memory: `crm export customers` against `sqlite3 -csv` on the same table, in one run.
+
+    python benchmarks/bench_export.py [--customers 1000000] [--db /tmp/crm-bench-export-1m.db] [--repeat 3] [--xlsx]
+
+Each command runs as a subprocess (crm's start-up included) writing a file in
+/tmp, the runs interleaved and repeated; the best time of each counts. Peak RSS
+comes from wait4() on that very process. The database is generated once
+(benchmarks/generate.py) and reused from /tmp.
+
+Targets (issue 8): CSV export of 1,000,000 customers in at most 3x the time of
+`sqlite3 -csv`, and under 200 MB peak RSS (rows stream from the cursor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def run(cmd: list[str], stdout_path: Path | None = None) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one command; stdout into a file when given."""
+    out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode() if proc.stderr else ""
+    finally:
+        if stdout_path:
+            out.close()  # type: ignore[union-attr]
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--customers", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--xlsx", action="store_true", help="also time a full xlsx export (slow: minutes at 1M rows)")
+    args = ap.parse_args(argv)
+    path = args.db or Path(tempfile.gettempdir()) / f"crm-bench-export-{args.customers}.db"
+    if not path.exists():
+        from generate import generate
+
+        print(f"generating {args.customers:,} customers into {path} (once) ...", file=sys.stderr)
+        generate(path, args.customers)
+    sqlite3_bin = shutil.which("sqlite3")
+    if sqlite3_bin is None:
+        raise SystemExit("sqlite3 command-line shell not found")
+    crm = [sys.executable, "-m", "crmcli", "--db", str(path)]
+    work = Path(tempfile.mkdtemp(prefix="crm-bench-export-"))
+    rows = int(subprocess.run([sqlite3_bin, str(path), "SELECT count(*) FROM customers"], capture_output=True,
+                              text=True, check=True).stdout)
+    cases: dict[str, tuple[list[str], Path | None]] = {
+        "sqlite3 -csv (baseline)": ([sqlite3_bin, "-csv", "-header", str(path), "SELECT * FROM customers"],
+                                    work / "base.csv"),
+        "sqlite3 -csv ORDER BY id": ([sqlite3_bin, "-csv", "-header", str(path),
+                                      "SELECT * FROM customers ORDER BY customer_id"], work / "base2.csv"),
+        "crm export (masked, default)": ([*crm, "export", "customers", "-o", str(work / "a.csv")], None),
+        "crm export --unmask": ([*crm, "export", "customers", "--unmask", "-o", str(work / "b.csv")], None),
+        "crm export --lang zh": ([*crm, "export", "customers", "--lang", "zh", "-o", str(work / "c.csv")], None),
+        "crm export | stdout": ([*crm, "export", "customers"], work / "d.csv"),
+        "crm export -f jsonl": ([*crm, "export", "customers", "-f", "jsonl", "-o", str(work / "e.jsonl")], None),
+    }
+    best: dict[str, tuple[float, float]] = {}
+    try:
+        for _ in range(args.repeat):
+            for name, (cmd, out) in cases.items():
+                t, rss = run(cmd, out)
+                old = best.get(name)
+                best[name] = (min(t, old[0]) if old else t, max(rss, old[1]) if old else rss)
+        if args.xlsx:
+            best["crm export -o x.xlsx"] = run([*crm, "export", "customers", "-o", str(work / "f.xlsx")])
+        sizes = {p.name: p.stat().st_size for p in work.iterdir()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    base = best["sqlite3 -csv (baseline)"][0]
+    print(f"export of {rows:,} customers ({path}), best of {args.repeat}; python {sys.version.split()[0]}")
+    print(f"{'case':34} {'seconds':>8} {'x sqlite3':>9} {'peak RSS MB':>12}")
+    for name, (t, rss) in best.items():
+        print(f"{name:34} {t:8.2f} {t / base:9.2f} {rss:12.1f}")
+    print(f"file sizes (MB): " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sorted(sizes.items())))
+    worst_csv = max(t for name, (t, _) in best.items() if name.startswith("crm export") and "jsonl" not in name
+                    and "xlsx" not in name)
+    peak = max(rss for name, (_, rss) in best.items() if name.startswith("crm"))
+    ok = worst_csv <= 3 * base and peak < 200
+    print(f"target: csv <= 3x sqlite3 -csv and peak RSS < 200 MB: {'met' if ok else 'NOT met'} "
+          f"(slowest csv {worst_csv / base:.2f}x, peak {peak:.0f} MB)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -44,6 +44,11 @@ def run(cmd: list[str], stdout_path: Path | None = None) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def _short(n: int) -> str:
+    """1000000 -> '1m', 20000 -> '20k': the cache file name."""
+    return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--customers", type=int, default=1_000_000)
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--xlsx", action="store_true", help="also time a full xlsx export (slow: minutes at 1M rows)")
     args = ap.parse_args(argv)
-    path = args.db or Path(tempfile.gettempdir()) / f"crm-bench-export-{args.customers}.db"
+    path = args.db or Path(tempfile.gettempdir()) / f"crm-bench-export-{_short(args.customers)}.db"
     if not path.exists():
         from generate import generate
 
@@ -92,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'case':34} {'seconds':>8} {'x sqlite3':>9} {'peak RSS MB':>12}")
     for name, (t, rss) in best.items():
         print(f"{name:34} {t:8.2f} {t / base:9.2f} {rss:12.1f}")
-    print(f"file sizes (MB): " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sorted(sizes.items())))
+    print("file sizes (MB): " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sorted(sizes.items())))
     worst_csv = max(t for name, (t, _) in best.items() if name.startswith("crm export") and "jsonl" not in name
                     and "xlsx" not in name)
     peak = max(rss for name, (_, rss) in best.items() if name.startswith("crm"))

@@ -163,3 +163,10 @@ def test_template_en(tmp_path: Path) -> None:
                                     "Owner", "Notes"]
     assert validations(wb["Orders"]) == {"F": ("list", '"yes,no"'),
                                          "G": ("list", '"Pending payment,Completed,Cancelled,Partial refund"')}
+
+
+def test_text_that_looks_like_an_error_code_stays_text(shop: sqlite3.Connection, tmp_path: Path) -> None:
+    shop.execute("UPDATE customers SET notes = '#N/A' WHERE customer_id = 'C002'")
+    exporter.export(shop, "customers", (), output_path=str(tmp_path / "x.xlsx"), columns="customer_id,notes")
+    cell = load_workbook(tmp_path / "x.xlsx").active["B3"]
+    assert (cell.value, cell.data_type) == ("#N/A", "s")

@@ -42,11 +42,17 @@ def restore(value: object) -> object:
     return value
 
 
+_CODES = ", ".join(str(ord(c)) for c in TRIGGERS)
+
+
 def sql_neutralise(expr: str) -> str:
     """The same rule as neutralise() as an SQL expression over EXPR (text values only).
 
     Runs inside SQLite, so a million-row CSV export pays no Python call per cell.
-    EXPR is a column reference or expression built by the caller, never user text.
+    unicode() reads the first character without copying the text; ltrim() runs
+    only for the rare text that starts with a quote; typeof() keeps numbers such
+    as -500 out. EXPR is a column reference built by the caller, never user text.
     """
-    return (f"CASE WHEN typeof({expr}) = 'text' AND substr(ltrim({expr}, ''''), 1, 1) "
-            f"IN ('=', '+', '-', '@', char(9), char(13)) THEN '''' || {expr} ELSE {expr} END")
+    return (f"CASE WHEN (unicode({expr}) IN ({_CODES}) OR (unicode({expr}) = 39 AND "
+            f"unicode(ltrim({expr}, '''')) IN ({_CODES}))) AND typeof({expr}) = 'text' "
+            f"THEN '''' || {expr} ELSE {expr} END")

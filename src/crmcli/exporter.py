@@ -193,10 +193,14 @@ def atomic_path(path: Path) -> Iterator[Path]:
         return
     if path.parent and not path.parent.exists():
         raise InvalidValue(f"folder {path.parent} does not exist")
+    # mkstemp makes the file owner-only (0600), like the database: exports hold customer data.
+    # Overwriting an existing file keeps the permissions it had.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

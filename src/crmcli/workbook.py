@@ -23,7 +23,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -178,10 +178,16 @@ def _converter(ws: Any, f: fields.Field, warnings: list[str]) -> Callable[[Any],
         return to_money
 
     def clean(v: Any) -> Any:
-        if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+        if not isinstance(v, str):
+            return v
+        if ILLEGAL_CHARACTERS_RE.search(v):
             if not warnings or not warnings[-1].startswith("control characters"):
                 warnings.append("control characters that xlsx cannot hold were removed from some cells")
-            return ILLEGAL_CHARACTERS_RE.sub("", v)
+            v = ILLEGAL_CHARACTERS_RE.sub("", v)
+        if v[:1] == "#" and v in ERROR_CODES:  # text such as "#N/A" stays text, not an error cell
+            c = WriteOnlyCell(ws, value=v)
+            c.data_type = "s"
+            return c
         return v
     return clean
 

@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
         for w in result.warnings:
             info(f"Warning: {w}")
         if output and output != "-":
-            what = ", ".join(f"{n} {t}" for t, n in result.rows.items())
+            what = ", ".join(f"{n:,} {t}" for t, n in result.rows.items())
             info(f"exported {what} to {output} ({result.fmt})")
         if result.op_id is not None:
             reason = "--unmask" if unmask else "config mask=false"

@@ -53,6 +53,8 @@ def sql_neutralise(expr: str) -> str:
     only for the rare text that starts with a quote; typeof() keeps numbers such
     as -500 out. EXPR is a column reference built by the caller, never user text.
     """
-    return (f"CASE WHEN (unicode({expr}) IN ({_CODES}) OR (unicode({expr}) = 39 AND "
-            f"unicode(ltrim({expr}, '''')) IN ({_CODES}))) AND typeof({expr}) = 'text' "
-            f"THEN '''' || {expr} ELSE {expr} END")
+    # Every trigger (and the quote) is below 'A' (65): most cells (letters, Chinese,
+    # ids) leave after one comparison.
+    return (f"CASE WHEN unicode({expr}) < 65 AND (unicode({expr}) IN ({_CODES}) OR (unicode({expr}) = 39 AND "
+            f"unicode(ltrim({expr}, char(39))) IN ({_CODES}))) AND typeof({expr}) = 'text' "
+            f"THEN char(39) || {expr} ELSE {expr} END")

@@ -26,13 +26,14 @@ def _has_import() -> bool:
 pytestmark = pytest.mark.skipif(not _has_import(), reason="`crm import` (issue 4, branch import) is not merged yet")
 
 SYSTEM = ("created_at", "updated_at")
+RECORDS = ("customers", "contacts", "followups", "orders", "tickets", "needs")
 
 
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every module's rows without the system timestamps, in key order."""
+def dump(path: Path, modules: tuple[str, ...] = RECORDS) -> dict[str, list[tuple[object, ...]]]:
+    """Rows of MODULES without the system timestamps, in key order."""
     conn = sqlite3.connect(path)
     out = {}
-    for name in exporter.MODULES:
+    for name in modules:
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({name})") if r[1] not in SYSTEM
                 and not (name == "contacts" and r[1] == "contact_id")]
         out[name] = conn.execute(f"SELECT {', '.join(cols)} FROM {name} ORDER BY {', '.join(cols[:2])}").fetchall()
@@ -68,6 +69,18 @@ def test_export_then_import_gives_back_the_same_data(cli, source: Path, tmp_path
     assert conn.execute("SELECT notes FROM customers WHERE customer_id = 'C001'").fetchone()[0] == \
         '=HYPERLINK("http://x","点我")'
     assert conn.execute("SELECT notes FROM customers WHERE customer_id = 'C002'").fetchone()[0] == "-折扣20%"
+    conn.close()
+
+
+@pytest.mark.xfail(reason="the importer (issue 4) skips the 标签管理 sheet: tags do not come back yet", strict=False)
+def test_tags_come_back(cli, source: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "all.xlsx"
+    assert cli("export", "all", "--unmask", "-o", str(out)).exit_code == 0
+    target = tmp_path / "copy.db"
+    db.create(target).close()
+    assert cli("import", str(out), db=target).exit_code == 0
+    conn = sqlite3.connect(target)
+    assert conn.execute("SELECT customer_id, tag, tag_group FROM tags").fetchall() == [("C001", "重点维护", "behaviour")]
     conn.close()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from crmcli import db, exporter, workbook
+from crmcli import db, workbook
 from export_helpers import fill
 
 

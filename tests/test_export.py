@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crmcli import exporter, output
 from crmcli.errors import InvalidValue
 from crmcli.normalize import mask_phone, normalize_phone
-from export_helpers import fill
+from tests.export_helpers import fill
 
 COLS = "customer_id,name,phone,email,source,notes"
 

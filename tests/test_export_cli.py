@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from crmcli import config, db
-from export_helpers import fill
+from tests.export_helpers import fill
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_file_output_reports_on_stderr(cli, filled: Path, tmp_path: Path) -> Non
     (("export", "orderz"), 1, "Error: unknown table 'orderz'"),
     (("export", "all"), 1, "give -o FOLDER"),
     (("export", "all", "--columns", "name", "-o", "x.xlsx"), 1, "--columns applies to one table"),
-    (("export", "customers", "nosuch=1"), 1, "Error: unknown field 'nosuch'"),
+    (("export", "customers", "nosuch=1"), 1, "unknown field 'nosuch' in customers"),
     (("export", "-o", "/nonexistent/dir/x.csv"), 1, "folder /nonexistent/dir does not exist"),
 ])
 def test_bad_input(cli, filled: Path, args: tuple[str, ...], code: int, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from crmcli import exporter, fields, workbook
-from export_helpers import fill
+from tests.export_helpers import fill
 
 
 @pytest.fixture

@@ -181,7 +181,8 @@ TAG_GROUP = (
 )
 
 F = Field
-CREATED = F("created_at", ("创建时间",), "Created", "datetime", system=True)
+CREATED = F("created_at", ("创建时间",), "Created", "datetime", system=True,
+            aliases=("created date", "created time", "创建日期", "录入时间"))
 UPDATED = F("updated_at", ("最后更新时间", "更新时间"), "Updated", "datetime", system=True)
 
 
@@ -201,28 +202,34 @@ _add(Table("customers", "客户基本信息", "Customers", "customer_id", "C", (
     F("customer_id", ("客户编号", "客户ID", "客户id"), "Customer ID", "id", aliases=("id", "customer id", "客户代码")),
     F("kind", ("客户性质", "企业/个人"), "Kind", "label", KIND, aliases=("customer kind",)),
     F("name", ("客户全称", "客户名称", "公司名称", "企业名称", "客户姓名"), "Name", required=True,
-      aliases=("company", "company name", "customer name", "account name", "account", "organization")),
-    F("contact_name", ("联系人姓名", "联系人"), "Contact", aliases=("contact", "contact person")),
+      aliases=("company", "company name", "customer name", "account name", "account", "organization",
+               "organization name", "company / account", "公司", "客户", "单位名称")),
+    F("contact_name", ("联系人姓名", "联系人"), "Contact", aliases=("contact", "contact person", "contact name", "full name")),
     F("contact_title", ("联系人职位", "职位"), "Contact title", aliases=("title", "job title", "position")),
     F("phone", ("联系电话", "联系方式", "手机", "手机号", "电话"), "Phone", "phone",
-      aliases=("mobile", "telephone", "tel", "phone number", "cell")),
-    F("email", ("联系邮箱", "邮箱", "电子邮箱"), "Email", "email", aliases=("e-mail", "mail", "email address")),
-    F("industry", ("所属行业", "行业"), "Industry"),
-    F("size", ("企业规模", "规模"), "Size", aliases=("company size", "employees")),
-    F("address", ("公司地址", "注册地址", "地址"), "Address"),
-    F("source", ("客户来源", "来源"), "Source", "label", SOURCE, aliases=("lead source",)),
+      aliases=("mobile", "telephone", "tel", "phone number", "cell", "mobile phone", "business phone", "work phone",
+               "primary phone", "phone 1", "contact phone", "手机号码", "联系手机", "电话号码", "固定电话", "座机",
+               "联系人电话", "联系人手机")),
+    F("email", ("联系邮箱", "邮箱", "电子邮箱"), "Email", "email",
+      aliases=("e-mail", "mail", "email address", "e-mail address", "email 1", "work email", "contact email",
+               "电子邮件", "邮件地址", "联系人邮箱")),
+    F("industry", ("所属行业", "行业"), "Industry", aliases=("行业类型", "行业分类")),
+    F("size", ("企业规模", "规模"), "Size", aliases=("company size", "employees", "no. of employees", "人员规模")),
+    F("address", ("公司地址", "注册地址", "地址"), "Address", aliases=("street", "详细地址", "办公地址")),
+    F("source", ("客户来源", "来源"), "Source", "label", SOURCE, aliases=("lead source", "客户来源渠道", "来源渠道")),
     F("customer_type", ("客户类型", "客户类别"), "Customer type", "label", CUSTOMER_TYPE, aliases=("type",)),
-    F("status", ("合作状态", "客户状态", "状态"), "Status", "label", STATUS),
+    F("status", ("合作状态", "客户状态", "状态"), "Status", "label", STATUS, aliases=("lead status",)),
     F("lost_reason", ("流失原因",), "Lost reason"),
-    F("level", ("客户等级", "等级"), "Level", "label", LEVEL, aliases=("tier", "grade")),
+    F("level", ("客户等级", "等级"), "Level", "label", LEVEL, aliases=("tier", "grade", "rating", "客户级别")),
     F("first_contact_date", ("首次接触时间", "首次接触日期"), "First contact", "date"),
     F("first_deal_date", ("初始合作时间", "首次合作时间", "首次成交时间"), "First deal", "date"),
-    F("owner", ("负责人", "客户经理", "销售负责人"), "Owner", aliases=("account manager", "sales rep")),
+    F("owner", ("负责人", "客户经理", "销售负责人"), "Owner",
+      aliases=("account manager", "sales rep", "account owner", "lead owner", "销售", "业务员")),
     F("needs", ("需求背景", "关键需求", "需求与痛点", "需求"), "Needs"),
     F("budget", ("预算范围", "预算"), "Budget"),
     F("decision_cycle", ("决策周期",), "Decision cycle"),
     F("satisfaction", ("满意度评分", "满意度"), "Satisfaction", "int"),
-    F("notes", ("备注",), "Notes", aliases=("note", "remarks", "comment")),
+    F("notes", ("备注",), "Notes", aliases=("note", "remarks", "comment", "description", "备注信息")),
     F("segment", ("客户分层", "分层"), "Segment", system=True),
     CREATED, UPDATED,
 ), aliases=("customer", "客户", "客户基本信息", "客户信息", "客户档案")))

@@ -48,9 +48,9 @@ def _global(
 
 
 def _register() -> None:
-    from crmcli.cli import export_cmds, query_cmds, records_cmds, setup_cmds
+    from crmcli.cli import dedupe_cmds, export_cmds, import_cmds, query_cmds, records_cmds, report_cmds, setup_cmds
 
-    for mod in (setup_cmds, records_cmds, query_cmds, export_cmds):
+    for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, report_cmds, export_cmds):
         mod.register(app)
 
 

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from crmcli import db, workbook
-from export_helpers import fill
+from tests.export_helpers import fill
 
 
 def _has_import() -> bool:

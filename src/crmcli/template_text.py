@@ -2,16 +2,12 @@
 
 Its rules are the template's own (TEMPLATE.md, "Rules the seeds state"), and its
 field table is generated from the field registry, so it never disagrees with
-what `crm import` accepts. The importer skips this sheet: its name is not a module.
+what `crm import` accepts. The importer skips this sheet by its name (SHEET).
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from crmcli import fields
 
@@ -102,7 +98,10 @@ def field_rows(lang: str) -> list[list[str]]:
     return out
 
 
-def instructions_sheet(wb: Workbook, lang: str) -> Any:
+def instructions_sheet(wb: Any, lang: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
     ws = wb.create_sheet(SHEET[lang])
     for letter, width in zip("ABCDEF", (16, 18, 20, 8, 36, 60), strict=True):
         ws.column_dimensions[letter].width = width

@@ -110,3 +110,15 @@ def test_filled_template_imports(cli, tmp_path: Path, db_path: Path) -> None:  #
     assert conn.execute("SELECT order_id, customer_id, date, amount, tax_included, status FROM orders").fetchall() == [
         ("DD20240310001", "C2024001", "2024-03-10", 86000.0, 1, "completed")]
     conn.close()
+
+
+def test_import_strips_only_the_export_quote(cli, tmp_path: Path, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "客户.csv"
+    src.write_text("客户全称,联系电话,备注\n甲公司,13812345678,'=1+2\n乙公司,13912345678,'abc\n丙公司,13712345678,''-x\n",
+                   encoding="utf-8")
+    r = cli("import", str(src))
+    assert r.exit_code == 0, r.output
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT name, notes FROM customers ORDER BY phone").fetchall() == [
+        ("丙公司", "'-x"), ("甲公司", "=1+2"), ("乙公司", "'abc")]
+    conn.close()

@@ -242,3 +242,22 @@ def test_sql_email_mask_agrees_with_mask_email(raws: list[str]) -> None:
             emails.append(raw)  # odd stored text: the Python path handles it
     assert _sql_masked("email", emails) == [neutralise(mask_email(e)) for e in emails]
     assert _sql_masked("email", emails, safe=False) == [mask_email(e) for e in emails]
+
+
+def test_a_device_path_is_written_like_stdout(shop: sqlite3.Connection) -> None:
+    # -o /dev/stdout (or a FIFO) is a stream, not a file for Excel: no BOM, no temporary file beside it.
+    import os
+    import tempfile
+
+    fifo_dir = Path(tempfile.mkdtemp())
+    fifo = fifo_dir / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    exporter.export(shop, "customers", (), output_path=str(fifo), columns="customer_id")
+    reader.join(timeout=10)
+    assert got == [b"customer_id\nC001\nC002\n"]
+    assert sorted(p.name for p in fifo_dir.iterdir()) == ["pipe"]

@@ -57,6 +57,8 @@ def test_file_output_reports_on_stderr(cli, filled: Path, tmp_path: Path) -> Non
     (("export", "all", "--columns", "name", "-o", "x.xlsx"), 1, "--columns applies to one table"),
     (("export", "customers", "nosuch=1"), 1, "unknown field 'nosuch' in customers"),
     (("export", "-o", "/nonexistent/dir/x.csv"), 1, "folder /nonexistent/dir does not exist"),
+    (("export", "orders", "-o", "/tmp"), 1, "/tmp is a folder: give a file name"),
+    (("export", "orders", "-o", "o.xlsx", "--encoding", "gbk"), 1, "--encoding applies to text formats"),
 ])
 def test_bad_input(cli, filled: Path, args: tuple[str, ...], code: int, message: str) -> None:  # type: ignore[no-untyped-def]
     r = cli(*args)

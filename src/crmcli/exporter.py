@@ -222,6 +222,8 @@ def format_for(path: str | None, fmt: str | None) -> str:
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path next to PATH, renamed onto it when the block succeeds."""
+    if path.is_dir():
+        raise InvalidValue(f"{path} is a folder: give a file name (a folder is for `export all` as csv/tsv/json/jsonl)")
     if path.exists() and not path.is_file():  # /dev/stdout, a FIFO: write in place
         yield path
         return
@@ -319,7 +321,8 @@ def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[st
         else:
             q = build_query(conn, tables[0], args, columns=columns, lang=lang, unmask=unmask,
                             safe=fmt in ("csv", "tsv"), today=today)
-            enc = encoding or default_encoding(fmt, target != "-")
+            special = target != "-" and Path(target).exists() and not Path(target).is_file()  # /dev/stdout, a FIFO
+            enc = encoding or default_encoding(fmt, target != "-" and not special)
             cur = rows(conn, q)
             with text_sink(target, enc, stdout) as sink:
                 output.write_cells(map(operator.itemgetter(0), zip(cur, counter, strict=False)), q.heads, fmt, sink)

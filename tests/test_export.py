@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -244,20 +246,14 @@ def test_sql_email_mask_agrees_with_mask_email(raws: list[str]) -> None:
     assert _sql_masked("email", emails, safe=False) == [mask_email(e) for e in emails]
 
 
-def test_a_device_path_is_written_like_stdout(shop: sqlite3.Connection) -> None:
+def test_a_device_path_is_written_like_stdout(shop: sqlite3.Connection, tmp_path: Path) -> None:
     # -o /dev/stdout (or a FIFO) is a stream, not a file for Excel: no BOM, no temporary file beside it.
-    import os
-    import tempfile
-
-    fifo_dir = Path(tempfile.mkdtemp())
-    fifo = fifo_dir / "pipe"
+    fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    import threading
-
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
     exporter.export(shop, "customers", (), output_path=str(fifo), columns="customer_id")
     reader.join(timeout=10)
     assert got == [b"customer_id\nC001\nC002\n"]
-    assert sorted(p.name for p in fifo_dir.iterdir()) == ["pipe"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pipe")]

@@ -53,8 +53,8 @@ def sql_neutralise(expr: str) -> str:
     only for the rare text that starts with a quote; typeof() keeps numbers such
     as -500 out. EXPR is a column reference built by the caller, never user text.
     """
-    # Every trigger (and the quote) is below 'A' (65): most cells (letters, Chinese,
-    # ids) leave after one comparison.
-    return (f"CASE WHEN unicode({expr}) < 65 AND (unicode({expr}) IN ({_CODES}) OR (unicode({expr}) = 39 AND "
+    # Every trigger (and the quote) sorts below 'A': most cells (letters, Chinese, ids)
+    # leave after one byte comparison, without a function call.
+    return (f"CASE WHEN {expr} < 'A' AND (unicode({expr}) IN ({_CODES}) OR (unicode({expr}) = 39 AND "
             f"unicode(ltrim({expr}, char(39))) IN ({_CODES}))) AND typeof({expr}) = 'text' "
             f"THEN char(39) || {expr} ELSE {expr} END")

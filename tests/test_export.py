@@ -257,3 +257,10 @@ def test_a_device_path_is_written_like_stdout(shop: sqlite3.Connection, tmp_path
     reader.join(timeout=10)
     assert got == [b"customer_id\nC001\nC002\n"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pipe")]
+
+
+def test_open_label_field_segment(shop: sqlite3.Connection) -> None:
+    # segment's labels are open (a rules file may name others): known ones translate, others stay and are neutralised.
+    shop.execute("UPDATE customers SET segment = CASE customer_id WHEN 'C001' THEN 'high_value' ELSE '=自定义' END")
+    assert run(shop, columns="customer_id,segment", lang="zh") == "客户编号,客户分层\nC001,高价值\nC002,'=自定义\n"
+    assert run(shop, columns="customer_id,segment") == "customer_id,segment\nC001,high_value\nC002,'=自定义\n"

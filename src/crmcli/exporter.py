@@ -138,7 +138,8 @@ def _cell_expr(f: fields.Field, col: str, *, lang: str | None, unmask: bool, saf
                params: list[Any]) -> str:
     if f.type in ("phone", "email") and not unmask:
         return sql_mask(f.type, col, safe)
-    plain = sql_neutralise(col) if safe and f.type not in _NO_NEUTRALISE else col
+    checked = f.type in _NO_NEUTRALISE and not f.open  # CHECK constraints keep triggers out
+    plain = sql_neutralise(col) if safe and not checked else col
     if lang is not None and f.labels:
         whens = []
         for lab in f.labels:

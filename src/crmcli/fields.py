@@ -33,6 +33,7 @@ class Field:
     aliases: tuple[str, ...] = ()  # other names input accepts (English export headers ...)
     required: bool = False
     system: bool = False  # kept by the system: not settable with --set
+    open: bool = False  # labels name the known values, but others are allowed (segment names from a rules file)
     table: str = ""
 
     def label(self, lang: str) -> str:
@@ -172,6 +173,14 @@ NEED_STAGE = (
     L("won", "已成交", "Won", "成交"),
     L("dropped", "已放弃", "Dropped", "放弃", "lost"),
 )
+# The built-in segment rules' names (segments/default_rules.toml); a rules file may add others.
+SEGMENT = (
+    L("lost", "已流失", "Lost", "流失客户"),
+    L("churn_risk", "流失风险", "Churn risk", "churn", "at risk"),
+    L("high_value", "高价值", "High value", "高价值客户", "vip"),
+    L("potential", "潜力", "Potential", "潜力客户"),
+    L("normal", "普通", "Normal", "普通客户", "ordinary"),
+)
 TAG_GROUP = (
     L("industry", "行业标签", "Industry", "行业"),
     L("need", "需求标签", "Need", "需求"),
@@ -230,7 +239,7 @@ _add(Table("customers", "客户基本信息", "Customers", "customer_id", "C", (
     F("decision_cycle", ("决策周期",), "Decision cycle"),
     F("satisfaction", ("满意度评分", "满意度"), "Satisfaction", "int"),
     F("notes", ("备注",), "Notes", aliases=("note", "remarks", "comment", "description", "备注信息")),
-    F("segment", ("客户分层", "分层"), "Segment", system=True),
+    F("segment", ("客户分层", "分层"), "Segment", "label", SEGMENT, system=True, open=True),
     CREATED, UPDATED,
 ), aliases=("customer", "客户", "客户基本信息", "客户信息", "客户档案")))
 
@@ -319,6 +328,28 @@ _add(Table("tags", "标签管理", "Tags", "tag", None, (
     F("updated_at", ("更新日期", "更新时间"), "Updated", "datetime", system=True),
 ), aliases=("tag", "标签", "标签管理", "客户分类与标签")))
 
+# Figures the segment rules read, rebuilt by `crm segment run` (crmcli.segments.metrics).
+# Filters reach them as a module: `crm query metrics.yearly_amount>500000 metrics.复购率>=80%`.
+_add(Table("customer_metrics", "客户指标", "Customer metrics", "customer_id", None, (
+    _customer_ref(),
+    F("as_of", ("统计日期",), "As of", "date", system=True),
+    F("yearly_amount", ("年度金额", "年金额", "近一年金额"), "Yearly amount", "money", system=True),
+    F("orders_365d", ("年度订单数", "近一年订单数"), "Orders (365 d)", "int", system=True, aliases=("orders",)),
+    F("active_months", ("活跃月数", "购买月数"), "Active months", "int", system=True),
+    F("repurchase_rate", ("复购率",), "Repurchase rate", "number", system=True, aliases=("repurchase",)),
+    F("prev_year_amount", ("上年金额", "上一年金额"), "Previous year amount", "money", system=True),
+    F("growth", ("增长率", "年增长率"), "Growth", "number", system=True),
+    F("deals", ("成交订单数", "成交数"), "Deals", "int", system=True),
+    F("last_order", ("最近下单日期", "最近下单"), "Last order", "date", system=True),
+    F("last_followup", ("最近跟进日期", "最近跟进"), "Last follow-up", "date", system=True),
+    F("last_ticket", ("最近服务日期",), "Last ticket", "date", system=True),
+    F("last_interaction", ("最近互动日期", "最近互动"), "Last interaction", "date", system=True),
+    F("days_since_followup", ("距上次跟进天数", "未跟进天数"), "Days since follow-up", "int", system=True),
+    F("days_since_interaction", ("距上次互动天数", "未互动天数"), "Days since interaction", "int", system=True,
+      aliases=("idle_days",)),
+    F("avg_satisfaction", ("平均满意度",), "Average satisfaction", "number", system=True),
+), aliases=("metrics", "metric", "指标", "客户指标", "分层指标")))
+
 
 def fold(text: str) -> str:
     """Comparison form of a name or label: width-folded, case-folded, no spaces."""
@@ -380,6 +411,8 @@ def canonical(f: Field, value: str) -> str:
     for lab in f.labels:
         if key in (fold(lab.value), fold(lab.zh), fold(lab.en), *(fold(a) for a in lab.aliases)):
             return lab.value
+    if f.open:
+        return " ".join(str(value).split())
     allowed = [f"{lab.value} ({lab.zh})" for lab in f.labels]
     options = [lab.value for lab in f.labels] + [lab.zh for lab in f.labels]
     raise InvalidValue(f"invalid {f.name} '{value}'{_did_you_mean(value, options)}; allowed: {', '.join(allowed)}")

@@ -65,6 +65,8 @@ def is_required(f: fields.Field) -> bool:
 def validation(f: fields.Field, lang: str, letter: str) -> DataValidation | None:
     """Data validation for the whole column LETTER below the header, or None."""
     zh = lang == "zh"
+    if f.system:  # kept by crmcli (segment, timestamps): nothing to pick
+        return None
     values = choices(f, lang)
     if values is not None:
         formula = '"' + ",".join(values) + '"'
@@ -72,7 +74,8 @@ def validation(f: fields.Field, lang: str, letter: str) -> DataValidation | None
             return None
         listing = ("、" if zh else ", ").join(values)
         dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False,
-                            showErrorMessage=True, showInputMessage=True, errorStyle="stop",
+                            showErrorMessage=True, showInputMessage=True,
+                            errorStyle="warning" if f.open else "stop",  # open: other values are allowed
                             errorTitle="无效的值" if zh else "Invalid value",
                             error=(f"请从下拉列表中选择：{listing}" if zh else f"Choose from the list: {listing}")[:255],
                             promptTitle=f.label(lang)[:32],

@@ -32,7 +32,7 @@ STEPS: list[tuple[str, str]] = [
      "query 交易信息.金额>=10万 交易信息.订单状态=已完成 '合作状态=合作中|意向' --columns 客户编号,客户全称,负责人 --limit 5 --lang zh"),
     ("Bulk update: the count and every change first; --dry-run writes nothing (--yes would)",
      "update tag=重点维护 level= --set level=VIP --dry-run"),
-    ("Everything about one customer on one screen", "show {first}"),
+    ("Everything about one customer on one screen", "show {first} --format table"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
     ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
@@ -42,8 +42,13 @@ STEPS: list[tuple[str, str]] = [
     ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
      "dedupe --format table"),
     ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
-    ("The merged-away id still resolves to the survivor", "show {dup_old}"),
+    ("The merged-away id still resolves to the survivor", "show {dup_old} --format table"),
     ("And the merge undoes exactly", "unmerge 1"),
+    ("Seed 001's tiers as rules: classify every customer (a cron job's weekly run)", "segment run"),
+    ("Customers per tier; high-value and churn-risk are reviewed weekly", "segment list"),
+    ("The churn-risk list with the figures that put each customer there",
+     "segment show 流失风险 --sort -yearly_amount --limit 5"),
+    ("Why is a customer where it is? Every rule evaluated with its figures", "segment explain {first}"),
     ("Reports: the template's analyses, one line each", "report"),
     ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
      "report overview"),
@@ -82,7 +87,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
         if title:
             say("")
             say(f"# {title}")
-        say(f"$ crm {line}")
+        say(f"$ crm {shlex.join(shlex.split(line))}")  # quoted as a user would type it
         sys.stdout.flush()
         try:
             app(["--db", str(path), *shlex.split(line)], prog_name="crm", standalone_mode=False)

@@ -264,3 +264,10 @@ def test_open_label_field_segment(shop: sqlite3.Connection) -> None:
     shop.execute("UPDATE customers SET segment = CASE customer_id WHEN 'C001' THEN 'high_value' ELSE '=自定义' END")
     assert run(shop, columns="customer_id,segment", lang="zh") == "客户编号,客户分层\nC001,高价值\nC002,'=自定义\n"
     assert run(shop, columns="customer_id,segment") == "customer_id,segment\nC001,high_value\nC002,'=自定义\n"
+
+
+def test_explicit_utf8_sig_on_stdout_has_one_bom(shop: sqlite3.Connection) -> None:
+    raw = io.BytesIO()
+    exporter.export(shop, "customers", (), columns="customer_id", encoding="utf-8-sig",
+                    stdout=io.TextIOWrapper(raw, encoding="utf-8"))
+    assert raw.getvalue() == b"\xef\xbb\xbfcustomer_id\nC001\nC002\n"

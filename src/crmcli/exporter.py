@@ -104,17 +104,20 @@ def sql_mask(kind: str, col: str, safe: bool) -> str:
     fallback = f"crm_mask_{kind}({col}, {int(safe)})"
     if kind == "phone":
         dash = f"instr({col}, '-')"
+        # First-character tests are byte comparisons (no function call); a number never passes them.
         return (f"CASE WHEN {col} IS NULL THEN NULL "
-                f"WHEN unicode({col}) = 49 AND length({col}) = 11 AND {dash} = 0 "
+                f"WHEN {col} >= '1' AND {col} < '2' AND length({col}) = 11 AND {dash} = 0 "
                 f"THEN substr({col}, 1, 3) || '****' || substr({col}, -4) "
-                f"WHEN unicode({col}) = 48 AND {dash} IN (4, 5) AND length({col}) - {dash} IN (7, 8) "
+                f"WHEN {col} >= '0' AND {col} < '1' AND {dash} IN (4, 5) AND length({col}) - {dash} IN (7, 8) "
                 f"AND instr(substr({col}, {dash} + 1), '-') = 0 "
                 f"THEN substr({col}, 1, {dash}) || substr('****', 1, length({col}) - {dash} - 4) || substr({col}, -4) "
                 f"ELSE {fallback} END")
     at = f"instr({col}, '@')"
+    # A plain ASCII first character from '0' to '~', except '=' and '@'.
     return (f"CASE WHEN {col} IS NULL THEN NULL "
-            f"WHEN {at} > 1 AND unicode({col}) BETWEEN 48 AND 126 AND unicode({col}) NOT IN (61, 64) "
-            f"AND typeof({col}) = 'text' THEN substr({col}, 1, 1) || '***' || substr({col}, {at}) "
+            f"WHEN {col} >= '0' AND {col} < char(127) AND NOT ({col} >= '=' AND {col} < '>') "
+            f"AND NOT ({col} >= '@' AND {col} < 'A') AND {at} > 1 "
+            f"THEN substr({col}, 1, 1) || '***' || substr({col}, {at}) "
             f"ELSE {fallback} END")
 
 
@@ -257,16 +260,27 @@ def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None) ->
         if buffer is None:  # an in-memory text stream (tests, embedding): write text as is
             yield stream
             return
-        wrapper = io.TextIOWrapper(buffer, encoding=encoding, errors="crmcli-export", newline="")
+        wrapper = io.TextIOWrapper(buffer, encoding=_fast(encoding), errors="crmcli-export", newline="")
         try:
+            if encoding == "utf-8-sig":
+                wrapper.write("\ufeff")
             yield wrapper
             wrapper.flush()
         finally:
             with contextlib.suppress(ValueError, OSError):
                 wrapper.detach()  # leave sys.stdout usable
         return
-    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding=encoding, errors="crmcli-export", newline="") as fh:
+    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding=_fast(encoding), errors="crmcli-export",
+                                               newline="") as fh:
+        if encoding == "utf-8-sig":
+            fh.write("\ufeff")
         yield fh
+
+
+def _fast(encoding: str) -> str:
+    # TextIOWrapper encodes "utf-8" in C but "utf-8-sig" through a Python-level encoder per
+    # write (0.6 s on a million rows): write the BOM ourselves instead.
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 # ------------------------------------------------------------------------- export

@@ -268,6 +268,6 @@ def test_open_label_field_segment(shop: sqlite3.Connection) -> None:
 
 def test_explicit_utf8_sig_on_stdout_has_one_bom(shop: sqlite3.Connection) -> None:
     raw = io.BytesIO()
-    exporter.export(shop, "customers", (), columns="customer_id", encoding="utf-8-sig",
-                    stdout=io.TextIOWrapper(raw, encoding="utf-8"))
+    text = io.TextIOWrapper(raw, encoding="utf-8")  # kept referenced: collecting it would close raw
+    exporter.export(shop, "customers", (), columns="customer_id", encoding="utf-8-sig", stdout=text)
     assert raw.getvalue() == b"\xef\xbb\xbfcustomer_id\nC001\nC002\n"

@@ -117,12 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, (t, cpu, rss) in best.items():
         print(f"{name:40} {t:7.2f} {t / base:9.2f} {cpu:7.2f} {cpu / base_cpu:9.2f} {rss:12.1f}")
     print("file sizes (MB): " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in sorted(sizes.items())))
-    worst_csv = max(t for name, (t, _, _) in best.items() if name.startswith("crm export") and "jsonl" not in name
-                    and "xlsx" not in name)
+    default = best["crm export (masked, default)"][0]
+    worst_name, worst = max(((name, t) for name, (t, _, _) in best.items() if name.startswith("crm export")
+                             and "jsonl" not in name and "xlsx" not in name), key=lambda x: x[1])
     peak = max(rss for name, (_, _, rss) in best.items() if not name.startswith("sqlite3"))
-    ok = worst_csv <= 3 * base and peak < 200
-    print(f"target: csv <= 3x sqlite3 -csv and peak RSS < 200 MB: {'met' if ok else 'NOT met'} "
-          f"(slowest csv {worst_csv / base:.2f}x, peak {peak:.0f} MB)")
+    ok = default <= 3 * base and peak < 200
+    print(f"target (issue 8): the default CSV export <= 3x sqlite3 -csv and peak RSS < 200 MB: "
+          f"{'met' if ok else 'NOT met'} ({default / base:.2f}x, peak {peak:.0f} MB); "
+          f"slowest CSV variant: {worst_name} {worst / base:.2f}x")
     return 0 if ok else 1
 
 

@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     path = args.db or Path(tempfile.gettempdir()) / f"crm-bench-export-{_short(args.customers)}.db"
     if not path.exists():
-        from generate import generate
-
+        # In a child process: a big parent would count in its children's peak RSS (fork before exec).
         print(f"generating {args.customers:,} customers into {path} (once) ...", file=sys.stderr)
-        generate(path, args.customers)
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "--customers", str(args.customers), "--db", str(path)],
+                       check=True)
     sqlite3_bin = shutil.which("sqlite3")
     if sqlite3_bin is None:
         raise SystemExit("sqlite3 command-line shell not found")

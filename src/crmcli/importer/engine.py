@@ -154,8 +154,13 @@ class _Plan:
 
 def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
           overrides: dict[str, str], result: ImportResult) -> list[_Plan]:
+    from crmcli.template_text import SHEET as INSTRUCTIONS
+
     plans: list[_Plan] = []
     for sh in sheets:
+        if len(sheets) > 1 and forced is None and sh.name in INSTRUCTIONS.values():
+            result.skipped_sheets.append(sh.name)  # the template's 说明 sheet lists fields, it holds no records
+            continue
         head = list(itertools.islice(sh.rows, hdr.HEADER_SCAN))
         if not head:
             result.skipped_sheets.append(sh.name)

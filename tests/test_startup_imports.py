@@ -69,6 +69,7 @@ def _loaded(tmp_path: Path, *args: str) -> list[str]:
     ["report", "--help"],
     ["segment", "run"],
     ["report", "revenue", "--format", "csv"],
+    ["export", "customers", "--format", "csv"],
 ], ids=lambda a: " ".join(a))
 def test_a_command_imports_no_heavy_module_it_does_not_use(tmp_path: Path, db_path: Path, args: list[str]) -> None:
     if args[0] == "show":  # a customer to show

@@ -296,7 +296,7 @@ def plan(size: str, n: int, workdir: Path, dbpath: Path, runs: int) -> list[tupl
                     "--dir", str(workdir / f"import-{_key(HERE / 'generate.py')}"), "--repeat", "1" if big else "2"],
          2 * t, read_import),
         ("export", [py, "benchmarks/bench_export.py", "--customers", str(n), "--db", str(dbpath),
-                    "--repeat", "1" if big else "3"], t, read_export),
+                    "--repeat", "2" if big else "3"], t, read_export),
         ("dedupe", [py, "benchmarks/bench_dedupe.py", "--customers", str(n),
                     "--db", str(workdir / f"dedupe-{n}-{_key(HERE / 'dedupe_data.py')}.db")],
          2 * t, read_dedupe),

@@ -26,6 +26,7 @@ from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, not_null_defaults
 from crmcli.importer.load import Loader
 from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
+from crmcli.importer.tags import TagLoader
 from crmcli.normalize import name_key
 
 BATCH = 5000
@@ -258,7 +259,8 @@ class _SheetImport:
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
-        self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        loader = TagLoader if self.t.name == "tags" else Loader  # tags: keyed by (customer_id, tag)
+        self.loader: Loader | TagLoader = loader(conn, self.t, stored, on_conflict, op, self._reject_line)
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
 

@@ -20,7 +20,7 @@ from crmcli.errors import InvalidValue
 CUSTOMER_NAME = "customer_name"  # child rows: the customer's name, resolved to its id
 IGNORE = "-"
 HEADER_SCAN = 30  # rows searched for the header row (title rows sit above it)
-IMPORTABLE = ("customers", "contacts", "followups", "orders", "tickets", "needs")
+IMPORTABLE = ("customers", "contacts", "followups", "orders", "tickets", "needs", "tags")
 _NAME_HEADERS = {fields.fold(h) for h in (
     "客户名称", "客户全称", "公司名称", "企业名称", "客户姓名", "客户名", "所属客户", "customer name", "company",
     "company name", "account name", "account", "organization", "customer_name")}

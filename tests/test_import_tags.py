@@ -161,3 +161,29 @@ def test_cli_table_tags_and_round_trip(cli, conn: sqlite3.Connection, tmp_path: 
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT count(*) FROM tags").fetchone()[0] == 2
     copy.close()
+
+
+def test_customers_sheet_tag_column_adds_tags(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "客户.csv", [
+        ["客户编号", "客户名称", "联系电话", "标签"],
+        ["C001", "甲公司", "13812345678", "重点跟进,合同到期2024-12"],
+        ["C002", "乙公司", "13912345678", ""],
+        ["C003", "丙公司", "", "VIP"],  # no contact: rejected, and so are its tags
+    ])
+    res = import_file(conn, path, rejects=str(tmp_path / "r.csv"))
+    assert res.sheets[0].table == "customers"
+    assert (res.total("inserted"), res.total("rejected"), res.sheets[0].tags_inserted) == (2, 1, 2)
+    assert tags(conn) == [("C001", "合同到期2024-12", "other"), ("C001", "重点跟进", "other")]
+    logged = conn.execute("SELECT row_id FROM changes WHERE op_id = ? AND table_name = 'tags' ORDER BY change_id",
+                          (res.op_id,)).fetchall()
+    assert [r[0] for r in logged] == ['["C001", "重点跟进"]', '["C001", "合同到期2024-12"]']
+    # skip: the stored customer is kept as it is, its new tag is not added; a second import adds nothing
+    more = write_csv(tmp_path / "more.csv", [["客户编号", "客户名称", "联系电话", "标签"],
+                                             ["C001", "甲公司", "13812345678", "重点跟进、新标签"]])
+    again = import_file(conn, more, on_conflict="skip")
+    assert (again.total("skipped"), again.sheets[0].tags_inserted) == (1, 0)
+    # update: fills — the new tag is added, the stored one stays
+    upd = import_file(conn, more, on_conflict="update")
+    assert upd.sheets[0].tags_inserted == 1
+    assert tags(conn) == [("C001", "合同到期2024-12", "other"), ("C001", "新标签", "other"),
+                          ("C001", "重点跟进", "other")]

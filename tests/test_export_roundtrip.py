@@ -72,7 +72,6 @@ def test_export_then_import_gives_back_the_same_data(cli, source: Path, tmp_path
     conn.close()
 
 
-@pytest.mark.xfail(reason="the importer (issue 4) skips the 标签管理 sheet: tags do not come back yet", strict=False)
 def test_tags_come_back(cli, source: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "all.xlsx"
     assert cli("export", "all", "--unmask", "-o", str(out)).exit_code == 0

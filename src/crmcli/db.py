@@ -125,7 +125,8 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows {SCHEMA_VERSION}); upgrade crmcli")
+            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows "
+                           f"{SCHEMA_VERSION}); upgrade crmcli")
         if version < SCHEMA_VERSION:
             upgrade(conn)
     except sqlite3.DatabaseError as e:

@@ -1,0 +1,265 @@
+"""Undo one logged operation exactly, or refuse and say why.
+
+Every write leaves `changes` rows (see audit.py): the table, the row's key and the
+row as JSON before (`old`) and after (`new`). Undo walks an operation's changes
+backwards: an insert is deleted by its key, an update puts the whole old row back
+(updated_at included), a delete re-inserts the old row. It is itself a logged
+operation of kind `undo` whose changes are the reverse ones, so `crm undo` of an
+undo redoes the original.
+
+Undo refuses when it cannot be exact:
+- a later operation (not itself undone) changed one of the same rows, or added a
+  record under a customer this operation created (deleting the customer would
+  take that record with it) — the message names that operation;
+- a row no longer looks as this operation left it (compared with `new`);
+- the operation is a merge (its snapshot lives in `merges`: `crm unmerge`), a
+  restore, or recorded no row changes.
+
+Bulk imports log inserts with only the key (old and new NULL, for speed); undo
+deletes those by key, and the later-changes check still guards them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli import audit
+from crmcli.errors import CrmError, NotFound
+
+# Kinds that are never picked as "the last operation" and cannot be reversed row by row.
+NOT_UNDOABLE = {"restore": "a restore replaces the whole database; restore the safety copy it made instead "
+                           "(`crm log show OP_ID` names it)"}
+_SENTINEL = "0000-00-00 00:00:00"
+
+
+class UndoRefusedError(CrmError):
+    """Undo would not be exact; the message says which operation is in the way."""
+
+
+@dataclass
+class UndoResult:
+    op_id: int  # the operation reversed
+    undo_op_id: int  # the new `undo` operation
+    kind: str
+    summary: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def last_undoable(conn: sqlite3.Connection) -> int:
+    """The newest operation that changed rows, is not undone and is not itself an undo."""
+    row = conn.execute(
+        "SELECT o.op_id FROM operations o WHERE o.undone_by IS NULL AND o.kind NOT IN ('undo', 'restore') "
+        "AND EXISTS (SELECT 1 FROM changes c WHERE c.op_id = o.op_id) ORDER BY o.op_id DESC LIMIT 1").fetchone()
+    if row is None:
+        raise NotFound("nothing to undo: no operation in the log changed any rows")
+    return int(row[0])
+
+
+def key_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    cols = [(r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({_ident(conn, table)})") if r[5]]
+    if not cols:
+        return ["rowid"]
+    return [name for _, name in sorted(cols)]
+
+
+def _ident(conn: sqlite3.Connection, table: str) -> str:
+    # Table names come from the changes table: accept only real tables, quoted.
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone():
+        raise UndoRefusedError(f"the log names a table '{table}' this database does not have")
+    return '"' + table.replace('"', '""') + '"'
+
+
+def _key_values(conn: sqlite3.Connection, table: str, row_id: str) -> tuple[list[str], list[Any]]:
+    cols = key_columns(conn, table)
+    if len(cols) == 1:
+        return cols, [row_id]
+    values = json.loads(row_id)
+    if not isinstance(values, list) or len(values) != len(cols):
+        raise UndoRefusedError(f"the log's key {row_id} does not fit {table} ({', '.join(cols)})")
+    return cols, values
+
+
+def _where(cols: list[str]) -> str:
+    return " AND ".join(f'"{c}" = ?' for c in cols)
+
+
+def _current(conn: sqlite3.Connection, table: str, row_id: str) -> dict[str, Any] | None:
+    cols, vals = _key_values(conn, table, row_id)
+    row = conn.execute(f"SELECT * FROM {_ident(conn, table)} WHERE {_where(cols)}", vals).fetchone()
+    return dict(row) if row is not None else None
+
+
+def _cancelled_ops(conn: sqlite3.Connection) -> set[int]:
+    """Operations whose effect is gone: undone ones and the undos that reversed them."""
+    out: set[int] = set()
+    for op_id, undone_by in conn.execute("SELECT op_id, undone_by FROM operations WHERE undone_by IS NOT NULL"):
+        out.add(op_id)
+        out.add(undone_by)
+    return out
+
+
+def _later_conflict(conn: sqlite3.Connection, op_id: int) -> tuple[int, str] | None:
+    """(op, what it did) for the first later live operation that touched this operation's rows."""
+    cancelled = _cancelled_ops(conn)
+    rows = conn.execute(
+        "SELECT DISTINCT c2.op_id, c2.table_name, c2.row_id FROM changes c1 "
+        "JOIN changes c2 ON c2.table_name = c1.table_name AND c2.row_id = c1.row_id AND c2.op_id > c1.op_id "
+        "WHERE c1.op_id = ? ORDER BY c2.op_id", (op_id,))
+    for later, table, key in rows:
+        if later not in cancelled:
+            return later, f"changed {table} {key}"
+    # Records added later under a customer this operation inserted: deleting the
+    # customer would cascade to them.
+    rows = conn.execute(
+        "SELECT DISTINCT c2.op_id, c2.table_name, c2.row_id, c2.customer_id FROM changes c1 "
+        "JOIN changes c2 ON c2.customer_id = c1.row_id AND c2.op_id > c1.op_id "
+        "WHERE c1.op_id = ? AND c1.table_name = 'customers' AND c1.action = 'insert' ORDER BY c2.op_id", (op_id,))
+    for later, table, key, cid in rows:
+        if later not in cancelled:
+            return later, f"changed {table} {key} of customer {cid}"
+    return None
+
+
+def _describe(conn: sqlite3.Connection, op_id: int) -> str:
+    row = conn.execute("SELECT kind, summary, ts FROM operations WHERE op_id = ?", (op_id,)).fetchone()
+    if row is None:
+        return f"operation {op_id}"
+    return f"operation {op_id} ({row['summary'] or row['kind']}, {row['ts']})"
+
+
+def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
+    """Raise UndoRefusedError (or NotFound) when OP_ID cannot be undone exactly; else its log row."""
+    op = audit.get_operation(conn, op_id)
+    if op["undone_by"] is not None:
+        raise UndoRefusedError(f"operation {op_id} was already undone by operation {op['undone_by']}")
+    if op["kind"] in NOT_UNDOABLE:
+        raise UndoRefusedError(f"operation {op_id} cannot be undone: {NOT_UNDOABLE[op['kind']]}")
+    merge = _merge_of(conn, op_id)
+    if merge is not None:
+        raise UndoRefusedError(f"operation {op_id} is a merge; undo it with `crm unmerge {merge}`")
+    n = conn.execute("SELECT count(*) FROM changes WHERE op_id = ?", (op_id,)).fetchone()[0]
+    if n == 0:
+        raise UndoRefusedError(f"operation {op_id} ({op['kind']}) changed no rows; there is nothing to undo")
+    conflict = _later_conflict(conn, op_id)
+    if conflict is not None:
+        later, what = conflict
+        raise UndoRefusedError(f"cannot undo operation {op_id}: {_describe(conn, later)} later {what}; "
+                               f"undo that one first (`crm undo {later}`)")
+    return op
+
+
+def _merge_of(conn: sqlite3.Connection, op_id: int) -> int | None:
+    try:
+        row = conn.execute("SELECT merge_id FROM merges WHERE op_id = ? AND undone_at IS NULL", (op_id,)).fetchone()
+    except sqlite3.OperationalError:  # an old database without the merges table
+        return None
+    return int(row[0]) if row else None
+
+
+def _same(current: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return all(current.get(k) == v for k, v in expected.items() if k in current)
+
+
+def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
+    """Reverse OP_ID (default: the last undoable operation) in one logged transaction."""
+    target = last_undoable(conn) if op_id is None else int(op_id)
+    op = check(conn, target)
+    summary = f"undo operation {target}: {op['summary'] or op['kind']}"
+    with audit.operation(conn, "undo", summary, details={"undoes": target}) as u:
+        # Re-check inside the write transaction: another process may have written since.
+        check(conn, target)
+        changes = conn.execute(
+            "SELECT change_id, table_name, row_id, customer_id, action, old, new FROM changes "
+            "WHERE op_id = ? ORDER BY change_id DESC", (target,)).fetchall()
+        for ch in changes:
+            _reverse(conn, u, target, audit.decode(ch), redo=op["kind"] == "undo")
+        conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (u.op_id, target))
+        if op["kind"] == "undo" and op.get("details") and op["details"].get("undoes"):
+            # Undoing an undo is a redo: the original counts as live again.
+            conn.execute("UPDATE operations SET undone_by = NULL WHERE op_id = ? AND undone_by = ?",
+                         (op["details"]["undoes"], target))
+        counts = dict(u.counts)
+    return UndoResult(target, u.op_id, op["kind"], summary, counts)
+
+
+def _reverse(conn: sqlite3.Connection, u: audit.Operation, target: int, ch: dict[str, Any], *, redo: bool) -> None:
+    table, key, action = ch["table_name"], ch["row_id"], ch["action"]
+    current = _current(conn, table, key)
+    label = f"{table} {key}"
+    if action == "insert":
+        if current is None:
+            raise UndoRefusedError(f"cannot undo operation {target}: {label} it added is gone")
+        if ch["new"] is not None and not _same(current, ch["new"]):
+            raise UndoRefusedError(f"cannot undo operation {target}: {label} was changed since (not through crm's log)")
+        _delete(conn, table, key)
+        u.change(table, _log_key(key), "delete", old=current, customer_id=ch["customer_id"])
+    elif action == "update":
+        if current is None:
+            raise UndoRefusedError(f"cannot undo operation {target}: {label} no longer exists")
+        if ch["new"] is not None and not _same(current, ch["new"]):
+            raise UndoRefusedError(f"cannot undo operation {target}: {label} was changed since (not through crm's log)")
+        if ch["old"] is None:
+            raise UndoRefusedError(f"cannot undo operation {target}: the log holds no old values for {label}")
+        _restore_row(conn, table, key, ch["old"], current, redo=redo)
+        u.change(table, _log_key(key), "update", old=current, new=_current(conn, table, key),
+                 customer_id=ch["customer_id"])
+    elif action == "delete":
+        if current is not None:
+            raise UndoRefusedError(f"cannot undo operation {target}: {label} exists again")
+        if ch["old"] is None:
+            raise UndoRefusedError(f"cannot undo operation {target}: the log holds no old values for {label}")
+        cols = list(ch["old"])
+        conn.execute(f"INSERT INTO {_ident(conn, table)} ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
+                     f"VALUES ({', '.join('?' * len(cols))})", [ch["old"][c] for c in cols])
+        u.change(table, _log_key(key), "insert", new=_current(conn, table, key), customer_id=ch["customer_id"])
+
+
+def _log_key(key: str) -> Any:
+    # audit.Operation.change JSON-encodes non-string keys; composite keys are already JSON text.
+    return key
+
+
+def _delete(conn: sqlite3.Connection, table: str, key: str) -> None:
+    cols, vals = _key_values(conn, table, key)
+    conn.execute(f"DELETE FROM {_ident(conn, table)} WHERE {_where(cols)}", vals)
+
+
+def _restore_row(conn: sqlite3.Connection, table: str, key: str, old: dict[str, Any], current: dict[str, Any], *,
+                 redo: bool = False) -> None:
+    """Put OLD back exactly, updated_at included, without a status_history echo.
+
+    Redo (reversing an undo) keeps the status move the trigger records: the undo
+    had removed exactly that move from the history."""
+    cols, vals = _key_values(conn, table, key)
+    ident = _ident(conn, table)
+    settable = [c for c in old if c in current and c not in cols]
+    history_mark = None if redo else _status_mark(conn, table)
+    if "updated_at" in settable:
+        # The *_touch triggers fire when a statement leaves updated_at alone; step
+        # through a sentinel so the old value is written and kept.
+        others = [c for c in settable if c != "updated_at"]
+        sets = ", ".join([*(f'"{c}" = ?' for c in others), '"updated_at" = ?'])
+        conn.execute(f"UPDATE {ident} SET {sets} WHERE {_where(cols)}", [old[c] for c in others] + [_SENTINEL, *vals])
+        conn.execute(f'UPDATE {ident} SET "updated_at" = ? WHERE {_where(cols)}', [old["updated_at"], *vals])
+    elif settable:
+        sets = ", ".join(f'"{c}" = ?' for c in settable)
+        conn.execute(f"UPDATE {ident} SET {sets} WHERE {_where(cols)}", [old[c] for c in settable] + vals)
+    if history_mark is not None and old.get("status") != current.get("status"):
+        # The status trigger just logged the reverse move; the operation being undone
+        # logged the forward one. Both go: the funnel must read as if it never happened.
+        conn.execute("DELETE FROM status_history WHERE id > ?", (history_mark,))
+        conn.execute(
+            "DELETE FROM status_history WHERE id = (SELECT max(id) FROM status_history WHERE customer_id = ? "
+            "AND old_status IS ? AND new_status IS ?)", (vals[0], old.get("status"), current.get("status")))
+
+
+def _status_mark(conn: sqlite3.Connection, table: str) -> int | None:
+    if table != "customers":
+        return None
+    try:
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM status_history").fetchone()[0])
+    except sqlite3.OperationalError:
+        return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -51,7 +52,30 @@ def migration(version: int) -> Callable[[Callable[[sqlite3.Connection], None]], 
 @migration(1)
 def _m001_base(conn: sqlite3.Connection) -> None:
     """Version 0 -> 1: a database made before versions were recorded gets the full schema."""
+    reconcile(conn)
+
+
+def reconcile(conn: sqlite3.Connection) -> list[str]:
+    """Bring an older database up to schema.sql: add missing columns, then missing
+    tables, indexes and triggers. Returns what it added. Never drops anything."""
+    added: list[str] = []
+    ref = sqlite3.connect(":memory:")
+    ref.executescript(schema_sql())
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for (table,) in ref.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if table not in existing:
+            continue
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        for _cid, name, ctype, _notnull, default, _pk in ref.execute(f"PRAGMA table_info({table})"):
+            if name in have:
+                continue
+            # ALTER TABLE takes only constant defaults; a default like strftime(...) is left to new rows.
+            const = default if default is not None and re.fullmatch(r"'[^']*'|-?\d+(\.\d+)?", str(default)) else None
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {ctype}" + (f" DEFAULT {const}" if const else ""))
+            added.append(f"{table}.{name}")
+    ref.close()
     _exec_script(conn, schema_sql())
+    return added
 
 
 def _exec_script(conn: sqlite3.Connection, sql: str) -> None:

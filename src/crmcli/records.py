@@ -60,9 +60,9 @@ def _check_customer_rules(values: dict[str, Any], old: dict[str, Any] | None = N
     if old is None and not (merged.get("phone") or merged.get("email")):
         raise InvalidValue("a customer needs a phone or an email (联系方式)")
     # Seed 001: a customer moves 潜在 -> 意向 only with a clear need and a confirmed budget.
-    if values.get("status") == "intent" and (old or {}).get("status") in (None, "potential"):
-        if not (merged.get("needs") and merged.get("budget")):
-            raise InvalidValue("status intent (意向) needs a clear need and a confirmed budget: set needs= and budget= too")
+    moving_to_intent = values.get("status") == "intent" and (old or {}).get("status") in (None, "potential")
+    if moving_to_intent and not (merged.get("needs") and merged.get("budget")):
+        raise InvalidValue("status intent (意向) needs a clear need and a confirmed budget: set needs= and budget= too")
 
 
 def add(conn: sqlite3.Connection, table: str, raw: dict[str, Any], *, op: audit.Operation | None = None) -> str:

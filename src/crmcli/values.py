@@ -12,6 +12,12 @@ from crmcli import normalize as n
 from crmcli.errors import InvalidValue
 from crmcli.fields import Field, canonical
 
+# Yes/no fields whose template words are not 是/否.
+BOOL_WORDS: dict[str, dict[str, int]] = {
+    "tax_included": {"含税": 1, "不含税": 0, "未税": 0, "taxincluded": 1, "taxexcluded": 0, "inclusive": 1, "exclusive": 0},
+    "done": {"已完成": 1, "未完成": 0, "完成": 1},
+}
+
 
 def coerce(f: Field, raw: Any) -> Any:
     """The stored form of RAW for field F; None for empty; InvalidValue when it does not fit."""
@@ -36,7 +42,9 @@ def coerce(f: Field, raw: Any) -> Any:
         if kind == "money":
             return n.normalize_money(raw)
         if kind == "bool":
-            return n.normalize_bool(raw)
+            words = BOOL_WORDS.get(f.name, {})
+            key = "".join(str(raw).split()).lower()
+            return words[key] if key in words else n.normalize_bool(raw)
         if kind == "int":
             lo, hi = (1, 5) if f.name == "satisfaction" else (-(2**63), 2**63 - 1)
             return n.normalize_int_range(raw, lo, hi, f.name)

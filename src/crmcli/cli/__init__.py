@@ -36,7 +36,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    db: Annotated[Path | None, typer.Option("--db", help="database file (else $CRM_DB, else the config, else the per-user default)")] = None,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="database file (else $CRM_DB, else the config, else the per-user default)")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="labels shown: en or zh (else $CRM_LANG, else the locale)")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")] = False,
 ) -> None:

@@ -102,7 +102,8 @@ def mask_default() -> bool:
     return bool(config.get("mask"))
 
 
-FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="table, csv, tsv, json or jsonl (default: table on a terminal, csv in a pipe)")]
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-f", help="table, csv, tsv, json or jsonl (default: table on a terminal, csv in a pipe)")]
 UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and emails in full")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="labels in en or zh")]
 

@@ -18,13 +18,16 @@ import typer
 STEPS: list[tuple[str, str]] = [
     ("The template's fields, in Chinese and English", "fields orders"),
     ("Add a customer: phone and labels are normalised, a template id is printed",
-     "add customer --name 南京星河软件有限公司 --phone '+86 139-0000-1234' --source 展会 --customer-type 新客户 --industry 信息传输、软件和信息技术服务业"),
+     "add customer --name 南京星河软件有限公司 --phone '+86 139-0000-1234' --source 展会 --customer-type 新客户"
+     " --industry 信息传输、软件和信息技术服务业"),
     ("A bad phone is refused with one clear line (exit 1, nothing written)", "add customer --name 坏电话公司 --phone 12345"),
     ("Seed 000's first example: old customers with a big recent order and a satisfied ticket",
-     "query customer_type=老客户 orders.date>=-3m orders.amount>=50000 tickets.satisfaction>=4 --columns customer_id,name,owner,phone --limit 5"),
+     "query customer_type=老客户 orders.date>=-3m orders.amount>=50000 tickets.satisfaction>=4"
+     " --columns customer_id,name,owner,phone --limit 5"),
     ("Seed 000's second example: followed up by a manager, tagged 重点维护",
      "query followups.by~经理 tag=重点维护 --columns customer_id,name,industry --limit 5"),
-    ("No follow-up for 90 days: who is drifting away", "query !followups.date>=-90d orders.count>=1 --columns customer_id,name,owner --limit 5"),
+    ("No follow-up for 90 days: who is drifting away",
+     "query !followups.date>=-90d orders.count>=1 --columns customer_id,name,owner --limit 5"),
     ("Everything about one customer on one screen", "show {first}"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),

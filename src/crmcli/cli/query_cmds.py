@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def query(
-        args: Annotated[list[str] | None, typer.Argument(metavar="[TABLE] [FILTER]...", help="a module (default customers) and filters, ANDed")] = None,
+        args: Annotated[list[str] | None, typer.Argument(
+            metavar="[TABLE] [FILTER]...", help="a module (default customers) and filters, ANDed")] = None,
         sort: Annotated[str | None, typer.Option("--sort", help="field,-field (minus: descending)")] = None,
         limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N rows")] = None,
         columns: Annotated[str | None, typer.Option("--columns", "-c", help="a,b,c (default: all)")] = None,

@@ -142,7 +142,8 @@ def register(app: typer.Typer) -> None:
     @guard
     def tag(
         customer_id: Annotated[str, typer.Argument(metavar="ID")],
-        changes: Annotated[list[str], typer.Argument(metavar="+TAG|-TAG...", help="+tag adds, -tag removes; group:tag sets a group (行为标签:价格敏感)")],
+        changes: Annotated[list[str], typer.Argument(
+            metavar="+TAG|-TAG...", help="+tag adds, -tag removes; group:tag sets a group (行为标签:价格敏感)")],
     ) -> None:
         """Add and remove tags on a customer.
 

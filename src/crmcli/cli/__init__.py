@@ -48,9 +48,9 @@ def _global(
 
 
 def _register() -> None:
-    from crmcli.cli import query_cmds, records_cmds, setup_cmds
+    from crmcli.cli import query_cmds, records_cmds, safety_cmds, setup_cmds
 
-    for mod in (setup_cmds, records_cmds, query_cmds):
+    for mod in (setup_cmds, records_cmds, query_cmds, safety_cmds):
         mod.register(app)
 
 

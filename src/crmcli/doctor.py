@@ -11,8 +11,9 @@ Checks, each yielding Findings:
 - schema         drift from schema.sql: missing tables/columns/indexes/triggers,
                  definitions that differ, journal mode not WAL
 
-`fix()` repairs the safe ones in one logged operation (`crm undo` reverses the
-row changes): creates what the schema lacks, maps recognisable labels to their
+`fix()` repairs the safe ones in one logged operation (`crm log show OP_ID` lists
+every row before and after; undo refuses where the old value breaks the schema,
+which is why it was a problem): creates what the schema lacks, maps recognisable labels to their
 canonical value, moves masked phones out of the phone field into notes, and
 re-points records of merged-away customers to the survivor. Damage, unknown
 orphans, odd ids and unrecognisable labels need a person; the finding says so.
@@ -350,7 +351,7 @@ def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
 # ---------------------------------------------------------------------------------------- fix
 
 def fix(conn: sqlite3.Connection) -> FixResult:
-    """Repair what can be repaired safely, in one logged (undoable) operation."""
+    """Repair what can be repaired safely, in one logged operation."""
     fixed: list[str] = []
     before = diagnose(conn)
     if any(f.check == "integrity" for f in before):

@@ -175,7 +175,12 @@ def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
             "SELECT change_id, table_name, row_id, customer_id, action, old, new FROM changes "
             "WHERE op_id = ? ORDER BY change_id DESC", (target,)).fetchall()
         for ch in changes:
-            _reverse(conn, u, target, audit.decode(ch), redo=op["kind"] == "undo")
+            try:
+                _reverse(conn, u, target, audit.decode(ch), redo=op["kind"] == "undo")
+            except sqlite3.IntegrityError as e:
+                # e.g. the operation repaired data the schema no longer accepts (crm doctor --fix)
+                raise UndoRefusedError(f"cannot undo operation {target}: the database refuses to put "
+                                       f"{ch['table_name']} {ch['row_id']} back as it was ({e})") from None
         conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (u.op_id, target))
         if op["kind"] == "undo" and op.get("details") and op["details"].get("undoes"):
             # Undoing an undo is a redo: the original counts as live again.

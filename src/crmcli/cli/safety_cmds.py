@@ -149,7 +149,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def doctor(
-        fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged, undoable)")] = False,
+        fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged: crm log show)")] = False,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
     ) -> None:
         """Check the database: integrity, orphans, labels, masked phones, ids, schema drift.
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
             for line in fixed:
                 info(f"fixed: {line}")
             if res.op_id:
-                info(f"(logged as operation {res.op_id}; `crm undo {res.op_id}` reverses the row changes)")
+                info(f"(logged as operation {res.op_id}; `crm log show {res.op_id}` lists every row before and after)")
         else:
             findings = lib.diagnose(conn)
         fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
@@ -179,6 +179,7 @@ def register(app: typer.Typer) -> None:
             _print_findings(findings, fix)
         if findings:
             raise typer.Exit(3)
+        info("no problems found")
 
     @app.command()
     @guard
@@ -223,7 +224,6 @@ def register(app: typer.Typer) -> None:
 
 def _print_findings(findings: list[Any], fixed: bool) -> None:
     if not findings:
-        info("no problems found")
         return
     for f in findings:
         where = f" [{f.table}]" if f.table else ""

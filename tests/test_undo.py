@@ -1,0 +1,208 @@
+"""Undo: every kind of logged change reversed exactly, and refusals that name the culprit."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from crmcli import audit, bulk, records, undo
+from crmcli.errors import NotFound
+
+
+def dump(conn: sqlite3.Connection, *skip: str) -> list[str]:
+    """The data of the database, minus the log (undo adds to the log by design)."""
+    skip_tables = {"operations", "changes", *skip}
+    return [line for line in conn.iterdump()
+            if not any(line.startswith(f'INSERT INTO "{t}"') for t in skip_tables)]
+
+
+def add(conn: sqlite3.Connection, name: str, phone: str, **more: str) -> str:
+    return records.add(conn, "customers", {"name": name, "phone": phone, **more})
+
+
+def test_undo_add_deletes_the_record(conn: sqlite3.Connection) -> None:
+    before = dump(conn)
+    cid = add(conn, "北京华信科技有限公司", "13812345678")
+    res = undo.undo(conn)
+    assert res.counts == {"insert": 0, "update": 0, "delete": 1}
+    assert conn.execute("SELECT count(*) FROM customers WHERE customer_id = ?", (cid,)).fetchone()[0] == 0
+    assert [x for x in dump(conn, "id_counters") if "id_counters" not in x] == [x for x in before if "id_counters" not in x]
+
+
+def test_undo_update_restores_old_row_including_updated_at(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    conn.execute("UPDATE customers SET updated_at = '2020-01-02 03:04:05' WHERE customer_id = ?", (cid,))
+    before = dump(conn)
+    records.update(conn, cid, {"level": "VIP", "phone": "13900001111", "owner": "张伟"})
+    assert conn.execute("SELECT level FROM customers").fetchone()[0] == "vip"
+    undo.undo(conn)
+    assert dump(conn) == before
+    row = conn.execute("SELECT level, phone, owner, updated_at FROM customers").fetchone()
+    assert tuple(row) == (None, "13812345678", None, "2020-01-02 03:04:05")
+
+
+def test_undo_status_change_leaves_no_trace_in_status_history(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    before = dump(conn)
+    records.update(conn, cid, {"status": "active"})
+    assert conn.execute("SELECT count(*) FROM status_history").fetchone()[0] == 1
+    undo.undo(conn)
+    assert conn.execute("SELECT count(*) FROM status_history").fetchone()[0] == 0
+    assert dump(conn) == before
+
+
+def test_undo_of_undo_redoes(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    records.update(conn, cid, {"status": "active"})
+    after_update = dump(conn)
+    first = undo.undo(conn)
+    redo = undo.undo(conn, first.undo_op_id)
+    assert dump(conn, "status_history") == [x for x in after_update if not x.startswith('INSERT INTO "status_history"')]
+    assert conn.execute("SELECT new_status FROM status_history").fetchall()[0][0] == "active"
+    # the original update counts as live again; the undo is undone
+    ops = {r["op_id"]: r["undone_by"] for r in conn.execute("SELECT op_id, undone_by FROM operations")}
+    assert ops[first.op_id] is None and ops[first.undo_op_id] == redo.undo_op_id
+
+
+def test_undo_tag_removal_puts_it_back(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    records.tag(conn, cid, ["重点维护", "behaviour:价格敏感"], [])
+    before = dump(conn)
+    records.tag(conn, cid, [], ["重点维护"])
+    undo.undo(conn)
+    assert dump(conn) == before
+
+
+def test_undo_bulk_update_restores_every_row(conn: sqlite3.Connection) -> None:
+    ids = [add(conn, f"制造公司{i}", f"1381234560{i}", industry="制造业") for i in range(5)]
+    add(conn, "软件公司", "13912345678", industry="软件")
+    before = dump(conn)
+    plan = bulk.plan(conn, "customers", ["industry~制造"], {"owner": "李娜", "level": "VIP"})
+    op_id = bulk.apply(conn, plan, ["industry~制造"])
+    assert conn.execute("SELECT count(*) FROM customers WHERE owner = '李娜'").fetchone()[0] == 5
+    res = undo.undo(conn, op_id)
+    assert res.counts["update"] == 5
+    assert dump(conn) == before
+    assert len(ids) == 5
+
+
+def test_refuses_when_a_later_operation_changed_the_same_row(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    records.update(conn, cid, {"level": "VIP"})
+    first = conn.execute("SELECT max(op_id) FROM operations").fetchone()[0]
+    records.update(conn, cid, {"owner": "张伟"})
+    second = conn.execute("SELECT max(op_id) FROM operations").fetchone()[0]
+    before = dump(conn)
+    with pytest.raises(undo.UndoRefusedError, match=rf"operation {second} \(update {cid}.*crm undo {second}"):
+        undo.undo(conn, first)
+    assert dump(conn) == before  # refused: nothing changed
+    undo.undo(conn, second)  # newest first works, then the older one
+    undo.undo(conn, first)
+    assert conn.execute("SELECT level, owner FROM customers").fetchone()[:] == (None, None)
+
+
+def test_refuses_deleting_a_customer_that_later_got_records(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    add_op = conn.execute("SELECT max(op_id) FROM operations").fetchone()[0]
+    fid = records.add(conn, "followups", {"customer_id": cid, "summary": "电话沟通"})
+    with pytest.raises(undo.UndoRefusedError, match=f"followups {fid} of customer {cid}"):
+        undo.undo(conn, add_op)
+    assert conn.execute("SELECT count(*) FROM followups").fetchone()[0] == 1
+
+
+def test_an_undone_later_operation_no_longer_blocks(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    records.update(conn, cid, {"level": "VIP"})
+    first = conn.execute("SELECT max(op_id) FROM operations").fetchone()[0]
+    records.update(conn, cid, {"owner": "张伟"})
+    undo.undo(conn)  # the owner change
+    undo.undo(conn, first)
+    assert conn.execute("SELECT level, owner FROM customers").fetchone()[:] == (None, None)
+
+
+def test_refuses_twice_and_refuses_restore_and_empty_ops(conn: sqlite3.Connection) -> None:
+    add(conn, "甲公司", "13812345678")
+    res = undo.undo(conn)
+    with pytest.raises(undo.UndoRefusedError, match=f"already undone by operation {res.undo_op_id}"):
+        undo.undo(conn, res.op_id)
+    with audit.operation(conn, "restore", "restore from x.db") as op:
+        restore_op = op.op_id
+    with pytest.raises(undo.UndoRefusedError, match="safety copy"):
+        undo.undo(conn, restore_op)
+    with audit.operation(conn, "export", "export --unmask") as op:
+        export_op = op.op_id
+    with pytest.raises(undo.UndoRefusedError, match="changed no rows"):
+        undo.undo(conn, export_op)
+    with pytest.raises(NotFound, match="no operation 999"):
+        undo.undo(conn, 999)
+
+
+def test_refuses_when_the_row_was_changed_outside_the_log(conn: sqlite3.Connection) -> None:
+    cid = add(conn, "甲公司", "13812345678")
+    records.update(conn, cid, {"level": "VIP"})
+    conn.execute("UPDATE customers SET owner = '外部工具' WHERE customer_id = ?", (cid,))
+    with pytest.raises(undo.UndoRefusedError, match="changed since"):
+        undo.undo(conn)
+    assert conn.execute("SELECT level FROM customers").fetchone()[0] == "vip"
+
+
+def test_bulk_import_style_key_only_inserts_are_undone_by_key(conn: sqlite3.Connection) -> None:
+    before = dump(conn)
+    with audit.operation(conn, "import", "import 3 customers") as op:
+        for i in range(3):
+            conn.execute("INSERT INTO customers (customer_id, name, phone) VALUES (?, ?, ?)",
+                         (f"C20240101{i:03d}", f"导入公司{i}", f"1381234500{i}"))
+        conn.execute("INSERT INTO changes (op_id, table_name, row_id, customer_id, action) "
+                     "SELECT ?, 'customers', customer_id, customer_id, 'insert' FROM customers", (op.op_id,))
+    res = undo.undo(conn)
+    assert res.counts["delete"] == 3
+    assert dump(conn) == before
+
+
+def test_merge_operations_point_to_unmerge(conn: sqlite3.Connection) -> None:
+    a = add(conn, "甲公司", "13812345678")
+    b = add(conn, "甲公司北京", "13812345679")
+    with audit.operation(conn, "merge", f"merge {b} into {a}") as op:
+        old = conn.execute("SELECT * FROM customers WHERE customer_id = ?", (b,)).fetchone()
+        cur = conn.execute("INSERT INTO merges (op_id, survivor_id, merged_ids, snapshot) VALUES (?, ?, ?, '{}')",
+                           (op.op_id, a, f'["{b}"]'))
+        conn.execute("DELETE FROM customers WHERE customer_id = ?", (b,))
+        op.change("customers", b, "delete", old=old)
+        merge_id = cur.lastrowid
+    with pytest.raises(undo.UndoRefusedError, match=f"crm unmerge {merge_id}"):
+        undo.undo(conn)
+
+
+def test_nothing_to_undo(conn: sqlite3.Connection) -> None:
+    with pytest.raises(NotFound, match="nothing to undo"):
+        undo.undo(conn)
+
+
+# ---------------------------------------------------------------------------- CLI
+
+def test_cli_undo_asks_without_yes_and_says_what_it_did(cli, db_path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("add", "customer", "--name", "甲公司", "--phone", "13812345678")
+    cid = r.stdout.strip()
+    cli("update", cid, "--set", "level=VIP")
+    r = cli("undo")
+    assert r.exit_code == 1 and "add --yes" in r.stderr
+    r = cli("undo", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert "1 restored" in r.stderr and "operation 3" in r.stderr
+    r = cli("query", f"customer_id={cid}", "--columns", "level", "--format", "csv")
+    assert r.stdout.splitlines() == ["level", '""']
+    r = cli("undo", "2", "--yes")
+    assert r.exit_code == 1 and "already undone by operation 3" in r.stderr
+    r = cli("undo", "--yes", env={"CRM_INTERACTIVE": "0"})
+    assert r.exit_code == 0  # the add itself, now the newest live operation
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+
+def test_cli_undo_confirms_on_a_terminal(cli) -> None:  # type: ignore[no-untyped-def]
+    cli("add", "customer", "--name", "甲公司", "--phone", "13812345678")
+    r = cli("undo", input="n\n", env={"CRM_INTERACTIVE": "1"})
+    assert r.exit_code == 1 and "nothing undone" in r.stderr
+    r = cli("undo", input="y\n", env={"CRM_INTERACTIVE": "1"})
+    assert r.exit_code == 0 and "1 removed" in r.stderr

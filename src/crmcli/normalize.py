@@ -13,9 +13,6 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-
 from crmcli.errors import InvalidValue
 
 __all__ = [
@@ -68,8 +65,18 @@ _EXT_MARK_RE = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNOR
 _EXT_TAIL_RE = re.compile(r"[-\s]+(\d{1,6})$")
 _PHONE_CHARS_RE = re.compile(r"[\d+\-.\s()/–—]+")
 _SCI_RE = re.compile(r"(\d+)(?:\.(\d+))?[eE]\+?(\d+)")
-_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
-_FIXED_TYPES = (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _phonenumbers():  # type: ignore[no-untyped-def]
+    """phonenumbers costs ~15 ms to import: load it only when a number needs it."""
+    import phonenumbers
+
+    return phonenumbers
+
+
+def _types() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    t = _phonenumbers().PhoneNumberType
+    return (t.MOBILE, t.FIXED_LINE_OR_MOBILE), (t.FIXED_LINE, t.FIXED_LINE_OR_MOBILE)
 
 
 def _bad_phone(raw: object, hint: str = _PHONE_HINT) -> InvalidValue:
@@ -126,6 +133,12 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
         digits = digits[2:]  # no Chinese area code starts with 086
     if not 7 <= len(digits) <= 12:
         raise _bad_phone(raw)
+    if len(digits) == 11 and _MOBILE_RE.fullmatch(digits):  # fast path: most numbers are mobiles
+        if ext is not None:
+            raise _bad_phone(raw, "a mobile number has no extension")
+        return digits
+    phonenumbers = _phonenumbers()
+    mobile_types, fixed_types = _types()
     candidates = [digits] if digits.startswith("0") else [digits, "0" + digits]
     for cand in candidates:
         try:
@@ -139,7 +152,7 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
         valid = phonenumbers.is_valid_number(num)
         kind = phonenumbers.number_type(num)
         if len(nn) == 11 and nn[0] == "1":
-            if not _MOBILE_RE.fullmatch(nn) and not (valid and kind in _MOBILE_TYPES):
+            if not _MOBILE_RE.fullmatch(nn) and not (valid and kind in mobile_types):
                 continue
             if ext is not None:
                 raise _bad_phone(raw, "a mobile number has no extension")
@@ -148,7 +161,7 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
             continue
         if nn[:3] in ("400", "800") and len(nn) == 10:
             out = f"{nn[:3]}-{nn[3:6]}-{nn[6:]}"
-        elif kind in _FIXED_TYPES and (ac := phonenumbers.length_of_geographical_area_code(num)):
+        elif kind in fixed_types and (ac := phonenumbers.length_of_geographical_area_code(num)):
             out = f"0{nn[:ac]}-{nn[ac:]}"
         else:
             continue

@@ -158,6 +158,10 @@ def operation_changes(conn: sqlite3.Connection, op_id: int) -> list[dict[str, An
         "WHERE op_id = ? ORDER BY change_id", (op_id,))]
 
 
+def count_changes(conn: sqlite3.Connection, op_id: int) -> int:
+    return int(conn.execute("SELECT count(*) FROM changes WHERE op_id = ?", (op_id,)).fetchone()[0])
+
+
 def decode(row: Any) -> dict[str, Any]:
     out = dict(row)
     for k in ("old", "new"):

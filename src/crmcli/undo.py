@@ -58,18 +58,26 @@ def last_undoable(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+# Per-undo memo of table facts (an undo of a 20,000-row import asks them 60,000 times).
+_memo: dict[tuple[int, str, str], Any] = {}
+
+
 def key_columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    cols = [(r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({_ident(conn, table)})") if r[5]]
-    if not cols:
-        return ["rowid"]
-    return [name for _, name in sorted(cols)]
+    memo = (id(conn), "key", table)
+    if memo not in _memo:
+        cols = [(r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({_ident(conn, table)})") if r[5]]
+        _memo[memo] = [name for _, name in sorted(cols)] if cols else ["rowid"]
+    return list(_memo[memo])
 
 
 def _ident(conn: sqlite3.Connection, table: str) -> str:
     # Table names come from the changes table: accept only real tables, quoted.
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone():
-        raise UndoRefusedError(f"the log names a table '{table}' this database does not have")
-    return '"' + table.replace('"', '""') + '"'
+    memo = (id(conn), "ident", table)
+    if memo not in _memo:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone():
+            raise UndoRefusedError(f"the log names a table '{table}' this database does not have")
+        _memo[memo] = '"' + table.replace('"', '""') + '"'
+    return str(_memo[memo])
 
 
 def _key_values(conn: sqlite3.Connection, table: str, row_id: str) -> tuple[list[str], list[Any]]:
@@ -132,6 +140,7 @@ def _describe(conn: sqlite3.Connection, op_id: int) -> str:
 
 def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
     """Raise UndoRefusedError (or NotFound) when OP_ID cannot be undone exactly; else its log row."""
+    _memo.clear()
     op = audit.get_operation(conn, op_id)
     if op["undone_by"] is not None:
         raise UndoRefusedError(f"operation {op_id} was already undone by operation {op['undone_by']}")
@@ -165,6 +174,7 @@ def _same(current: dict[str, Any], expected: dict[str, Any]) -> bool:
 
 def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
     """Reverse OP_ID (default: the last undoable operation) in one logged transaction."""
+    _memo.clear()
     target = last_undoable(conn) if op_id is None else int(op_id)
     op = check(conn, target)
     summary = f"undo operation {target}: {op['summary'] or op['kind']}"
@@ -242,8 +252,8 @@ def _restore_row(conn: sqlite3.Connection, table: str, key: str, old: dict[str, 
     ident = _ident(conn, table)
     settable = [c for c in old if c in current and c not in cols]
     history_mark = None if redo else _status_mark(conn, table)
-    if "updated_at" in settable:
-        # The *_touch triggers fire when a statement leaves updated_at alone; step
+    if "updated_at" in settable and old["updated_at"] == current.get("updated_at"):
+        # The *_touch triggers fire when a statement leaves updated_at unchanged; step
         # through a sentinel so the old value is written and kept.
         others = [c for c in settable if c != "updated_at"]
         sets = ", ".join([*(f'"{c}" = ?' for c in others), '"updated_at" = ?'])

@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         conn = state.conn()
         target = lib.last_undoable(conn) if op_id is None else op_id
         op = lib.check(conn, target)
-        n = len(audit.operation_changes(conn, target))
+        n = audit.count_changes(conn, target)
         info(f"operation {target} ({op['ts']}, {op['user']}): {op['summary'] or op['kind']} — {n} row change(s)")
         if not confirm(f"undo operation {target}?", yes):
             info("nothing undone")

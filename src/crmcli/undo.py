@@ -26,7 +26,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmcli import audit
+from crmcli import audit, db
 from crmcli.errors import CrmError, NotFound
 
 # Kinds that are never picked as "the last operation" and cannot be reversed row by row.
@@ -46,13 +46,16 @@ class UndoResult:
     kind: str
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
+    via: str | None = None  # "unmerge 3" / "revert segment run 7" when the feature undid it
 
 
 def last_undoable(conn: sqlite3.Connection) -> int:
     """The newest operation that changed rows, is not undone and is not itself an undo."""
     row = conn.execute(
         "SELECT o.op_id FROM operations o WHERE o.undone_by IS NULL AND o.kind NOT IN ('undo', 'restore') "
-        "AND EXISTS (SELECT 1 FROM changes c WHERE c.op_id = o.op_id) ORDER BY o.op_id DESC LIMIT 1").fetchone()
+        "AND (EXISTS (SELECT 1 FROM changes c WHERE c.op_id = o.op_id) "
+        "     OR (o.kind = 'segment' AND json_extract(o.details, '$.run_id') IS NOT NULL)) "
+        "ORDER BY o.op_id DESC LIMIT 1").fetchone()
     if row is None:
         raise NotFound("nothing to undo: no operation in the log changed any rows")
     return int(row[0])
@@ -148,7 +151,13 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
         raise UndoRefusedError(f"operation {op_id} cannot be undone: {NOT_UNDOABLE[op['kind']]}")
     merge = _merge_of(conn, op_id)
     if merge is not None:
-        raise UndoRefusedError(f"operation {op_id} is a merge; undo it with `crm unmerge {merge}`")
+        if _unmerge_fn() is None:
+            raise UndoRefusedError(f"operation {op_id} is a merge; undo it with `crm unmerge {merge}`")
+        return op  # the merge's own snapshot undoes it (crmcli.dedupe), see _delegated()
+    if _segment_run_of(op) is not None:
+        if _revert_fn() is None:
+            raise UndoRefusedError(f"operation {op_id} is a segment run; this crm cannot revert segment runs")
+        return op
     n = conn.execute("SELECT count(*) FROM changes WHERE op_id = ?", (op_id,)).fetchone()[0]
     if n == 0:
         raise UndoRefusedError(f"operation {op_id} ({op['kind']}) changed no rows; there is nothing to undo")
@@ -158,6 +167,53 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
         raise UndoRefusedError(f"cannot undo operation {op_id}: {_describe(conn, later)} later {what}; "
                                f"undo that one first (`crm undo {later}`)")
     return op
+
+
+# Operations whose exact undo lives with the feature that made them: a merge keeps a
+# snapshot of every row it touched (crmcli.dedupe unmerge); a segment run's own rows
+# are its change record (crmcli.segments revert). Undo delegates and marks the
+# operation undone in the same transaction.
+
+def _unmerge_fn() -> Any:
+    try:
+        from crmcli.dedupe.merge import unmerge
+    except ImportError:
+        return None
+    return unmerge
+
+
+def _revert_fn() -> Any:
+    try:
+        from crmcli.segments.runs import revert
+    except ImportError:
+        return None
+    return revert
+
+
+def _segment_run_of(op: dict[str, Any]) -> int | None:
+    details = op.get("details") or {}
+    if op["kind"] == "segment" and isinstance(details, dict) and details.get("run_id"):
+        return int(details["run_id"])
+    return None
+
+
+def _delegated(conn: sqlite3.Connection, target: int, op: dict[str, Any]) -> UndoResult | None:
+    merge = _merge_of(conn, target)
+    run_id = _segment_run_of(op) if merge is None else None
+    if merge is None and run_id is None:
+        return None
+    with db.transaction(conn):  # the feature's own logged operation nests inside as a savepoint
+        if merge is not None:
+            _unmerge_fn()(conn, merge)
+            what = f"unmerge {merge}"
+        else:
+            _revert_fn()(conn, run_id)
+            what = f"revert segment run {run_id}"
+        new_op = int(conn.execute("SELECT max(op_id) FROM operations").fetchone()[0])
+        conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (new_op, target))
+        n = audit.count_changes(conn, new_op)
+    return UndoResult(target, new_op, op["kind"], f"undo operation {target} by {what}",
+                      {"insert": 0, "update": n, "delete": 0}, via=what)
 
 
 def _merge_of(conn: sqlite3.Connection, op_id: int) -> int | None:
@@ -177,6 +233,9 @@ def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
     _memo.clear()
     target = last_undoable(conn) if op_id is None else int(op_id)
     op = check(conn, target)
+    delegated = _delegated(conn, target, op)
+    if delegated is not None:
+        return delegated
     summary = f"undo operation {target}: {op['summary'] or op['kind']}"
     with audit.operation(conn, "undo", summary, details={"undoes": target}) as u:
         # Re-check inside the write transaction: another process may have written since.

@@ -99,6 +99,9 @@ def register(app: typer.Typer) -> None:
             info("nothing undone")
             raise typer.Exit(1)
         res = lib.undo(conn, target)
+        if res.via:
+            info(f"undone by {res.via} (logged as operation {res.undo_op_id})")
+            return
         c = res.counts
         info(f"undone: {c['delete']} removed, {c['update']} restored, {c['insert']} put back "
              f"(logged as operation {res.undo_op_id}; `crm undo {res.undo_op_id}` redoes it)")

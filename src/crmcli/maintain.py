@@ -2,6 +2,9 @@
 segment run, summary report — under a lock, with a JSON summary and exit codes a
 cron job can act on.
 
+"Sure" duplicates are the clusters crmcli.dedupe marks auto (its auto-merge
+threshold); the rest are counted for review, never merged here.
+
 Order matters: nothing is changed before a verified backup exists, and nothing is
 changed in a database whose file is damaged. Each step calls one library function
 and reports {"step", "status", ...}; status is ok, problems, dry-run, skipped or
@@ -35,7 +38,6 @@ EXIT_BUSY = 4  # another maintain holds the lock; nothing done
 EXIT_FAILED = 5  # a step failed; later steps were skipped; see the summary
 
 DEFAULT_KEEP = 12  # a year of monthly backups
-HIGH_CONFIDENCE = 95.0  # dedupe score at or above which maintain merges without a person
 
 
 class MaintainBusyError(CrmError):
@@ -71,10 +73,17 @@ Step = Callable[[sqlite3.Connection, bool, date], dict[str, Any]]
 
 def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
     try:
-        from crmcli import dedupe
+        from crmcli.dedupe import scan
     except ImportError:
         return {"status": "skipped", "reason": "not available (crmcli.dedupe is not installed)"}
-    return dedupe.maintain_merge(conn, threshold=HIGH_CONFIDENCE, apply=apply)  # type: ignore[attr-defined,no-any-return]
+    found = scan.scan(conn)
+    sure = [c for c in found.clusters if c["auto"]]
+    out: dict[str, Any] = {"clusters": len(found.clusters), "sure": len(sure), "review": len(found.clusters) - len(sure)}
+    if not apply:
+        return {"status": "dry-run", **out, "reason": "merging writes; add --yes"}
+    scan.auto_merge(conn, found.clusters)  # one logged merge per sure cluster (crm unmerge / crm undo)
+    merged = [c for c in found.clusters if c.get("action") == "merged"]
+    return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c["merge_id"] for c in merged]}
 
 
 def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
@@ -84,21 +93,18 @@ def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, A
         return {"status": "skipped", "reason": "not available (crmcli.segments is not installed)"}
     if not apply:
         return {"status": "dry-run", "reason": "a segment run writes; add --yes"}
-    result = runs.run(conn, rules.load(), today)
+    result = runs.run(conn, rules.load(today=today), today)
     return {"status": "ok", "run_id": result.run_id, "run_date": result.run_date, "unchanged": result.unchanged,
-            "counts": result.counts, "moved": result.moved, "customers": result.customers}
+            "counts": result.counts, "moved": result.moved, "customers": result.customers, "op_id": result.op_id}
 
 
 def _report(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
     try:
         from crmcli import reports
+        from crmcli.reports.render import to_dict
     except ImportError:
         return {"status": "skipped", "reason": "not available (crmcli.reports is not installed)"}
-    rep = reports.run(conn, "overview", today=today)
-    return {"status": "ok", "report": "overview",
-            "sections": [{"title": s.title, "columns": [getattr(c, "name", c) for c in s.columns],
-                          "rows": [list(r) if not isinstance(r, dict) else r for r in s.rows]}
-                         for s in rep.sections]}
+    return {"status": "ok", **to_dict(reports.run(conn, "overview", today=today))}
 
 
 WRITE_STEPS: list[tuple[str, Step]] = [("dedupe", _dedupe), ("segments", _segments), ("report", _report)]

@@ -43,8 +43,12 @@ def register(app: typer.Typer) -> None:
             return
         from crmcli import audit
 
-        rows = audit.operations(state.conn(), customer=customer, since=since, kind=kind, limit=limit)
         fmt = pick_format(fmt)
+        if limit is None and fmt == "table":
+            limit = 50  # a screenful; scripts (csv/json) get everything
+        rows = audit.operations(state.conn(), customer=customer, since=since, kind=kind, limit=limit)
+        if fmt == "table" and len(rows) == limit:
+            info(f"(the newest {limit}; --limit N or --since DATE for more)")
         # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
         emit(rows, audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1], fmt)
 
@@ -153,6 +157,7 @@ def register(app: typer.Typer) -> None:
     @guard
     def doctor(
         fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged: crm log show)")] = False,
+        quick: Annotated[bool, typer.Option("--quick", help="quick_check instead of the full integrity_check (big files)")] = False,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
     ) -> None:
         """Check the database: integrity, orphans, labels, masked phones, ids, schema drift.
@@ -174,7 +179,7 @@ def register(app: typer.Typer) -> None:
             if res.op_id:
                 info(f"(logged as operation {res.op_id}; `crm log show {res.op_id}` lists every row before and after)")
         else:
-            findings = lib.diagnose(conn)
+            findings = lib.diagnose(conn, quick=quick)
         fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
         if fmt == "json":
             _json_out({**lib.summary(findings), "fixed": fixed})

@@ -160,6 +160,16 @@ def test_bulk_import_style_key_only_inserts_are_undone_by_key(conn: sqlite3.Conn
     assert dump(conn) == before
 
 
+def _has(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(_has("crmcli.dedupe.merge"), reason="dedupe installed: undo delegates to unmerge instead")
 def test_merge_operations_point_to_unmerge(conn: sqlite3.Connection) -> None:
     a = add(conn, "甲公司", "13812345678")
     b = add(conn, "甲公司北京", "13812345679")
@@ -206,3 +216,40 @@ def test_cli_undo_confirms_on_a_terminal(cli) -> None:  # type: ignore[no-untype
     assert r.exit_code == 1 and "nothing undone" in r.stderr
     r = cli("undo", input="y\n", env={"CRM_INTERACTIVE": "1"})
     assert r.exit_code == 0 and "1 removed" in r.stderr
+
+
+@pytest.mark.skipif(not _has("crmcli.dedupe.merge"), reason="needs crmcli.dedupe")
+def test_undo_of_a_real_merge_is_its_exact_unmerge(conn: sqlite3.Connection) -> None:
+    from crmcli.dedupe import merge
+
+    a = add(conn, "北京华信科技有限公司", "13812345678")
+    b = add(conn, "北京华信科技", "13812345678", owner="张伟")
+    records.add(conn, "orders", {"customer_id": b, "amount": "5万", "date": "2024-05-01"})
+    records.tag(conn, b, ["重点维护"], [])
+    before = dump(conn)
+    res = merge.merge(conn, [a, b], a)
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
+    u = undo.undo(conn)  # the newest live operation is the merge
+    assert u.via == f"unmerge {res.merge_id}"
+    assert dump(conn, "merges", "merged_ids", "status_history") == [
+        x for x in before if not x.startswith(('INSERT INTO "merges"', 'INSERT INTO "merged_ids"',
+                                               'INSERT INTO "status_history"'))]
+    with pytest.raises(undo.UndoRefusedError, match="already undone"):
+        undo.undo(conn, u.op_id)
+
+
+@pytest.mark.skipif(not _has("crmcli.segments.runs"), reason="needs crmcli.segments")
+def test_undo_of_a_segment_run_reverts_it(conn: sqlite3.Connection) -> None:
+    from crmcli import demo_data
+    from crmcli.segments import rules, runs
+
+    demo_data.build(conn, seed=7)
+    before = dump(conn)
+    res = runs.run(conn, rules.load())
+    assert conn.execute("SELECT count(*) FROM customers WHERE segment IS NOT NULL").fetchone()[0] > 0
+    u = undo.undo(conn)
+    assert u.op_id == res.op_id and u.via == f"revert segment run {res.run_id}"
+    # customer_metrics is the segment module's cache of derived figures, rebuilt by every run;
+    # sorted: a run re-creates the customers_touch trigger, which moves it in the dump order
+    assert sorted(dump(conn, "customer_metrics")) == sorted(
+        x for x in before if not x.startswith('INSERT INTO "customer_metrics"'))

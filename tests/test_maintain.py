@@ -81,3 +81,46 @@ def test_cli_table_output_lists_the_steps(cli) -> None:  # type: ignore[no-untyp
     lines = r.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["backup", "doctor", "dedupe", "segments", "report"]
     assert lines[1].split()[1] == "ok"
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not all(_has(m) for m in ("crmcli.dedupe.scan", "crmcli.segments.runs", "crmcli.reports")),
+                    reason="needs dedupe, segments and reports")
+def test_the_whole_job_on_demo_data(conn: sqlite3.Connection, db_path: Path) -> None:
+    from crmcli import demo_data
+
+    demo_data.build(conn)
+    truth = demo_data.duplicate_clusters(conn)
+    hard = demo_data.hard_negatives(conn)
+    customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    before = list(conn.iterdump())
+    dry = maintain.run(db_path)  # without apply: reports, writes nothing but the backup
+    steps = {s["step"]: s for s in dry["steps"]}
+    assert steps["dedupe"]["status"] == "dry-run" and steps["segments"]["status"] == "dry-run"
+    assert steps["dedupe"]["sure"] >= 1
+    assert list(conn.iterdump()) == before
+    summary = maintain.run(db_path, apply=True)
+    steps = {s["step"]: s for s in summary["steps"]}
+    assert summary["exit_code"] == 0, summary
+    assert steps["dedupe"]["merged"] == steps["dedupe"]["sure"] == len(steps["dedupe"]["merge_ids"])
+    merged_away = conn.execute("SELECT count(*) FROM merged_ids").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == customers - merged_away
+    # every planted duplicate now resolves to one customer; the look-alikes stay apart
+    from crmcli.records import resolve_customer
+
+    assert all(len({resolve_customer(conn, c) for c in ids}) == 1 for ids in truth)
+    assert all(len({resolve_customer(conn, c) for c in ids}) == len(ids) for ids in hard[1:])
+    assert steps["segments"]["status"] == "ok" and steps["segments"]["run_id"] == 1
+    assert conn.execute("SELECT count(*) FROM customers WHERE segment IS NULL").fetchone()[0] == 0
+    assert steps["report"]["status"] == "ok" and steps["report"]["report"] == "overview"
+    # every change of the job is in the log, undoable step by step
+    kinds = [r[0] for r in conn.execute("SELECT kind FROM operations ORDER BY op_id")]
+    assert kinds.count("merge") == steps["dedupe"]["merged"] and kinds[-1] == "segment"

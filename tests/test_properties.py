@@ -131,3 +131,70 @@ def test_random_bytes_as_a_database_or_backup_are_refused_cleanly(cli, db_path: 
     r = cli("doctor", db=junk)
     assert r.exit_code in (0, 1, 3) and "Traceback" not in r.stderr
     assert junk.read_bytes() == data  # never "repaired" into something else
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+headers = st.sampled_from(["客户名称", "联系电话", "客户类型", "合作状态", "name", "phone", "email", "金额", "下单日期",
+                           "客户编号", "", " ", "客户名称", "bogus", "=SUM(A1)", "\ufeff客户名称"])
+cells = st.one_of(values, st.sampled_from(["13812345678", "010-62345678", "北京华信科技有限公司", "老客户", "意向",
+                                           "2024-05-20", "12万", '"', "\n", ",", "\r\n", "\t"]))
+
+
+@st.composite
+def csv_files(draw) -> bytes:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    cols = draw(st.lists(headers, min_size=0, max_size=5))
+    rows = draw(st.lists(st.lists(cells, min_size=0, max_size=6), max_size=6))
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=draw(st.sampled_from([",", "\t", ";"])))
+    if cols:
+        w.writerow(cols)
+    for r in rows:
+        w.writerow(r)
+    return buf.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"])), errors="replace")
+
+
+@pytest.mark.skipif(not _has("crmcli.importer"), reason="needs crmcli.importer")
+@SETTINGS
+@given(data=st.one_of(csv_files(), st.binary(max_size=2048)), table=st.sampled_from([None, "customers", "orders"]),
+       conflict=st.sampled_from(["fail", "skip", "update"]))
+def test_import_random_csv_structures_and_bytes(cli, db_path: Path, tmp_path: Path, data: bytes,  # type: ignore[no-untyped-def]
+                                                table: str | None, conflict: str) -> None:
+    f = tmp_path / "in.csv"
+    f.write_bytes(data)
+    before = dump(db_path)
+    args = ["import", str(f), "--on-conflict", conflict] + (["--table", table] if table else [])
+    assert_clean(cli(*args), before, db_path)
+
+
+@pytest.mark.skipif(not _has("crmcli.importer"), reason="needs crmcli.importer")
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(cells, min_size=1, max_size=4), max_size=5), sheet=text)
+def test_import_random_xlsx_structures(cli, db_path: Path, tmp_path: Path, rows: list[list[str]],  # type: ignore[no-untyped-def]
+                                       sheet: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    try:
+        ws.title = sheet or "Sheet"
+    except ValueError:
+        ws.title = "Sheet"
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for r in rows:  # characters a workbook cannot hold at all are not our input to test
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", c if not c.startswith("=") else "'" + c) for c in r])
+    f = tmp_path / "in.xlsx"
+    wb.save(f)
+    before = dump(db_path)
+    assert_clean(cli("import", str(f)), before, db_path)

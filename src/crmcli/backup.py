@@ -2,9 +2,10 @@
 
 A backup is SQLite's online backup API into a temporary file next to the target:
 all pages in one step, i.e. one consistent snapshot inside a read transaction, so
-writers in WAL mode carry on (a file copy could catch a half-written state; VACUUM
-INTO is consistent too but rebuilds every index: 13x slower on 100,000 customers,
-benchmarks/bench_safety.py). The copy is opened and checked (`PRAGMA quick_check`,
+writers in WAL mode carry on (a file copy could catch a half-written state). VACUUM
+INTO is consistent too, but it rebuilds every index; copy + quick_check costs
+about what VACUUM INTO alone costs (benchmarks/bench_safety.py). The copy is
+opened and checked (`PRAGMA quick_check`,
 its schema version, the crm tables) and only then renamed into place — a backup
 that exists is a good one. Backups are owner-only (0600) like the database.
 

@@ -185,3 +185,11 @@ def test_cli_backup_refuses_stdout_and_bad_keep(cli) -> None:  # type: ignore[no
     assert cli("backup", "-o", "-").exit_code == 1
     r = cli("backup", "--keep", "0")
     assert r.exit_code == 1 and "at least 1" in r.stderr
+
+
+def test_cli_backup_to_an_impossible_place_is_one_clear_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    r = cli("backup", "-o", str(blocker / "sub" / "b.db"))
+    assert r.exit_code == 1 and r.stderr.startswith("Error: cannot write a backup in") and r.exception is not None
+    assert isinstance(r.exception, SystemExit)

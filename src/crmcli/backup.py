@@ -90,9 +90,13 @@ def verify(path: str | os.PathLike[str], *, quick: bool = False) -> Verified:
         raise NotFound(f"no file {p}")
     if p.is_dir():
         raise CrmError(f"{p} is a directory, not a backup file")
-    with open(p, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise CrmError(f"{p} is not a SQLite database")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+    except OSError as e:
+        raise CrmError(f"cannot read {p}: {e.strerror or e}") from None
+    if head != b"SQLite format 3\x00":
+        raise CrmError(f"{p} is not a SQLite database")
     try:
         conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as e:
@@ -149,9 +153,12 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
     if target.resolve() == src.resolve():
         raise CrmError("the backup cannot be the database itself")
     partial = target.with_name(f".{target.name}.partial")
-    with contextlib.suppress(FileNotFoundError):
-        partial.unlink()
-    _private_empty_file(partial)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        _private_empty_file(partial)
+    except OSError as e:
+        raise CrmError(f"cannot write a backup in {target.parent}: {e.strerror or e}") from None
     try:
         dest = sqlite3.connect(str(partial), isolation_level=None)
         try:
@@ -166,6 +173,10 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
         with open(partial, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, target)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise CrmError(f"the backup could not be written: {e.strerror or e}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()

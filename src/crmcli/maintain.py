@@ -53,7 +53,10 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 def exclusive(db_path: str | os.PathLike[str]) -> Iterator[Path]:
     """Hold the maintain lock for DB_PATH or raise MaintainBusyError at once."""
     path = lock_path(db_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise CrmError(f"cannot create the lock file {path}: {e.strerror or e}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from crmcli import audit, bulk, records, undo
+from crmcli import audit, bulk, demo_data, records, undo
 from crmcli.errors import NotFound
 
 
@@ -240,7 +240,6 @@ def test_undo_of_a_real_merge_is_its_exact_unmerge(conn: sqlite3.Connection) -> 
 
 @pytest.mark.skipif(not _has("crmcli.segments.runs"), reason="needs crmcli.segments")
 def test_undo_of_a_segment_run_reverts_it(conn: sqlite3.Connection) -> None:
-    from crmcli import demo_data
     from crmcli.segments import rules, runs
 
     demo_data.build(conn, seed=7)
@@ -253,3 +252,25 @@ def test_undo_of_a_segment_run_reverts_it(conn: sqlite3.Connection) -> None:
     # sorted: a run re-creates the customers_touch trigger, which moves it in the dump order
     assert sorted(dump(conn, "customer_metrics")) == sorted(
         x for x in before if not x.startswith('INSERT INTO "customer_metrics"'))
+
+
+@pytest.mark.skipif(not _has("crmcli.importer"), reason="needs crmcli.importer")
+def test_undo_of_a_real_import_batch(cli, db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    csv = tmp_path / "客户.csv"
+    csv.write_text("客户名称,联系电话,客户类型\n" + "".join(f"导入公司{i},1381234{i:04d},老客户\n" for i in range(200)),
+                   encoding="utf-8")
+    cli("add", "customer", "--name", "原有公司", "--phone", "13900000000")
+    conn = sqlite3.connect(db_path)
+    before = dump(conn, "id_counters")
+    r = cli("import", str(csv))
+    assert r.exit_code == 0, r.stderr
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 201
+    first = conn.execute("SELECT customer_id FROM customers WHERE name = '导入公司7'").fetchone()[0]
+    r = cli("update", first, "--set", "level=VIP")
+    r = cli("undo", "2", "--yes")  # the import, while a later update touched one of its rows
+    assert r.exit_code == 1 and "operation 3" in r.stderr
+    assert cli("undo", "--yes").exit_code == 0  # the update
+    r = cli("undo", "--yes")  # now the import
+    assert r.exit_code == 0, r.stderr
+    assert "200 removed" in r.stderr
+    assert dump(conn, "id_counters") == before

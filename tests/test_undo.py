@@ -214,6 +214,7 @@ def test_cli_undo_confirms_on_a_terminal(cli) -> None:  # type: ignore[no-untype
     cli("add", "customer", "--name", "甲公司", "--phone", "13812345678")
     r = cli("undo", input="n\n", env={"CRM_INTERACTIVE": "1"})
     assert r.exit_code == 1 and "nothing undone" in r.stderr
+    assert "added customer_id=" in r.stderr and "phone=138****5678" in r.stderr  # the preview, masked
     r = cli("undo", input="y\n", env={"CRM_INTERACTIVE": "1"})
     assert r.exit_code == 0 and "1 removed" in r.stderr
 

@@ -150,12 +150,12 @@ def get_operation(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
     return out
 
 
-def operation_changes(conn: sqlite3.Connection, op_id: int) -> list[dict[str, Any]]:
+def operation_changes(conn: sqlite3.Connection, op_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
     """The rows one operation changed, in the order it changed them; old/new decoded."""
     get_operation(conn, op_id)
     return [decode(r) for r in conn.execute(
         "SELECT change_id, op_id, table_name, row_id, customer_id, action, old, new FROM changes "
-        "WHERE op_id = ? ORDER BY change_id", (op_id,))]
+        "WHERE op_id = ? ORDER BY change_id LIMIT ?", (op_id, -1 if limit is None else limit))]
 
 
 def count_changes(conn: sqlite3.Connection, op_id: int) -> int:

@@ -99,6 +99,13 @@ def register(app: typer.Typer) -> None:
         op = lib.check(conn, target)
         n = audit.count_changes(conn, target)
         info(f"operation {target} ({op['ts']}, {op['user']}): {op['summary'] or op['kind']} — {n} row change(s)")
+        if n and not yes:  # show a person what they are about to reverse
+            from crmcli.cli.history_view import readable
+
+            for c in audit.operation_changes(conn, target, limit=5):
+                info(f"  {c['table_name']} {c['row_id']}: {readable(c, not mask_default())['diff']}")
+            if n > 5:
+                info(f"  … and {n - 5} more (`crm log show {target}`)")
         if not confirm(f"undo operation {target}?", yes):
             info("nothing undone")
             raise typer.Exit(1)

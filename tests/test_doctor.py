@@ -141,3 +141,30 @@ def test_cli_doctor_refuses_a_non_database(cli, tmp_path: Path) -> None:  # type
     junk.write_text("hello")
     r = cli("doctor", db=junk)
     assert r.exit_code == 1 and "not a SQLite database" in r.stderr
+
+
+def test_values_not_in_stored_form_are_found_and_normalised(conn: sqlite3.Connection) -> None:
+    raw(conn,
+        "INSERT INTO customers (customer_id, name, phone, email, first_contact_date) "
+        "VALUES ('C20240101001', '甲', '+86 138-1234-5678', 'zhang@EXAMPLE.com', '2024/5/20')",
+        "INSERT INTO customers (customer_id, name, phone, first_contact_date) VALUES ('C20240101002', '乙', '12345', 'someday')",
+        "INSERT INTO orders (order_id, customer_id, date, amount) VALUES ('DD20240101001', 'C20240101001', '2024年5月1日', 5)")
+    found = [(f.table, f.message, f.fix is not None, f.examples) for f in doctor.diagnose(conn) if f.check == "formats"]
+    assert found == [
+        ("customers", "1 customers.phone values are not in stored form (phone)", True,
+         ["C20240101001: +86 138-1234-5678 -> 13812345678"]),
+        ("customers", "1 customers.phone values are not a readable phone", False, ["C20240101002: 12345"]),
+        ("customers", "1 customers.email values are not in stored form (email)", True,
+         ["C20240101001: zhang@EXAMPLE.com -> zhang@example.com"]),
+        ("customers", "1 customers.first_contact_date values are not in stored form (date)", True,
+         ["C20240101001: 2024/5/20 -> 2024-05-20"]),
+        ("customers", "1 customers.first_contact_date values are not a readable date", False, ["C20240101002: someday"]),
+        ("orders", "1 orders.date values are not in stored form (date)", True, ["DD20240101001: 2024年5月1日 -> 2024-05-01"]),
+    ]
+    res = doctor.fix(conn)
+    assert "formats: 4 values stored normalised" in res.fixed
+    row = conn.execute("SELECT phone, email, first_contact_date FROM customers WHERE customer_id = 'C20240101001'").fetchone()
+    assert tuple(row) == ("13812345678", "zhang@example.com", "2024-05-20")
+    assert conn.execute("SELECT date FROM orders").fetchone()[0] == "2024-05-01"
+    assert sorted(f.message for f in res.remaining if f.check == "formats") == [
+        "1 customers.first_contact_date values are not a readable date", "1 customers.phone values are not a readable phone"]

@@ -5,6 +5,7 @@ Checks, each yielding Findings:
 - orphans        PRAGMA foreign_key_check plus merged_ids pointing nowhere
 - labels         fixed-label columns holding a value outside the schema's list
                  (older data, other tools, or CHECKs missing from an old file)
+- formats        dates, phones, emails not in stored form (2024/5/20, +86 138-...)
 - masked         phones/emails stored masked (138****5678): the number is lost
 - ids            malformed record ids (spaces, wrong prefix, impossible date)
 - duplicate_ids  ids equal but for case/spaces, or a live id also listed as merged away
@@ -64,6 +65,7 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
     out += check_schema(conn)
     out += check_orphans(conn)
     out += check_labels(conn)
+    out += check_formats(conn)
     out += check_masked(conn)
     out += check_ids(conn)
     out += check_duplicate_ids(conn)
@@ -258,6 +260,78 @@ def check_labels(conn: sqlite3.Connection) -> list[Finding]:
     return out
 
 
+# ----------------------------------------------------------------------------------- formats
+
+_DATE = "[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]"
+# SQL prefilters: only values that are not already in stored form reach Python.
+_SUSPECT = {
+    "date": f"NOT {{c}} GLOB '{_DATE}'",
+    "datetime": f"NOT {{c}} GLOB '{_DATE}' AND NOT {{c}} GLOB '{_DATE} [0-2][0-9]:[0-5][0-9]:[0-5][0-9]'",
+    "phone": "instr({c}, '*') = 0 AND NOT {c} GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' "
+             "AND NOT {c} GLOB '0[1-9][0-9]-[2-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' "
+             "AND NOT {c} GLOB '0[1-9][0-9][0-9]-[2-9][0-9][0-9][0-9][0-9][0-9][0-9]*'",
+    "email": "instr({c}, '*') = 0 AND ({c} GLOB '*[A-Z]*' OR {c} GLOB '*[ ]*' OR {c} != trim({c}))",
+}
+
+
+def _format_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, Any]]]]:
+    """(table, field, [(key, stored value, proper form or None when unreadable)])."""
+    from crmcli.values import coerce
+
+    out = []
+    have = _tables(conn)
+    for t in fields.TABLES.values():
+        if t.name not in have:
+            continue
+        cols = set(db.columns(conn, t.name))
+        for f in t.fields:
+            if f.type not in _SUSPECT or f.name not in cols or f.system:
+                continue
+            rows = conn.execute(f"SELECT {_key_expr(t)}, {f.name} FROM {t.name} WHERE {f.name} IS NOT NULL "
+                                f"AND {_SUSPECT[f.type].format(c=f.name)}").fetchall()
+            bad = []
+            for k, v in rows:
+                try:
+                    proper = coerce(f, v)
+                except InvalidValue:
+                    proper = None
+                if proper != v:
+                    bad.append((k, str(v), proper))
+            if bad:
+                out.append((t, f, bad))
+    return out
+
+
+def check_formats(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    for t, f, bad in _format_problems(conn):
+        fixable = [b for b in bad if b[2] is not None]
+        unreadable = [b for b in bad if b[2] is None]
+        if fixable:
+            out.append(Finding("formats", t.name, len(fixable), f"{len(fixable)} {t.name}.{f.name} values are not in "
+                               f"stored form ({f.type})", "stores them normalised",
+                               [f"{k}: {v} -> {p}" for k, v, p in fixable[:EXAMPLES]]))
+        if unreadable:
+            out.append(Finding("formats", t.name, len(unreadable), f"{len(unreadable)} {t.name}.{f.name} values are not "
+                               f"a readable {f.type}", None, [f"{k}: {v}" for k, v, _ in unreadable[:EXAMPLES]]))
+    return out
+
+
+def _fix_formats(conn: sqlite3.Connection, op: audit.Operation) -> int:
+    n = 0
+    for t, f, bad in _format_problems(conn):
+        key = _key_expr(t)
+        for k, _v, proper in bad:
+            if proper is None:
+                continue
+            old = _row(conn, t.name, key, k)
+            conn.execute(f"UPDATE {t.name} SET {f.name} = ? WHERE {key} = ?", (proper, k))
+            new = _row(conn, t.name, key, k)
+            op.change(t.name, _log_key(t.name, new), "update", old=old, new=new)
+            n += 1
+    return n
+
+
 # ------------------------------------------------------------------------------------ masked
 
 def _masked_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, Any, str]]:
@@ -367,6 +441,9 @@ def fix(conn: sqlite3.Connection) -> FixResult:
         n = _fix_labels(conn, op)
         if n:
             fixed.append(f"labels: {n} values stored canonically")
+        n = _fix_formats(conn, op)
+        if n:
+            fixed.append(f"formats: {n} values stored normalised")
         n = _fix_masked(conn, op)
         if n:
             fixed.append(f"masked: {n} masked phones/emails moved into notes")

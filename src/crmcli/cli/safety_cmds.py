@@ -167,7 +167,7 @@ def register(app: typer.Typer) -> None:
         quick: Annotated[bool, typer.Option("--quick", help="quick_check instead of the full integrity_check (big files)")] = False,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
     ) -> None:
-        """Check the database: integrity, orphans, labels, masked phones, ids, schema drift.
+        """Check the database: integrity, orphans, labels, formats, masked phones, ids, schema drift.
 
         Exit 0 when healthy, 3 when problems remain (each says what --fix would do).
 

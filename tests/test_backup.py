@@ -193,3 +193,20 @@ def test_cli_backup_to_an_impossible_place_is_one_clear_line(cli, tmp_path: Path
     r = cli("backup", "-o", str(blocker / "sub" / "b.db"))
     assert r.exit_code == 1 and r.stderr.startswith("Error: cannot write a backup in") and r.exception is not None
     assert isinstance(r.exception, SystemExit)
+
+
+def test_restore_of_an_older_backup_upgrades_it(conn: sqlite3.Connection, db_path: Path, tmp_path: Path) -> None:
+    add(conn, "甲公司", "13812345678")
+    old = backup.backup(conn, db_path, tmp_path / "old.db").path
+    o = sqlite3.connect(old)  # as an earlier crm wrote it: no version, no tags table
+    o.execute("DROP TABLE tags")
+    o.execute("PRAGMA user_version = 0")
+    o.commit()
+    o.close()
+    conn.close()
+    res = backup.restore(db_path, old)
+    assert res.schema_version == 0
+    after = db.connect(db_path)
+    assert after.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert after.execute("SELECT count(*) FROM tags").fetchone()[0] == 0
+    assert after.execute("SELECT name FROM customers").fetchone()[0] == "甲公司"

@@ -228,13 +228,28 @@ def register(app: typer.Typer) -> None:
             _json_out(summary)
         else:
             for step in summary["steps"]:
-                detail = step.get("file") or step.get("reason") or step.get("error") or ""
-                if step["step"] == "doctor":
-                    detail = f"{step.get('problems', 0)} problem(s), {step.get('fixable', 0)} fixable with crm doctor --fix"
-                typer.echo(f"{step['step']:<10} {step['status']:<9} {detail}")
+                typer.echo(f"{step['step']:<10} {step['status']:<9} {_step_detail(step)}")
         if not apply:
             info("without --yes nothing was merged or re-segmented (dry run of those steps)")
         raise typer.Exit(summary["exit_code"])
+
+
+def _step_detail(step: dict[str, Any]) -> str:
+    if step["status"] in ("skipped", "failed"):
+        return str(step.get("error") or step.get("reason") or "")
+    name = step["step"]
+    if name == "backup":
+        return str(step["file"])
+    if name == "doctor":
+        return f"{step.get('problems', 0)} problem(s), {step.get('fixable', 0)} fixable with crm doctor --fix"
+    if name == "dedupe":
+        done = f"merged {step['merged']}" if "merged" in step else f"would merge {step.get('sure', 0)}"
+        return f"{done} sure cluster(s); {step.get('review', 0)} for review (crm dedupe)"
+    if name == "segments":
+        if step["status"] == "dry-run":
+            return str(step.get("reason", ""))
+        return f"run {step['run_id']}: " + ", ".join(f"{k} {v}" for k, v in step.get("counts", {}).items())
+    return str(step.get("title") or step.get("report") or "")
 
 
 def _print_findings(findings: list[Any], fixed: bool) -> None:

@@ -1,9 +1,16 @@
-"""Bulk update as a library: plan (what would change) then apply (one logged transaction)."""
+"""Bulk update as a library: plan (what would change) then apply (one logged transaction).
+
+    p = bulk.plan(conn, "customers", ["owner=张伟"], {"owner": "李娜"})
+    p.matched, p.changes          # how many match; [(id, {field: (old, new)})]
+    bulk.apply(conn, p, ["owner=张伟"])   # -> operation id; all or nothing
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from crmcli import audit, fields, filters, records
@@ -18,17 +25,19 @@ class Plan:
     changes: list[tuple[str, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
 
 
-def plan(conn: sqlite3.Connection, table: str, args: list[str], raw: dict[str, Any]) -> Plan:
+def plan(conn: sqlite3.Connection, table: str, args: Sequence[str], raw: dict[str, Any], *,
+         today: date | None = None) -> Plan:
+    """What setting RAW on every TABLE record matching ARGS would change; writes nothing."""
     t = fields.table(table)
     if not [a for a in args if a.strip()]:
-        raise InvalidValue("a bulk update needs at least one filter")
+        raise InvalidValue("a bulk update needs at least one filter (it would change every record)")
     values = records.prepare(t.name, raw)
     if not values:
         raise InvalidValue("nothing to change: give --set field=value")
     if t.key in values:
         raise InvalidValue(f"{t.key} cannot be set on many records at once")
     cols = list(dict.fromkeys([t.key, *values]))
-    _, rows = filters.select(conn, t.name, args, columns=cols)
+    _, rows = filters.select(conn, t.name, args, columns=cols, today=today)
     p = Plan(t.name, values)
     for row in rows:
         p.matched += 1
@@ -38,10 +47,11 @@ def plan(conn: sqlite3.Connection, table: str, args: list[str], raw: dict[str, A
     return p
 
 
-def apply(conn: sqlite3.Connection, p: Plan, args: list[str]) -> int:
-    """Write a plan in one logged operation; returns the operation id."""
-    with audit.operation(conn, "bulk-update", f"update {len(p.changes)} {p.table}",
-                         details={"filters": args, "set": p.values}) as op:
+def apply(conn: sqlite3.Connection, p: Plan, args: Sequence[str]) -> int:
+    """Write a plan in one logged operation (all or nothing); returns the operation id."""
+    with audit.operation(conn, "bulk-update", f"update {len(p.changes)} {p.table} where {' '.join(args)}",
+                         details={"table": p.table, "filters": list(args), "set": p.values,
+                                  "matched": p.matched}) as op:
         for key, _diff in p.changes:
             records.update(conn, key, p.values, table=p.table, op=op)
         return op.op_id

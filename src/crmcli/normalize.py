@@ -217,6 +217,10 @@ def _mask_digits(s: str) -> str:
     return "".join(out)
 
 
+# What normalize_phone stores: a mobile, AREA-NUMBER[-EXT], or 400/800-XXX-XXXX[-EXT].
+_CANON_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{8}(-\d{1,6})?|[48]00-\d{3}-\d{4}(-\d{1,6})?")
+
+
 def mask_phone(phone: str | None) -> str | None:
     """'13812345678' -> '138****5678'; '010-62345678' -> '010-****5678'.
 
@@ -228,10 +232,13 @@ def mask_phone(phone: str | None) -> str | None:
         return None
     if "*" in s:
         return s
-    try:
-        canon = normalize_phone(s)
-    except InvalidValue:
-        return _mask_digits(s)
+    if _CANON_PHONE_RE.fullmatch(s):  # stored values are canonical already: no re-validation
+        canon: str | None = s
+    else:
+        try:
+            canon = normalize_phone(s)
+        except InvalidValue:
+            return _mask_digits(s)
     assert canon is not None
     if "-" not in canon:
         return f"{canon[:3]}****{canon[-4:]}"

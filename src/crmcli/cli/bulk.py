@@ -1,39 +1,55 @@
-"""Bulk update: `crm update FILTER... --set field=value` with its guard."""
+"""Bulk update: `crm update FILTER... --set field=value` with its guard.
+
+The guard: the count of matching and changing records comes first (stderr); on a
+terminal the user confirms; without one, --yes is required; --dry-run lists the
+changes and writes nothing. The write is one logged operation (crm log / undo).
+"""
 
 from __future__ import annotations
 
-import sys
+import typer
 
 from crmcli.cli.common import confirm, info, state
 from crmcli.errors import InvalidValue
 
 _OPS = ("=", "<", ">", "~")
+SHOWN = 50  # changes listed by --dry-run before "... and N more"
 
 
 def looks_like_filter(arg: str) -> bool:
-    return any(op in arg for op in _OPS) or arg.startswith(("+", "!"))
+    """A filter (or a blank argument, refused as an empty filter) rather than one record id."""
+    return not arg.strip() or any(op in arg for op in _OPS) or arg.startswith(("+", "!"))
+
+
+def _shown(value: object) -> str:
+    return "(empty)" if value is None or value == "" else str(value)
 
 
 def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: bool, dry_run: bool) -> None:
     from crmcli import bulk as lib
 
+    if table == "customers" and filters and filters[0].strip():  # `crm update orders status=... --set`, as in query
+        from crmcli.cli.query_cmds import split_table
+
+        table, filters = split_table(filters)
     if not [f for f in filters if f.strip()]:
-        raise InvalidValue("a bulk update needs at least one filter")
+        raise InvalidValue("a bulk update needs at least one filter (it would change every record)")
     conn = state.conn()
     plan = lib.plan(conn, table, filters, values)
-    info(f"{plan.matched} {plan.table} match; {len(plan.changes)} would change ({', '.join(plan.values)})")
+    what = ", ".join(f"{k}={v}" for k, v in plan.values.items())
+    info(f"{plan.matched} {plan.table} match; {len(plan.changes)} would change ({what})")
     if dry_run:
-        for key, diff in plan.changes[:50]:
-            info(f"  {key}: " + ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in diff.items()))
-        if len(plan.changes) > 50:
-            info(f"  … and {len(plan.changes) - 50} more")
+        for key, diff in plan.changes[:SHOWN]:
+            info(f"  {key}: " + ", ".join(f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in diff.items()))
+        if len(plan.changes) > SHOWN:
+            info(f"  ... and {len(plan.changes) - SHOWN} more")
         info("dry run: nothing written")
         return
     if not plan.changes:
         info("nothing to change")
         return
-    if not confirm(f"change {len(plan.changes)} {plan.table}?", yes):
+    if not confirm(f"Change {len(plan.changes)} {plan.table}?", yes):
         info("nothing written")
-        sys.exit(1)
+        raise typer.Exit(1)
     op_id = lib.apply(conn, plan, filters)
     info(f"changed {len(plan.changes)} {plan.table} (operation {op_id})")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crmcli import db
-from test_crash import assert_untouched, dump, kill_mid_write
+from tests.test_crash import assert_untouched, dump, kill_mid_write
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 

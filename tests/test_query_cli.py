@@ -136,7 +136,8 @@ def test_fields_lists_names_labels_types_and_allowed_values(crm) -> None:  # typ
     assert rows["amount"]["labels"].startswith("金额") and rows["amount"]["type"] == "money"
     assert "completed=已完成" in rows["status"]["allowed"]
     everything = json.loads(crm("fields", "-f", "json").stdout)
-    assert {r["table"] for r in everything} == {"customers", "contacts", "followups", "orders", "tickets", "needs", "tags"}
+    assert {r["table"] for r in everything} == {"customers", "contacts", "followups", "orders", "tickets", "needs", "tags",
+                                                "customer_metrics"}  # the figures segment rules read (metrics.*)
     assert any(r["table"] == "customers" and r["field"] == "tag" for r in everything)
     assert crm("fields", "nosuch").exit_code == 1
 

@@ -22,6 +22,7 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
     "lang": (str, None, "labels shown: en or zh (default: from the locale)"),
     "mask": (bool, True, "mask phones and emails in output and exports (false: you own all the data)"),
     "user": (str, None, "your name, recorded in the operation log and used as owner / follower"),
+    "segment_rules": (str, None, "TOML file of segment rules used by `crm segment` (default: the built-in tiers)"),
 }
 
 

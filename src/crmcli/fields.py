@@ -33,6 +33,7 @@ class Field:
     aliases: tuple[str, ...] = ()  # other names input accepts (English export headers ...)
     required: bool = False
     system: bool = False  # kept by the system: not settable with --set
+    open: bool = False  # labels name the known values, but others are allowed (segment names from a rules file)
     table: str = ""
 
     def label(self, lang: str) -> str:
@@ -172,6 +173,14 @@ NEED_STAGE = (
     L("won", "已成交", "Won", "成交"),
     L("dropped", "已放弃", "Dropped", "放弃", "lost"),
 )
+# The built-in segment rules' names (segments/default_rules.toml); a rules file may add others.
+SEGMENT = (
+    L("lost", "已流失", "Lost", "流失客户"),
+    L("churn_risk", "流失风险", "Churn risk", "churn", "at risk"),
+    L("high_value", "高价值", "High value", "高价值客户", "vip"),
+    L("potential", "潜力", "Potential", "潜力客户"),
+    L("normal", "普通", "Normal", "普通客户", "ordinary"),
+)
 TAG_GROUP = (
     L("industry", "行业标签", "Industry", "行业"),
     L("need", "需求标签", "Need", "需求"),
@@ -181,7 +190,8 @@ TAG_GROUP = (
 )
 
 F = Field
-CREATED = F("created_at", ("创建时间",), "Created", "datetime", system=True)
+CREATED = F("created_at", ("创建时间",), "Created", "datetime", system=True,
+            aliases=("created date", "created time", "创建日期", "录入时间"))
 UPDATED = F("updated_at", ("最后更新时间", "更新时间"), "Updated", "datetime", system=True)
 
 
@@ -201,29 +211,35 @@ _add(Table("customers", "客户基本信息", "Customers", "customer_id", "C", (
     F("customer_id", ("客户编号", "客户ID", "客户id"), "Customer ID", "id", aliases=("id", "customer id", "客户代码")),
     F("kind", ("客户性质", "企业/个人"), "Kind", "label", KIND, aliases=("customer kind",)),
     F("name", ("客户全称", "客户名称", "公司名称", "企业名称", "客户姓名"), "Name", required=True,
-      aliases=("company", "company name", "customer name", "account name", "account", "organization")),
-    F("contact_name", ("联系人姓名", "联系人"), "Contact", aliases=("contact", "contact person")),
+      aliases=("company", "company name", "customer name", "account name", "account", "organization",
+               "organization name", "company / account", "公司", "客户", "单位名称")),
+    F("contact_name", ("联系人姓名", "联系人"), "Contact", aliases=("contact", "contact person", "contact name", "full name")),
     F("contact_title", ("联系人职位", "职位"), "Contact title", aliases=("title", "job title", "position")),
     F("phone", ("联系电话", "联系方式", "手机", "手机号", "电话"), "Phone", "phone",
-      aliases=("mobile", "telephone", "tel", "phone number", "cell")),
-    F("email", ("联系邮箱", "邮箱", "电子邮箱"), "Email", "email", aliases=("e-mail", "mail", "email address")),
-    F("industry", ("所属行业", "行业"), "Industry"),
-    F("size", ("企业规模", "规模"), "Size", aliases=("company size", "employees")),
-    F("address", ("公司地址", "注册地址", "地址"), "Address"),
-    F("source", ("客户来源", "来源"), "Source", "label", SOURCE, aliases=("lead source",)),
+      aliases=("mobile", "telephone", "tel", "phone number", "cell", "mobile phone", "business phone", "work phone",
+               "primary phone", "phone 1", "contact phone", "手机号码", "联系手机", "电话号码", "固定电话", "座机",
+               "联系人电话", "联系人手机")),
+    F("email", ("联系邮箱", "邮箱", "电子邮箱"), "Email", "email",
+      aliases=("e-mail", "mail", "email address", "e-mail address", "email 1", "work email", "contact email",
+               "电子邮件", "邮件地址", "联系人邮箱")),
+    F("industry", ("所属行业", "行业"), "Industry", aliases=("行业类型", "行业分类")),
+    F("size", ("企业规模", "规模"), "Size", aliases=("company size", "employees", "no. of employees", "人员规模")),
+    F("address", ("公司地址", "注册地址", "地址"), "Address", aliases=("street", "详细地址", "办公地址")),
+    F("source", ("客户来源", "来源"), "Source", "label", SOURCE, aliases=("lead source", "客户来源渠道", "来源渠道")),
     F("customer_type", ("客户类型", "客户类别"), "Customer type", "label", CUSTOMER_TYPE, aliases=("type",)),
-    F("status", ("合作状态", "客户状态", "状态"), "Status", "label", STATUS),
+    F("status", ("合作状态", "客户状态", "状态"), "Status", "label", STATUS, aliases=("lead status",)),
     F("lost_reason", ("流失原因",), "Lost reason"),
-    F("level", ("客户等级", "等级"), "Level", "label", LEVEL, aliases=("tier", "grade")),
+    F("level", ("客户等级", "等级"), "Level", "label", LEVEL, aliases=("tier", "grade", "rating", "客户级别")),
     F("first_contact_date", ("首次接触时间", "首次接触日期"), "First contact", "date"),
     F("first_deal_date", ("初始合作时间", "首次合作时间", "首次成交时间"), "First deal", "date"),
-    F("owner", ("负责人", "客户经理", "销售负责人"), "Owner", aliases=("account manager", "sales rep")),
+    F("owner", ("负责人", "客户经理", "销售负责人"), "Owner",
+      aliases=("account manager", "sales rep", "account owner", "lead owner", "销售", "业务员")),
     F("needs", ("需求背景", "关键需求", "需求与痛点", "需求"), "Needs"),
     F("budget", ("预算范围", "预算"), "Budget"),
     F("decision_cycle", ("决策周期",), "Decision cycle"),
     F("satisfaction", ("满意度评分", "满意度"), "Satisfaction", "int"),
-    F("notes", ("备注",), "Notes", aliases=("note", "remarks", "comment")),
-    F("segment", ("客户分层", "分层"), "Segment", system=True),
+    F("notes", ("备注",), "Notes", aliases=("note", "remarks", "comment", "description", "备注信息")),
+    F("segment", ("客户分层", "分层"), "Segment", "label", SEGMENT, system=True, open=True),
     CREATED, UPDATED,
 ), aliases=("customer", "客户", "客户基本信息", "客户信息", "客户档案")))
 
@@ -312,6 +328,28 @@ _add(Table("tags", "标签管理", "Tags", "tag", None, (
     F("updated_at", ("更新日期", "更新时间"), "Updated", "datetime", system=True),
 ), aliases=("tag", "标签", "标签管理", "客户分类与标签")))
 
+# Figures the segment rules read, rebuilt by `crm segment run` (crmcli.segments.metrics).
+# Filters reach them as a module: `crm query metrics.yearly_amount>500000 metrics.复购率>=80%`.
+_add(Table("customer_metrics", "客户指标", "Customer metrics", "customer_id", None, (
+    _customer_ref(),
+    F("as_of", ("统计日期",), "As of", "date", system=True),
+    F("yearly_amount", ("年度金额", "年金额", "近一年金额"), "Yearly amount", "money", system=True),
+    F("orders_365d", ("年度订单数", "近一年订单数"), "Orders (365 d)", "int", system=True, aliases=("orders",)),
+    F("active_months", ("活跃月数", "购买月数"), "Active months", "int", system=True),
+    F("repurchase_rate", ("复购率",), "Repurchase rate", "number", system=True, aliases=("repurchase",)),
+    F("prev_year_amount", ("上年金额", "上一年金额"), "Previous year amount", "money", system=True),
+    F("growth", ("增长率", "年增长率"), "Growth", "number", system=True),
+    F("deals", ("成交订单数", "成交数"), "Deals", "int", system=True),
+    F("last_order", ("最近下单日期", "最近下单"), "Last order", "date", system=True),
+    F("last_followup", ("最近跟进日期", "最近跟进"), "Last follow-up", "date", system=True),
+    F("last_ticket", ("最近服务日期",), "Last ticket", "date", system=True),
+    F("last_interaction", ("最近互动日期", "最近互动"), "Last interaction", "date", system=True),
+    F("days_since_followup", ("距上次跟进天数", "未跟进天数"), "Days since follow-up", "int", system=True),
+    F("days_since_interaction", ("距上次互动天数", "未互动天数"), "Days since interaction", "int", system=True,
+      aliases=("idle_days",)),
+    F("avg_satisfaction", ("平均满意度",), "Average satisfaction", "number", system=True),
+), aliases=("metrics", "metric", "指标", "客户指标", "分层指标")))
+
 
 def fold(text: str) -> str:
     """Comparison form of a name or label: width-folded, case-folded, no spaces."""
@@ -373,6 +411,8 @@ def canonical(f: Field, value: str) -> str:
     for lab in f.labels:
         if key in (fold(lab.value), fold(lab.zh), fold(lab.en), *(fold(a) for a in lab.aliases)):
             return lab.value
+    if f.open:
+        return " ".join(str(value).split())
     allowed = [f"{lab.value} ({lab.zh})" for lab in f.labels]
     options = [lab.value for lab in f.labels] + [lab.zh for lab in f.labels]
     raise InvalidValue(f"invalid {f.name} '{value}'{_did_you_mean(value, options)}; allowed: {', '.join(allowed)}")

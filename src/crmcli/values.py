@@ -41,6 +41,8 @@ def coerce(f: Field, raw: Any) -> Any:
             return n.normalize_datetime(raw)
         if kind == "money":
             return n.normalize_money(raw)
+        if kind == "number":
+            return _number(raw)
         if kind == "bool":
             words = BOOL_WORDS.get(f.name, {})
             key = "".join(str(raw).split()).lower()
@@ -58,3 +60,22 @@ def coerce(f: Field, raw: Any) -> Any:
         if f.name not in msg:
             msg = f"{f.table}.{f.name}: {msg}"
         raise InvalidValue(msg) from None
+
+
+def _number(raw: Any) -> float:
+    """A plain number; '80%' is 0.8 (rates are stored as fractions)."""
+    if isinstance(raw, bool):
+        raise InvalidValue(f"invalid number {raw!r}")
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = n.fold_width(str(raw)).strip().replace(",", "")
+    scale = 1.0
+    if text.endswith("%"):
+        text, scale = text[:-1].strip(), 0.01
+    try:
+        value = float(text) * scale
+    except ValueError:
+        raise InvalidValue(f"invalid number '{raw}': expected e.g. 0.8, 80% or 3.5") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidValue(f"invalid number '{raw}'")
+    return round(value, 10)

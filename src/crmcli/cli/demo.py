@@ -32,13 +32,34 @@ STEPS: list[tuple[str, str]] = [
      "query 交易信息.金额>=10万 交易信息.订单状态=已完成 '合作状态=合作中|意向' --columns 客户编号,客户全称,负责人 --limit 5 --lang zh"),
     ("Bulk update: the count and every change first; --dry-run writes nothing (--yes would)",
      "update tag=重点维护 level= --set level=VIP --dry-run"),
-    ("Everything about one customer on one screen", "show {first}"),
+    ("Everything about one customer on one screen", "show {first} --format table"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
     ("Every write is in the operation log (操作日志): who, when, the command, the rows", "log --limit 3 --format table"),
     ("Undo reverses one operation exactly (here: the level change) and is itself logged", "undo --yes"),
     ("A consistent, verified backup, then a health check of the whole file", "backup --keep 3"),
     ("", "doctor --format table"),
+    ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
+     " a customer already stored (by id or exact name) is updated, not duplicated",
+     "import {gbk_csv} --on-conflict update --dry-run"),
+    ("", "import {gbk_csv} --on-conflict update"),
+    ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
+     "dedupe --format table"),
+    ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
+    ("The merged-away id still resolves to the survivor", "show {dup_old} --format table"),
+    ("And the merge undoes exactly", "unmerge 1"),
+    ("Seed 001's tiers as rules: classify every customer (a cron job's weekly run)", "segment run"),
+    ("Customers per tier; high-value and churn-risk are reviewed weekly", "segment list"),
+    ("The churn-risk list with the figures that put each customer there",
+     "segment show 流失风险 --sort -yearly_amount --limit 5"),
+    ("Why is a customer where it is? Every rule evaluated with its figures", "segment explain {first}"),
+    ("Reports: the template's analyses, one line each", "report"),
+    ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
+     "report overview"),
+    ("Filters narrow any report: manufacturing customers' revenue by quarter",
+     "report revenue industry~制造 --by quarter --section by_period"),
+    ("Service levels: on-time handling by urgency (urgent 2 h / 24 h, normal 3 working days)",
+     "report service --section on_time"),
 ]
 
 
@@ -46,21 +67,25 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     from crmcli import db, demo_data
     from crmcli.cli import app
     from crmcli.cli.common import state
+    from crmcli.importer.examples import example_file
 
     workdir = Path(tempfile.mkdtemp(prefix="crm-demo-"))
     path = workdir / "demo.db"
     conn = db.create(path)
     counts = demo_data.build(conn)
     first = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
+    dups = demo_data.duplicate_clusters(conn)[0]
+    names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups),
+             "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv")))}
     conn.close()
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for title, line in STEPS:
-        line = line.format(first=first)
+        line = line.format(**names)
         if title:
             say("")
             say(f"# {title}")
-        say(f"$ crm {line}")
+        say(f"$ crm {shlex.join(shlex.split(line))}")  # quoted as a user would type it
         sys.stdout.flush()
         try:
             app(["--db", str(path), *shlex.split(line)], prog_name="crm", standalone_mode=False)

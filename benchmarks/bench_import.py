@@ -1,0 +1,159 @@
+"""Time `crm import` against raw loaders on the same files, in one run.
+
+    python benchmarks/bench_import.py [--rows 1000000] [--xlsx-rows 100000] [--dir /tmp/crm-bench] [--repeat 2] [--quick]
+
+CSV (ROWS customers, written once by benchmarks/generate.py's write_customers_csv
+and reused): the sqlite3 shell's `.import` into a new table (the floor; it cannot
+load into the crm schema itself: it writes empty cells as '' and the CHECKs refuse
+them), a plain
+Python csv + executemany loop with light validation into the crm schema, and
+`crm import` with full validation, each in its own process with its peak RSS
+(os.wait4). Excel (XLSX_ROWS rows, written once with openpyxl): reading every row
+with openpyxl read-only and with python-calamine, then `crm import` of the file.
+Figures are printed as a table (best of --repeat interleaved runs, wall and CPU
+seconds: on a shared machine CPU time is the steadier measure); ratios are
+against `.import` in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _fresh(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _run(cmd: list[str], stdin: str | None = None) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one child process."""
+    import tempfile
+
+    t = time.perf_counter()
+    fh = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
+    with tempfile.TemporaryFile() as errfile:  # a file, not a pipe: a chatty child must not block
+        p = subprocess.Popen(cmd, stdin=fh, stdout=subprocess.DEVNULL, stderr=errfile)
+        _, status, usage = os.wait4(p.pid, 0)
+        elapsed = time.perf_counter() - t
+        errfile.seek(0)
+        err = errfile.read().decode(errors="replace")
+    if status != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {err.strip()[-500:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+
+
+def write_csv(path: Path, rows: int) -> None:
+    if path.exists():
+        return
+    from generate import write_customers_csv  # benchmarks/generate.py
+
+    write_customers_csv(path, rows)
+
+
+def write_xlsx(csv_path: Path, path: Path, rows: int) -> None:
+    if path.exists():
+        return
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("客户基本信息")
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.reader(fh)):
+            if i > rows:
+                break
+            ws.append(row)
+    wb.save(path)
+
+
+PLAIN = r"""
+import csv, sys
+from crmcli import db
+conn = db.create(sys.argv[2])
+with open(sys.argv[1], encoding="utf-8", newline="") as fh:
+    r = csv.reader(fh)
+    head = [h for h in next(r)]
+    keep = [i for i, h in enumerate(head) if h != "segment"]
+    cols = [head[i] for i in keep]
+    sql = f"INSERT INTO customers ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    conn.execute("BEGIN")
+    conn.executemany(sql, ([row[i].strip() or None for i in keep] for row in r))
+    conn.execute("COMMIT")
+"""
+
+READ_OPENPYXL = r"""
+import sys
+from openpyxl import load_workbook
+wb = load_workbook(sys.argv[1], read_only=True)
+n = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
+"""
+
+READ_CALAMINE = r"""
+import sys
+from python_calamine import CalamineWorkbook
+wb = CalamineWorkbook.from_path(sys.argv[1])
+n = sum(1 for _ in wb.get_sheet_by_index(0).iter_rows())
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--xlsx-rows", type=int, default=100_000)
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/crm-bench"))
+    ap.add_argument("--repeat", type=int, default=2, help="interleaved runs of .import / crm import; best kept")
+    ap.add_argument("--quick", action="store_true", help="leave out the slow baselines (executemany, openpyxl)")
+    args = ap.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    py = sys.executable
+    crm = [py, "-m", "crmcli"]
+    csv_path = args.dir / f"customers-{args.rows}.csv"
+    xlsx_path = args.dir / f"customers-{args.xlsx_rows}.xlsx"
+    write_csv(csv_path, args.rows)
+    write_xlsx(csv_path, xlsx_path, args.xlsx_rows)
+    dbp = args.dir / "bench.db"
+    runs: dict[str, list[tuple[float, float, int]]] = {}
+
+    def step(name: str, cmd: list[str], init: bool = False) -> None:
+        _fresh(dbp)
+        if init:
+            _run([*crm, "--db", str(dbp), "init"])
+        runs.setdefault(name, []).append(_run(cmd))
+
+    # On a shared machine the load changes from minute to minute: the floor and crm import
+    # run interleaved, several times, and each keeps its best run (wall and CPU).
+    for _ in range(args.repeat):
+        if shutil.which("sqlite3"):
+            step("sqlite3 .import (CSV)", ["sqlite3", str(dbp), ".mode csv", f".import {csv_path} t"])
+        step("crm import (CSV, full validation)", [*crm, "--db", str(dbp), "import", str(csv_path)], init=True)
+    if not args.quick:
+        step("csv + executemany, light validation", [py, "-c", PLAIN, str(csv_path), str(dbp)])
+        step("openpyxl read-only: read xlsx", [py, "-c", READ_OPENPYXL, str(xlsx_path)])
+    for _ in range(args.repeat):
+        step("python-calamine: read xlsx", [py, "-c", READ_CALAMINE, str(xlsx_path)])
+        step("crm import (xlsx, full validation)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], init=True)
+
+    best = {name: (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs)) for name, rs in runs.items()}
+    base = best.get("sqlite3 .import (CSV)")
+    print(f"{args.rows:,} CSV rows ({csv_path.stat().st_size / 1e6:.0f} MB), {args.xlsx_rows:,} xlsx rows; "
+          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; best of {args.repeat}")
+    print(f"{'step':<40} {'wall s':>8} {'CPU s':>8} {'x .import':>10} {'x (CPU)':>8} {'peak RSS MB':>12}")
+    for name, (wall, cpu, rss) in best.items():
+        csvish = base and ("CSV" in name or "executemany" in name)
+        ratio = f"{wall / base[0]:.2f}" if csvish else ""
+        ratio_cpu = f"{cpu / base[1]:.2f}" if csvish else ""
+        print(f"{name:<40} {wall:>8.2f} {cpu:>8.2f} {ratio:>10} {ratio_cpu:>8} {rss:>12}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,230 @@
+"""crm dedupe / merge / unmerge / merges: find duplicate customers, merge them, undo a merge."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
+from crmcli.errors import CrmError
+
+FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "reason"]
+
+
+def _masked(clusters: list[dict[str, Any]], unmask: bool) -> list[dict[str, Any]]:
+    from crmcli.normalize import mask_email, mask_phone
+
+    if unmask or not mask_default():
+        return clusters
+    out = []
+    for c in clusters:
+        c = dict(c)
+        c["members"] = [{**m, "phone": mask_phone(m["phone"]), "email": mask_email(m["email"])} for m in c["members"]]
+        out.append(c)
+    return out
+
+
+def _flat(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"cluster": c["cluster"], "score": c["score"], "action": c.get("action", "auto" if c["auto"] else "review"),
+             **{k: m[k] for k in ("customer_id", "name", "phone", "email", "reason")}}
+            for c in clusters for m in c["members"]]
+
+
+def _emit_clusters(clusters: list[dict[str, Any]], fmt: str | None, unmask: bool) -> None:
+    fmt = pick_format(fmt)
+    shown = _masked(clusters, unmask)
+    if fmt == "json":
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for c in shown:
+            typer.echo(json.dumps(c, ensure_ascii=False))
+    else:
+        emit(_flat(shown), FLAT, fmt, unmask=True, title="Duplicate customers" if fmt == "table" else None)
+
+
+def _value(field: str, value: Any, unmask: bool) -> str:
+    """A field value for a message, masked like every listing unless --unmask."""
+    from crmcli.normalize import mask_email, mask_phone
+
+    if value is not None and not (unmask or not mask_default()):
+        value = mask_phone(value) if field == "phone" else mask_email(value) if field == "email" else value
+    return repr(value)
+
+
+def _tell_plan(p: Any, unmask: bool) -> None:
+    """Fills and conflicts of a merge plan, on stderr."""
+    for f, (v, src) in p.fills.items():
+        info(f"  {f}: {_value(f, v, unmask)} (from {src})")
+    for f, vals in p.conflicts.items():
+        kept = (p.fills.get(f) or (vals.get(p.survivor),))[0]
+        info(f"  conflict {f}: " + ", ".join(f"{k}={_value(f, v, unmask)}" for k, v in vals.items())
+             + f" -> keeps {_value(f, kept, unmask)}")
+
+
+def _show_cluster(c: dict[str, Any], unmask: bool) -> None:
+    from crmcli import output
+
+    rows = [{"#": i, **m, "survivor": "*" if m["customer_id"] == c["survivor"] else ""}
+            for i, m in enumerate(_masked([c], unmask)[0]["members"], 1)]
+    output.render(rows, ["#", "survivor", "customer_id", "name", "phone", "email", "reason"], "table",
+                  out=sys.stderr, unmask=True, title=f"Cluster {c['cluster']}  score {c['score']}")
+
+
+def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
+    """Ask per cluster: merge / skip / pick survivor / drop a member / quit."""
+    from crmcli.dedupe import scan
+
+    for n, c in enumerate(clusters):
+        drop: set[str] = set()
+        if not scan.refresh(conn, c):  # its members were merged together in an earlier cluster
+            c["action"] = "done"
+            continue
+        while True:
+            _show_cluster({**c, "members": [m for m in c["members"] if m["customer_id"] not in drop]}, unmask)
+            answer = typer.prompt("[m]erge, [s]kip, [p]ick survivor, [d]rop a member, [q]uit", default="s",
+                                  err=True).strip().lower()[:1]
+            live = [m["customer_id"] for m in c["members"] if m["customer_id"] not in drop]
+            if answer == "m":
+                try:
+                    res = scan.merge_cluster(conn, c, drop=drop)
+                except CrmError as e:  # e.g. its members were merged together in an earlier cluster
+                    info(f"not merged: {e}")
+                    c["action"] = "skipped"
+                    break
+                info(f"merged {', '.join(res.plan.merged)} into {res.plan.survivor} (merge {res.merge_id})")
+                _tell_plan(res.plan, unmask)
+                break
+            if answer == "s":
+                c["action"] = "skipped"
+                break
+            if answer == "q":
+                for rest in clusters[n:]:
+                    rest.setdefault("action", "skipped")
+                return
+            if answer in ("p", "d"):
+                pick = typer.prompt("member number or customer id", err=True).strip()
+                chosen = live[int(pick) - 1] if pick.isdigit() and 0 < int(pick) <= len(live) else pick
+                if chosen not in live:
+                    info(f"{pick} is not in this cluster")
+                elif answer == "p":
+                    c["survivor"] = chosen
+                else:
+                    drop.add(chosen)
+                    if chosen == c["survivor"]:
+                        c["survivor"] = next(x for x in live if x != chosen)
+                    if len(live) - 1 < 2:
+                        info("fewer than two members left: skipped")
+                        c["action"] = "skipped"
+                        break
+            else:
+                info("answer m, s, p, d or q")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @guard
+    def dedupe(
+        threshold: Annotated[float, typer.Option("--threshold", "-t", help="report pairs scoring at least this (0-100)")] = 80.0,
+        auto: Annotated[float, typer.Option("--auto-threshold", help="--merge --yes merges clusters scoring at least this")] = 90.0,
+        do_merge: Annotated[bool, typer.Option("--merge", help="ask per cluster on a terminal (with --yes: no asking)")] = False,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="with --merge: merge clusters >= --auto-threshold, list the rest")] = False,
+        fmt: FormatOpt = None,
+        unmask: UnmaskOpt = False,
+    ) -> None:
+        """Find duplicate customers by fuzzy name (Chinese-aware), phone and email.
+
+        Without --merge it only reports and writes nothing. Each member carries a
+        reason ("name 96 + same mobile"); the survivor is the oldest record.
+
+        Example: crm dedupe
+        Example: crm dedupe --format json --threshold 85
+        Example: crm dedupe --merge --yes --format json   (monthly cron: merges the sure ones, lists the rest)
+        """
+        from crmcli.dedupe import scan
+
+        if yes and not do_merge:
+            raise typer.BadParameter("--yes only makes sense with --merge", param_hint="--yes")
+        fmt = pick_format(fmt)
+        if do_merge and not yes and not interactive():
+            raise CrmError("dedupe --merge asks per cluster on a terminal; without one add --yes "
+                           "(merges only clusters at or above --auto-threshold)")
+        conn = state.conn()
+        result = scan.scan(conn, threshold, auto)
+        clusters = result.clusters
+        s = result.stats
+        info(f"{s.records} customers, {s.pairs_scored} pairs compared, {len(clusters)} clusters "
+             f"({sum(c['auto'] for c in clusters)} at or above {auto:g}) in {result.seconds:.1f}s")
+        if s.skipped_blocks:
+            info(f"note: {s.skipped_blocks} phone/email/name keys shared by more than 500 customers were not used")
+        if do_merge and yes:
+            scan.auto_merge(conn, clusters)
+            merged = [c for c in clusters if c.get("action") == "merged"]
+            info(f"merged {len(merged)} clusters; {len(clusters) - len(merged)} left for review (crm dedupe --merge on a terminal)")
+        elif do_merge:
+            _walk(conn, clusters, unmask)
+        _emit_clusters(clusters, fmt, unmask)
+
+    @app.command("merge")
+    @guard
+    def merge_cmd(
+        ids: Annotated[list[str], typer.Argument(metavar="ID ID...", help="customers to merge into one")],
+        survivor: Annotated[str | None, typer.Option("--survivor", help="the record to keep (default: the oldest)")] = None,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+        unmask: UnmaskOpt = False,
+    ) -> None:
+        """Merge customers into one: fill empty fields, move every record, keep old ids resolvable.
+
+        Prints the merge id; `crm unmerge MERGE_ID` undoes it exactly.
+
+        Example: crm merge C20240105001 C20240312004
+        Example: crm merge C20240105001 C20240312004 --survivor C20240312004 --yes
+        """
+        from crmcli.dedupe import merge as merging
+
+        conn = state.conn()
+        p = merging.plan(conn, ids, survivor)
+        info(f"keep {p.survivor}; merge {', '.join(p.merged)} into it")
+        _tell_plan(p, unmask)
+        if not confirm(f"merge {len(p.merged) + 1} customers into {p.survivor}?", yes):
+            info("nothing merged")
+            raise typer.Exit(1)
+        res = merging.merge(conn, ids, survivor)
+        moved = ", ".join(f"{n} {t}" for t, n in res.moved.items())
+        info(f"merge {res.merge_id}: moved {moved or 'no records'}; undo with `crm unmerge {res.merge_id}`")
+        typer.echo(res.merge_id)
+
+    @app.command()
+    @guard
+    def unmerge(
+        merge_id: Annotated[str, typer.Argument(metavar="MERGE_ID", help="from `crm merge` or `crm merges`")],
+    ) -> None:
+        """Undo a merge: every customer and record back as it was; later changes are kept and reported.
+
+        Example: crm unmerge 3
+        """
+        from crmcli.dedupe import merge as merging
+
+        res = merging.unmerge(state.conn(), merge_id)
+        info(f"merge {res.merge_id} undone: {', '.join(res.restored)} restored beside {res.survivor}")
+        for c in res.collisions:
+            info(f"  kept a later change: {c}")
+        for cid in res.restored:
+            typer.echo(cid)
+
+    @app.command()
+    @guard
+    def merges(
+        limit: Annotated[int | None, typer.Option("--limit", "-n", help="the latest N")] = None,
+        fmt: FormatOpt = None,
+    ) -> None:
+        """List past merges, newest first, with their conflicts and whether they were undone.
+
+        Example: crm merges --limit 10
+        """
+        from crmcli.dedupe import merge as merging
+
+        rows = merging.list_merges(state.conn(), limit)
+        emit(rows, ["merge_id", "created_at", "survivor_id", "merged_ids", "conflicts", "undone_at"], fmt)

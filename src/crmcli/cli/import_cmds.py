@@ -1,0 +1,106 @@
+"""crm import: load a CSV, TSV or Excel file, whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from crmcli.cli.common import guard, info, state
+
+
+def _progress() -> tuple[Any, Any]:
+    """A progress bar on stderr when it is a terminal; (callback, bar) or (None, None)."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(sheet: str, done: int, total: int) -> None:
+        if sheet not in tasks:
+            bar.start()
+            tasks[sheet] = bar.add_task(f"import {sheet}", total=total or None)
+        bar.update(tasks[sheet], completed=done)
+
+    return update, bar
+
+
+def _report(summary: dict[str, Any]) -> None:
+    head = summary["file"]
+    if summary.get("encoding"):
+        head += f": {summary['encoding']}, {summary['delimiter']}-separated"
+    info(head)
+    for s in summary["sheets"]:
+        renamed = [f"{c['column']}→{c['field']}" for c in s["columns"] if c["column"].casefold() != c["field"]]
+        cols = f"{len(s['columns'])} columns" + (": " + ", ".join(renamed) if renamed else ", named as the fields")
+        info(f"  {s['sheet']} → {s['table']} (headers on line {s['header_line']}), {cols}")
+        if s["unmapped"]:
+            info(f"  not imported (no matching field): {', '.join(s['unmapped'])} — use --map COLUMN=field, "
+                 "or --map COLUMN=- to skip it")
+        if s["kind_from_customer_type"]:
+            info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
+        if s["masked_phones"]:
+            info(f"  {s['masked_phones']} masked phone(s) like 138****5678 ignored: a masked number is never stored")
+    for name in summary["skipped_sheets"]:
+        info(f"  sheet '{name}' skipped: no module matches its name or headers")
+    info(f"{summary['read']} read: {summary['inserted']} inserted, {summary['updated']} updated, "
+         f"{summary['skipped']} skipped, {summary['unchanged']} unchanged, {summary['rejected']} rejected "
+         f"({'dry run: nothing written' if summary['dry_run'] else 'operation ' + str(summary['operation'])})")
+    if summary["rejected"] and summary.get("rejects_file"):
+        info(f"rejected rows written to {summary['rejects_file']} with their line and reason")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    @guard
+    def import_(
+        file: Annotated[str, typer.Argument(metavar="FILE", help="a .csv/.tsv/.txt or .xlsx/.xls file; - reads stdin")],
+        table: Annotated[str | None, typer.Option("--table", "-t", help="module for every sheet: customers, followups, "
+                                                  "orders, tickets, needs, contacts (default: by sheet name/headers)")] = None,
+        sheet: Annotated[str | None, typer.Option("--sheet", help="import only this sheet of a workbook")] = None,
+        mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE_COLUMN=field (repeatable); "
+                                                          "SOURCE_COLUMN=- skips a column")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
+        on_conflict: Annotated[str, typer.Option("--on-conflict", help="an id that already exists: fail, skip or "
+                                                 "update (fills and corrects, never blanks)")] = "fail",
+        rejects: Annotated[str | None, typer.Option("--rejects", help="import the valid rows; write invalid ones "
+                                                    "to this CSV with line and reason")] = None,
+        encoding: Annotated[str | None, typer.Option("--encoding", help="text encoding (default: detected; "
+                                                     "utf-8, gbk, gb18030, utf-16 …)")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="json: print the summary on stdout "
+                                                "(for cron jobs)")] = None,
+    ) -> None:
+        """Import customers, follow-ups, orders, tickets, needs or contacts from CSV or Excel, all or nothing.
+
+        Encoding (UTF-8, GBK, UTF-16 …), separator and header row are detected; Chinese
+        and English headers map to fields automatically.
+
+        Example: crm import 客户.csv --dry-run
+
+        Example: crm import 客户管理.xlsx --rejects rejects.csv
+        """
+        from crmcli.importer import import_file
+
+        if fmt not in (None, "json", "text"):
+            raise typer.BadParameter("use json (or leave it out for a summary on stderr)", param_hint="--format")
+        if on_conflict not in ("fail", "skip", "update"):
+            raise typer.BadParameter("use fail, skip or update", param_hint="--on-conflict")
+        callback, bar = _progress()
+        try:
+            result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
+                                 dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,
+                                 progress=callback)
+        finally:
+            if bar is not None:
+                bar.stop()
+        summary = result.summary()
+        if fmt == "json":
+            typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        else:
+            _report(summary)

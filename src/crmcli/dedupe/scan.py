@@ -1,0 +1,103 @@
+"""`crm dedupe` as a library call: scan the database, describe the clusters, merge the sure ones.
+
+`scan(conn)` writes nothing. `auto_merge(conn, clusters)` merges the clusters at
+or above the auto-merge threshold, one logged merge (and one merge id) each, and
+marks the rest for review — what a monthly cron job runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli.dedupe import match
+from crmcli.dedupe import merge as merging
+
+
+@dataclass
+class ScanResult:
+    clusters: list[dict[str, Any]]
+    stats: match.Stats
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def describe(records: list[match.Record], clusters: list[match.Cluster], auto: float) -> list[dict[str, Any]]:
+    """Clusters as the contract's JSON objects (unmasked; masking is the renderer's job)."""
+    out = []
+    for n, c in enumerate(clusters, 1):
+        survivor = records[c.members[0]]
+        out.append({
+            "cluster": n,
+            "score": round(c.score, 1),
+            "survivor": survivor.customer_id,
+            "auto": c.score >= auto,
+            "members": [{"customer_id": records[m].customer_id, "name": records[m].name, "phone": records[m].phone,
+                         "email": records[m].email, "score": c.scores.get(m), "reason": c.reasons[m]}
+                        for m in c.members],
+        })
+    return out
+
+
+def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, auto: float = match.AUTO_THRESHOLD,
+         progress: Callable[[int], None] | None = None) -> ScanResult:
+    """Find duplicate clusters among all live customers. Writes nothing."""
+    import time
+
+    if not 0 <= threshold <= 100 or not 0 <= auto <= 100:
+        from crmcli.errors import InvalidValue
+
+        raise InvalidValue("thresholds are scores from 0 to 100")
+    t0 = time.perf_counter()
+    records = match.load_records(conn, progress=progress)
+    stats = match.Stats()
+    clusters = match.find_duplicates(records, threshold, auto, stats)
+    return ScanResult(describe(records, clusters, auto), stats, time.perf_counter() - t0)
+
+
+def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any], survivor: str | None = None,
+                  drop: set[str] | None = None) -> merging.MergeResult:
+    ids = [m["customer_id"] for m in cluster["members"] if m["customer_id"] not in (drop or set())]
+    reason = f"dedupe cluster {cluster['cluster']} score {cluster['score']}"
+    res = merging.merge(conn, ids, survivor or cluster["survivor"], reason=reason)
+    cluster["action"] = "merged"
+    cluster["merge_id"] = res.merge_id
+    cluster["survivor"] = res.plan.survivor
+    return res
+
+
+def auto_merge(conn: sqlite3.Connection, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge every cluster marked auto; the others get action "review". Returns the clusters."""
+    for c in clusters:
+        if c["auto"]:
+            merge_cluster(conn, c)
+        else:
+            c["action"] = "review"
+    return clusters
+
+
+def refresh(conn: sqlite3.Connection, cluster: dict[str, Any]) -> bool:
+    """Bring a cluster up to date after earlier merges in the same run: a member merged
+    away is shown as its survivor (once). False when fewer than two customers are left."""
+    from crmcli.errors import NotFound
+    from crmcli.records import resolve_customer
+
+    members: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for m in cluster["members"]:
+        try:
+            live = resolve_customer(conn, m["customer_id"])
+        except NotFound:
+            continue
+        if live in seen:
+            continue
+        seen.add(live)
+        if live != m["customer_id"]:
+            m = {**m, "customer_id": live, "reason": f"{m['reason']}; merged into {live} earlier"}
+        members.append(m)
+    cluster["members"] = members
+    if cluster["survivor"] not in seen and members:
+        cluster["survivor"] = members[0]["customer_id"]
+    return len(members) >= 2

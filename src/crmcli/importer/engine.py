@@ -1,0 +1,472 @@
+"""The import run: sheets -> header and module -> converted batches -> one logged
+transaction, whole or nothing.
+
+Order matters in a workbook: customers are loaded first, so follow-ups, orders …
+on other sheets can link to customers created by the same import. Every row that
+cannot be imported is a *reject* with its source line and reason; without a
+rejects file one reject fails the whole import (nothing is written), with one the
+valid rows go in and the rejects go to the file. A dry run does all of it inside
+the transaction and then rolls it back, so its counts are exactly what a real run
+would do.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crmcli import audit, fields
+from crmcli.errors import CrmError, InvalidValue
+from crmcli.importer import headers as hdr
+from crmcli.importer.convert import ColumnConverter, not_null_defaults
+from crmcli.importer.load import Loader
+from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
+from crmcli.normalize import name_key
+
+BATCH = 5000
+ON_CONFLICT = ("fail", "skip", "update")
+Progress = Callable[[str, int, int], None]  # (sheet, done, total)
+
+
+NEEDS_CONTACT = "a customer needs a phone or an email (联系方式)"
+
+
+class ImportFailed(CrmError):
+    """Nothing was imported; the message says why."""
+
+
+@dataclass
+class SheetResult:
+    sheet: str
+    table: str
+    header_line: int
+    columns: list[dict[str, str]]
+    unmapped: list[str]
+    ignored: list[str]
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    masked_phones: int = 0
+    kind_from_customer_type: int = 0  # 客户类型 cells holding 企业/个人, stored as kind
+    conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
+    conflict_ids: list[str] = field(default_factory=list)  # the first of them
+
+
+@dataclass
+class ImportResult:
+    file: str
+    detected: dict[str, str]
+    dry_run: bool
+    sheets: list[SheetResult] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+    op_id: int | None = None
+    rejects_file: str | None = None
+
+    def total(self, name: str) -> int:
+        return sum(getattr(s, name) for s in self.sheets)
+
+    def summary(self) -> dict[str, Any]:
+        counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
+        return {"file": self.file, **self.detected, "dry_run": self.dry_run, **counts,
+                "masked_phones": self.total("masked_phones"), "operation": self.op_id,
+                "rejects_file": self.rejects_file,
+                "sheets": [s.__dict__ for s in self.sheets], "skipped_sheets": self.skipped_sheets}
+
+
+class _DryRun(Exception):
+    pass
+
+
+class _Rejects:
+    """Collects rejected rows; writes them (line, reason, original cells) to a CSV when asked."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.count = 0
+        self.first: list[str] = []
+        self._fh: Any = None
+        self._writer: Any = None
+        self._header_for: str | None = None
+
+    def add(self, sheet: str, line: int, reason: str, header: list[str], cells: list[Any]) -> None:
+        self.count += 1
+        if len(self.first) < 3:
+            self.first.append(f"{sheet} line {line}: {reason}")
+        if self.path is None:
+            return
+        if self._writer is None:
+            self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
+            self._writer = csv.writer(self._fh)
+        if self._header_for != sheet:
+            self._writer.writerow(["sheet", "line", "reason", *header])
+            self._header_for = sheet
+        self._writer.writerow([sheet, line, reason, *["" if c is None else c for c in cells]])
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None, sheet: str | None = None,
+                mapping: list[str] | None = None, dry_run: bool = False, on_conflict: str = "fail",
+                rejects: str | None = None, encoding: str | None = None, progress: Progress | None = None,
+                stdin: Any = None) -> ImportResult:
+    """Import a CSV/TSV/Excel file (or '-' for stdin) into the database. See the module docstring."""
+    if on_conflict not in ON_CONFLICT:
+        raise InvalidValue(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}")
+    forced = fields.table(table) if table else None
+    if forced is not None and forced.name not in hdr.IMPORTABLE:
+        raise InvalidValue(f"{forced.name} cannot be imported; importable: {', '.join(hdr.IMPORTABLE)}")
+    overrides = hdr.parse_overrides(mapping or [])
+    src = open_source(name, encoding=encoding, stdin=stdin)
+    try:
+        return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, rejects, progress)
+    finally:
+        src.close()
+
+
+def _sheets(src: Source, sheet: str | None) -> list[Sheet]:
+    if src.kind == "csv":
+        if sheet is not None:
+            raise InvalidValue(f"--sheet is for Excel workbooks; {src.display} is a CSV file")
+        return [csv_sheet(src)]
+    return workbook_sheets(src, sheet)
+
+
+@dataclass
+class _Plan:
+    sheet: Sheet
+    mapping: hdr.Mapping
+    header_line: int
+    rows: Iterator[tuple[int, list[Any]]]
+
+
+def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
+          overrides: dict[str, str], result: ImportResult) -> list[_Plan]:
+    plans: list[_Plan] = []
+    for sh in sheets:
+        head = list(itertools.islice(sh.rows, hdr.HEADER_SCAN))
+        if not head:
+            result.skipped_sheets.append(sh.name)
+            continue
+        by_name = forced or (hdr.table_for_sheet(sh.name) if src.kind == "workbook" else None) \
+            or (hdr.table_for_sheet(Path(src.display).stem) if src.kind == "csv" else None)
+        found = hdr.find_header([r for _, r in head], by_name, overrides)
+        if found is None:
+            if src.kind == "workbook" and len(sheets) > 1 and forced is None:
+                result.skipped_sheets.append(sh.name)
+                continue
+            read_as = f", read as {src.encoding_label}" if src.kind == "csv" else ""
+            raise ImportFailed(f"{src.display}{_where(src, sh)}: no header row found (no row of the first "
+                               f"{hdr.HEADER_SCAN} names known fields{read_as}); give --table and --map COLUMN=field")
+        i, t = found
+        try:
+            m = hdr.map_columns(t, head[i][1], overrides)
+            hdr.check_mapping(m)
+        except InvalidValue as e:
+            raise ImportFailed(f"{src.display}{_where(src, sh)}: {e}") from None
+        rest = itertools.chain(head[i + 1:], sh.rows)
+        plans.append(_Plan(sh, m, head[i][0], rest))
+    unknown = [k for k in overrides if not any(k in {fields.fold(h) for h in p.mapping.headers} for p in plans)]
+    if unknown:
+        raise ImportFailed(f"--map names a column the file does not have: {', '.join(unknown)}")
+    if not plans:
+        raise ImportFailed(f"{src.display}: no sheet matches a module (sheets: {', '.join(s.name for s in sheets)}); "
+                           "name a sheet after a module (客户基本信息, 跟进记录 …) or give --table")
+    order = {n: k for k, n in enumerate(hdr.IMPORTABLE)}
+    plans.sort(key=lambda p: order[p.mapping.table.name])
+    return plans
+
+
+def _where(src: Source, sh: Sheet) -> str:
+    return f" sheet '{sh.name}'" if src.kind == "workbook" else ""
+
+
+def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, sheet: str | None,
+         overrides: dict[str, str], dry_run: bool, on_conflict: str, rejects_path: str | None,
+         progress: Progress | None) -> ImportResult:
+    detected = {"format": "csv", "encoding": src.encoding_label,
+                "delimiter": {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(src.delimiter or ",", "")} \
+        if src.kind == "csv" else {"format": src.path.suffix.lstrip(".").lower() or "xlsx"}
+    result = ImportResult(src.display, detected, dry_run, rejects_file=rejects_path)
+    plans = _plan(src, _sheets(src, sheet), forced, overrides, result)
+    rejects = _Rejects(rejects_path)
+    details = {"file": src.display, **detected, "on_conflict": on_conflict}
+    try:
+        with audit.operation(conn, "import", f"import {src.display}", details) as op:
+            result.op_id = op.op_id
+            for p in plans:
+                result.sheets.append(_SheetImport(conn, p, op, on_conflict, rejects, progress).run())
+            if not result.total("read"):
+                raise ImportFailed(f"{src.display}: a header row but no data rows; nothing to import")
+            conflicts = [c for s in result.sheets for c in s.conflict_ids]
+            n_conflicts = result.total("conflicts")
+            if n_conflicts:
+                raise ImportFailed(f"{n_conflicts} row(s) are already in the database ({', '.join(conflicts[:5])}"
+                                   f"{' …' if n_conflicts > 5 else ''}); nothing imported. "
+                                   "Use --on-conflict skip or --on-conflict update")
+            if rejects.count and rejects_path is None:
+                raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
+                                   f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
+                                   "(fix them, or add --rejects FILE to import the valid rows)")
+            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "rejected")}
+            op.set_summary(f"import {src.display}: {counts['inserted']} inserted, {counts['updated']} updated, "
+                           f"{counts['skipped']} skipped, {counts['rejected']} rejected",
+                           {**details, **counts, "sheets": [{"sheet": s.sheet, "table": s.table, "inserted": s.inserted,
+                                                             "updated": s.updated} for s in result.sheets]})
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.op_id = None
+    finally:
+        rejects.close()
+    return result
+
+
+class _SheetImport:
+    def __init__(self, conn: sqlite3.Connection, p: _Plan, op: audit.Operation, on_conflict: str,
+                 rejects: _Rejects, progress: Progress | None) -> None:
+        self.conn, self.p, self.op, self.rejects, self.progress = conn, p, op, rejects, progress
+        m = p.mapping
+        self.t = m.table
+        self.res = SheetResult(p.sheet.name, self.t.name, p.header_line, m.describe(), m.unmapped, m.ignored)
+        self.width = len(m.headers)
+        self.src_cols = sorted(m.columns)  # source column indexes that are imported
+        self.names = [m.columns[i] for i in self.src_cols]
+        self.converters = [None if n == hdr.CUSTOMER_NAME else ColumnConverter(self.t.by_name[n]) for n in self.names]
+        # customer_type columns holding 企业/个人 (seeds 002/003) fill `kind` instead.
+        self.kind_conv = ColumnConverter(self.t.by_name["kind"]) if self.t.name == "customers" else None
+        stored = [n for n in self.names if n != hdr.CUSTOMER_NAME]
+        if self.t.name == "customers" and "customer_type" in stored and "kind" not in stored:
+            stored.append("kind")
+        if self.t.name != "customers" and "customer_id" not in stored:
+            stored.append("customer_id")
+        if self.t.key not in stored:  # None = a new template id (or rowid for contacts)
+            stored.insert(0, self.t.key)
+        self.out_cols = stored
+        self.defaults = not_null_defaults(conn, self.t.name)
+        self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        self._raw_by_line: dict[int, list[Any]] = {}
+        self._names: dict[str, str | None] | None = None
+
+    def _reject_line(self, line: int, reason: str) -> None:
+        self.res.rejected += 1
+        self.rejects.add(self.res.sheet, line, reason, self.p.mapping.headers, self._raw_by_line.get(line, []))
+
+    def run(self) -> SheetResult:
+        sh = self.p.sheet
+        n = 0
+        while batch := list(itertools.islice(self.p.rows, BATCH)):
+            if n == 0 and len(batch) == BATCH:
+                self.loader.expect(self._estimate(batch))
+            self._batch(batch)
+            n += 1
+            if self.progress and sh.position and n % 10 == 0:
+                self.progress(sh.name, sh.position(), sh.total)
+        if self.progress and sh.position:
+            self.progress(sh.name, sh.total, sh.total)
+        self.loader.finish()
+        lo = self.loader
+        self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
+            lo.inserted, lo.updated, lo.skipped, lo.unchanged
+        self.res.masked_phones = sum(c.masked for c in self.converters if c is not None)
+        self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
+        return self.res
+
+    def _estimate(self, batch: list[tuple[int, list[Any]]]) -> int:
+        """Rows the whole sheet will have, judged from the first batch (progress units are bytes or rows)."""
+        sh = self.p.sheet
+        if not sh.total or not sh.position:
+            return len(batch)
+        done = max(1, sh.position())
+        return int(len(batch) * sh.total / done) if sh.detected.get("encoding") else sh.total
+
+    def _batch(self, batch: list[tuple[int, list[Any]]]) -> None:
+        if not batch:
+            return
+        self.res.read += len(batch)
+        w = self.width
+        lines: list[int] = [line for line, _ in batch]
+        rows: list[list[Any]] = [r for _, r in batch]
+        errors: dict[int, list[str]] = {}
+        if set(map(len, rows)) != {w}:  # short rows (trailing empty cells left out) or long ones
+            for i, r in enumerate(rows):
+                if len(r) > w and any(c not in (None, "") for c in r[w:]):
+                    errors[i] = [f"{len(r)} cells but {w} headers (a separator inside an unquoted cell?)"]
+                if len(r) != w:
+                    rows[i] = r[:w] if len(r) > w else r + [""] * (w - len(r))
+        columns = list(zip(*rows, strict=True)) if rows else []
+        out: dict[str, list[Any]] = {}
+        for src_i, name, conv in zip(self.src_cols, self.names, self.converters, strict=True):
+            col = columns[src_i]
+            if conv is None:
+                out[name] = list(col)
+                continue
+            values, errs = conv.convert(col)
+            if name == "customer_type" and errs and self.kind_conv is not None and "kind" not in self.names:
+                values, errs = self._route_kind(col, values, errs, out)
+            out[name] = values
+            for i, msg in errs.items():
+                errors.setdefault(i, []).append(msg)
+        self._check_rows(out, len(rows), errors)
+        if self.t.name != "customers":
+            self._link(out, len(rows), errors)
+        self._write(out, lines, rows, errors)
+
+    def _route_kind(self, col: Any, values: list[Any], errs: dict[int, str],
+                    out: dict[str, list[Any]]) -> tuple[list[Any], dict[int, str]]:
+        assert self.kind_conv is not None
+        kinds, kind_errs = self.kind_conv.convert([col[i] if i in errs else None for i in range(len(col))])
+        left = {i: m for i, m in errs.items() if i in kind_errs or kinds[i] is None}
+        self.res.kind_from_customer_type += len(errs) - len(left)
+        out["kind"] = kinds
+        return values, left
+
+    def _check_rows(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
+        t = self.t
+        if t.name == "customers":
+            for i in [i for i, v in enumerate(out.get("name", [None] * n)) if v is None]:
+                errors.setdefault(i, []).append("a customer needs a name (客户全称)")
+            return
+        for f in t.fields:
+            if f.required and f.name not in ("customer_id", t.key) and f.name in out:
+                col = out[f.name]
+                for i in range(n):
+                    if col[i] is None:
+                        errors.setdefault(i, []).append(f"{f.name} ({f.zh[0]}) is required")
+        if "amount" in out:
+            for i, v in enumerate(out["amount"]):
+                if v is not None and v < 0:
+                    errors.setdefault(i, []).append(f"amount {v} is negative")
+
+    def _link(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
+        ids = out.get("customer_id", [None] * n)
+        names = out.get(hdr.CUSTOMER_NAME, [None] * n)
+        wanted = {v for v in ids if v is not None}
+        live = _live_ids(self.conn, wanted)
+        linked: list[Any] = []
+        for i in range(n):
+            cid, cname = ids[i], names[i]
+            if cid is not None and cid in live:
+                linked.append(live[cid])
+                continue
+            by_name = cname if cname not in (None, "") else cid  # a 客户 column may hold the name
+            if by_name not in (None, ""):
+                key = name_key(by_name)
+                hit = self._name_index().get(key, "")
+                if hit:
+                    linked.append(hit)
+                    continue
+                errors.setdefault(i, []).append(
+                    f"customer '{by_name}' matches several customers; give its id" if hit is None
+                    else f"no customer '{by_name}'")
+            else:
+                errors.setdefault(i, []).append("no customer given (客户编号 or 客户名称)")
+            linked.append(None)
+        out["customer_id"] = linked
+
+    def _name_index(self) -> dict[str, str | None]:
+        """name_key -> customer id (None when two customers share it), built once per sheet."""
+        if self._names is None:
+            idx: dict[str, str | None] = {}
+            for cid, nm in self.conn.execute("SELECT customer_id, name FROM customers"):
+                k = name_key(nm)
+                idx[k] = None if k in idx and idx[k] != cid else cid
+            self._names = idx
+        return self._names
+
+    def _write(self, out: dict[str, list[Any]], lines: list[int], raw: list[list[Any]],
+               errors: dict[int, list[str]]) -> None:
+        n = len(lines)
+        cols = []
+        for c in self.out_cols:
+            col = out.get(c)
+            if col is None:
+                col = [None] * n
+            elif c in ("created_at", "updated_at"):  # kept as date-times, like the database's own
+                col = [v if v is None or len(v) > 10 else f"{v} 00:00:00" for v in col]
+            # (an empty cell stays None here: the INSERT fills the column's default, an update keeps the stored value)
+            cols.append(col)
+        self._raw_by_line = dict(zip(lines, raw, strict=True))
+        if self.t.name == "customers":
+            # phone or email: required of a new customer, not of a row that updates or is skipped
+            none = [None] * n
+            self.loader.not_insertable = {lines[i]: NEEDS_CONTACT for i, (p, e) in enumerate(
+                zip(out.get("phone", none), out.get("email", none), strict=True)) if p is None and e is None}
+        good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
+        if errors:
+            for i in sorted(errors):
+                self._reject_line(lines[i], "; ".join(errors[i]))
+            good = [g for i, g in enumerate(good) if i not in errors]
+        if self.loader.key_pos is not None:
+            self._match_existing(good)
+        self.loader.write(good)
+        self._raw_by_line = {}
+        if self.t.name == "customers" and self._names is not None:
+            ni, kp = self.out_cols.index("name"), self.loader.key_pos
+            for _, r in good:  # later rows of this file match these too
+                self._names.setdefault(name_key(r[ni]), r[kp])
+
+    def _match_existing(self, good: list[tuple[int, list[Any]]]) -> None:
+        """Rows without an id that are already stored get that id, so --on-conflict applies and a
+        second import of the same file adds nothing: a customer by its normalised name, a follow-up,
+        order … by having exactly the same values for the same customer."""
+        kp = self.loader.key_pos
+        assert kp is not None
+        new = [r for _, r in good if r[kp] is None]
+        if not new:
+            return
+        cols = self.out_cols
+        if self.t.name == "customers":
+            ni = cols.index("name")
+            idx = self._name_index()
+            for r in new:
+                hit = idx.get(name_key(r[ni]))
+                if hit:
+                    r[kp] = hit
+            return
+        same = [c for c in cols if c not in (self.t.key, "created_at", "updated_at")]
+        pos = [cols.index(c) for c in same]
+        cids = list({r[cols.index("customer_id")] for r in new})
+        known: dict[tuple[Any, ...], Any] = {}
+        for i in range(0, len(cids), 900):
+            part = cids[i:i + 900]
+            q = (f"SELECT {self.t.key}, {', '.join(same)} FROM {self.t.name} "
+                 f"WHERE customer_id IN ({','.join('?' * len(part))})")
+            for row in self.conn.execute(q, part):
+                known.setdefault(tuple(row[1:]), row[0])
+        if known:
+            fill = [(k, self.defaults[c]) for k, c in enumerate(same) if c in self.defaults]
+            for r in new:
+                probe = [r[p] for p in pos]
+                for k, d in fill:  # what an insert would store for an empty cell
+                    if probe[k] is None:
+                        probe[k] = d
+                hit = known.get(tuple(probe))
+                if hit is not None:
+                    r[kp] = hit
+
+
+def _live_ids(conn: sqlite3.Connection, wanted: set[Any]) -> dict[Any, str]:
+    """Given customer ids -> the live id (merged-away ids follow their survivor)."""
+    out: dict[Any, str] = {}
+    keys = [str(k) for k in wanted]
+    for i in range(0, len(keys), 900):
+        part = keys[i:i + 900]
+        marks = ",".join("?" * len(part))
+        out.update({r[0]: r[0] for r in conn.execute(
+            f"SELECT customer_id FROM customers WHERE customer_id IN ({marks})", part)})
+        missing = [k for k in part if k not in out]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            out.update({r[0]: r[1] for r in conn.execute(
+                f"SELECT old_id, survivor_id FROM merged_ids WHERE old_id IN ({marks})", missing)})
+    return out

@@ -1,0 +1,241 @@
+"""Write converted rows: batched inserts, id conflicts, updates with their old/new
+rows in the change log, template ids drawn a range at a time.
+
+Inserted rows are logged after the bulk insert by one INSERT … SELECT over the
+rowids above the table's maximum before the import, instead of one Python call
+per row; updated rows get the usual change row with old and new JSON, so undo
+can restore them exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from crmcli import audit, fields
+
+_IN_CHUNK = 900  # ids per IN (...) query
+BIG_IMPORT = 20_000  # rows: above this (and above the rows already stored) indexes are rebuilt after the load
+
+
+def check_expressions(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The CHECK (...) expressions of TABLE as schema.sql declares them."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+    out = []
+    for m in re.finditer(r"\bCHECK\s*\(", sql, re.IGNORECASE):
+        depth, i = 1, m.end()
+        quoted = False
+        while depth and i < len(sql):
+            c = sql[i]
+            if c == "'":
+                quoted = not quoted
+            elif not quoted:
+                depth += {"(": 1, ")": -1}.get(c, 0)
+            i += 1
+        out.append(sql[m.end():i - 1])
+    return out
+
+
+def reserve_ids(conn: sqlite3.Connection, t: fields.Table, count: int, day: date | None = None) -> list[str]:
+    """COUNT fresh template ids for T (C20241122001 …) in one counter update; skips taken ones."""
+    assert t.id_prefix
+    stamp = (day or date.today()).strftime("%Y%m%d")
+    out: list[str] = []
+    while len(out) < count:
+        need = count - len(out)
+        last = conn.execute(
+            "INSERT INTO id_counters (prefix, day, last) VALUES (?, ?, ?) "
+            "ON CONFLICT (prefix, day) DO UPDATE SET last = last + excluded.last RETURNING last",
+            (t.id_prefix, stamp, need)).fetchone()[0]
+        cands = [f"{t.id_prefix}{stamp}{n:03d}" for n in range(last - need + 1, last + 1)]
+        taken = existing_keys(conn, t, cands)
+        out.extend(c for c in cands if c not in taken)
+    return out
+
+
+def existing_keys(conn: sqlite3.Connection, t: fields.Table, keys: list[Any]) -> set[Any]:
+    found: set[Any] = set()
+    for i in range(0, len(keys), _IN_CHUNK):
+        part = keys[i:i + _IN_CHUNK]
+        marks = ",".join("?" * len(part))
+        found.update(r[0] for r in conn.execute(f"SELECT {t.key} FROM {t.name} WHERE {t.key} IN ({marks})", part))
+    return found
+
+
+class Loader:
+    """Inserts (and on conflict skips or updates) the rows of one sheet."""
+
+    def __init__(self, conn: sqlite3.Connection, t: fields.Table, columns: list[str], on_conflict: str,
+                 op: audit.Operation, reject: Callable[[int, str], None]) -> None:
+        self.conn, self.t, self.columns, self.on_conflict, self.op = conn, t, columns, on_conflict, op
+        self.reject = reject
+        # source line -> why the row may update or be skipped but not be inserted (set per batch)
+        self.not_insertable: dict[int, str] = {}
+        self.key_pos = columns.index(t.key) if t.key in columns else None
+        # An empty cell (None) gets the column's schema default, as if the column were left out.
+        defaults = {r[1]: r[4] for r in conn.execute(f"PRAGMA table_info({t.name})") if r[4] is not None}
+        values = ", ".join(f"coalesce(?, {defaults[c]})" if c in defaults else "?" for c in columns)
+        self.sql = f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({values})"
+        self.start_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {t.name}").fetchone()[0]
+        self.inserted = self.updated = self.skipped = self.unchanged = 0
+        self.conflicts: list[str] = []
+        self.conflict_count = 0
+        self.checks = check_expressions(conn, t.name)
+        self.deferred_indexes: list[str] = []
+        self.existing_rows = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t.name} LIMIT {BIG_IMPORT})").fetchone()[0]
+
+    def expect(self, rows: int) -> None:
+        """A big load into a small table: drop the secondary indexes now, rebuild them (sorted, fast) at the end."""
+        if self.deferred_indexes or rows < BIG_IMPORT or self.existing_rows >= BIG_IMPORT:
+            return
+        found = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                  "AND sql IS NOT NULL", (self.t.name,)).fetchall()
+        for name, sql in found:
+            self.conn.execute(f"DROP INDEX {name}")
+            self.deferred_indexes.append(sql)
+
+    def write(self, rows: list[tuple[int, list[Any]]]) -> None:
+        """ROWS: (source line, values in self.columns order); key None = draw a template id."""
+        if not rows:
+            return
+        kp = self.key_pos
+        if kp is not None:
+            missing = [r for _, r in rows if r[kp] is None]
+            if missing and self.t.id_prefix:
+                for r, new_id in zip(missing, reserve_ids(self.conn, self.t, len(missing)), strict=True):
+                    r[kp] = new_id
+            rows = self._resolve_conflicts(rows)
+        self._insert(rows)
+
+    def _resolve_conflicts(self, rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+        kp = self.key_pos
+        assert kp is not None
+        keys = [r[kp] for _, r in rows]
+        taken = existing_keys(self.conn, self.t, keys)
+        if not taken and None not in keys and len(set(keys)) == len(keys):
+            return rows  # the common case: every id new and unique, no per-row work
+        fresh: list[tuple[int, list[Any]]] = []
+        seen: set[Any] = set()
+        for line, r in rows:
+            key = r[kp]
+            if key is None:  # contacts: the database numbers them
+                fresh.append((line, r))
+                continue
+            if key not in taken and key not in seen:
+                seen.add(key)
+                fresh.append((line, r))
+                continue
+            if key in seen:  # twice in one batch: handle after the first is written
+                self._insert(fresh)
+                fresh, seen = [], set()
+            self._conflict(line, r)
+        return fresh
+
+    def _conflict(self, line: int, r: list[Any]) -> None:
+        key = r[self.key_pos]  # type: ignore[index]
+        if self.on_conflict == "skip":
+            self.skipped += 1
+        elif self.on_conflict == "update":
+            self._update(line, r)
+        else:
+            self.conflict_count += 1
+            if len(self.conflicts) < 10:
+                self.conflicts.append(str(key))
+
+    def _insert(self, rows: list[tuple[int, list[Any]]]) -> None:
+        if not rows:
+            return
+        if self.not_insertable:
+            kept = []
+            for line, r in rows:
+                problem = self.not_insertable.get(line)
+                if problem:
+                    self.reject(line, problem)
+                else:
+                    kept.append((line, r))
+            rows = kept
+        try:
+            # Every value was converted by values.coerce; the schema's CHECKs are verified once for
+            # the whole load in finish() — evaluated per row they cost more than the insert itself.
+            self.conn.execute("SAVEPOINT import_batch")
+            self.conn.execute("PRAGMA ignore_check_constraints = ON")
+            try:
+                self.conn.executemany(self.sql, [r for _, r in rows])
+            finally:
+                self.conn.execute("PRAGMA ignore_check_constraints = OFF")
+            self.conn.execute("RELEASE import_batch")
+            self.inserted += len(rows)
+        except sqlite3.IntegrityError:
+            self.conn.execute("ROLLBACK TO import_batch")  # executemany stopped midway: undo its first rows
+            self.conn.execute("RELEASE import_batch")
+            # The database refused something the checks let through: find the row, reject it.
+            for line, r in rows:
+                try:
+                    self.conn.execute(self.sql, r)
+                    self.inserted += 1
+                except sqlite3.IntegrityError as e:
+                    self.reject(line, f"the database refused the row: {e}")
+
+    def _update(self, line: int, r: list[Any]) -> None:
+        t, kp = self.t, self.key_pos
+        assert kp is not None
+        old = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (r[kp],)).fetchone()
+        if old is None:  # inserted earlier in this batch run and since removed? treat as new
+            self._insert([(line, r)])
+            return
+        # Empty cells keep what is stored: an import fills and corrects, it does not blank.
+        diff = {c: v for c, v in zip(self.columns, r, strict=True)
+                if v is not None and c != t.key and old[c] != v and c not in ("created_at", "updated_at")}
+        if not diff:
+            self.unchanged += 1
+            return
+        sets = ", ".join(f"{c} = ?" for c in diff)
+        try:
+            self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*diff.values(), r[kp]])
+        except sqlite3.IntegrityError as e:
+            self.reject(line, f"the database refused the update of {r[kp]}: {e}")
+            return
+        new = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (r[kp],)).fetchone()
+        self.op.change(t.name, str(r[kp]), "update", old=old, new=new)
+        self.updated += 1
+
+    def finish(self) -> None:
+        """Verify the schema's CHECKs over the inserted rows, rebuild deferred indexes, log the inserts."""
+        self._verify_checks()
+        if self.deferred_indexes:
+            # Sort the index entries in temporary files, not in memory: a big load stays in bounded memory.
+            self.conn.execute("PRAGMA temp_store = FILE")
+            try:
+                for sql in self.deferred_indexes:
+                    self.conn.execute(sql)
+            finally:
+                self.conn.execute("PRAGMA temp_store = MEMORY")
+        self.deferred_indexes = []
+        self._log_inserts()
+
+    def _verify_checks(self) -> None:
+        if not self.checks or not self.inserted:
+            return
+        t = self.t
+        cond = " AND ".join(f"coalesce(({c}), 1)" for c in self.checks)
+        bad = self.conn.execute(f"SELECT rowid, {t.key} FROM {t.name} WHERE rowid > ? AND NOT ({cond})",
+                                (self.start_rowid,)).fetchall()
+        for rowid, key in bad:  # a backstop: the converters should never let such a row through
+            failed = [c for c in self.checks if self.conn.execute(
+                f"SELECT coalesce(({c}), 1) FROM {t.name} WHERE rowid = ?", (rowid,)).fetchone()[0] == 0]
+            self.conn.execute(f"DELETE FROM {t.name} WHERE rowid = ?", (rowid,))
+            self.inserted -= 1
+            self.reject(0, f"{t.key} {key}: the database refused the row (CHECK {failed[0] if failed else '?'})")
+
+    def _log_inserts(self) -> None:
+        """One change row per inserted record, written by SQL in one statement."""
+        t = self.t
+        cust = "customer_id"
+        self.conn.execute(
+            f"INSERT INTO changes (op_id, table_name, row_id, customer_id, action) "
+            f"SELECT ?, ?, CAST({t.key} AS TEXT), {cust}, 'insert' FROM {t.name} WHERE rowid > ? ORDER BY rowid",
+            (self.op.op_id, t.name, self.start_rowid))
+        self.op.counts["insert"] += self.inserted

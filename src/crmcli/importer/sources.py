@@ -1,0 +1,265 @@
+"""Open an import source as office software writes it: sniff the format (CSV text,
+.xlsx/.xls/.ods workbook), the text encoding (UTF-8, UTF-8 with BOM, GBK/GB18030,
+UTF-16 "Unicode text") and the CSV dialect (comma, semicolon, tab; quoted fields
+with newlines; CRLF), and hand out sheets of rows with their source line numbers.
+
+A CSV file is one sheet named after the file. Rows are read lazily so a
+million-row file is never held in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from crmcli.errors import CrmError
+
+MAX_CELL = 5000  # characters; longer cells are rejected (a pasted document, not a CRM value)
+_CSV_FIELD_LIMIT = 1 << 20  # the csv module's own ceiling, far above MAX_CELL: a runaway quote
+SAMPLE = 256 * 1024
+_DELIMITERS = (",", "\t", ";", "|")
+_WORKBOOK_MAGIC = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": ".xls"}
+
+
+class SourceError(CrmError):
+    """The file itself cannot be read as a table."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: Iterator[tuple[int, list[Any]]]  # (line or row number in the source, cells)
+    total: int = 0  # progress units: bytes for CSV, rows for workbooks
+    position: Any = None  # callable -> units done so far
+    detected: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Source:
+    path: Path
+    display: str
+    kind: str  # csv | workbook
+    encoding: str | None = None
+    encoding_label: str = ""
+    delimiter: str | None = None
+    _cleanup: list[Path] = field(default_factory=list)
+
+    def close(self) -> None:
+        for p in self._cleanup:
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | None = None) -> Source:
+    """Sniff NAME ('-' = stdin): its format and, for text, its encoding and delimiter."""
+    cleanup: list[Path] = []
+    if name == "-":
+        stream = stdin or sys.stdin.buffer
+        head = stream.read(8)
+        suffix = _WORKBOOK_MAGIC.get(head[:4], ".csv")
+        fd, tmp = tempfile.mkstemp(prefix="crm-import-", suffix=suffix)
+        with os.fdopen(fd, "wb") as out:  # spool to disk: bounded memory, seekable
+            out.write(head)
+            shutil.copyfileobj(stream, out, 1 << 20)
+        path, display = Path(tmp), "stdin"
+        cleanup.append(path)
+    else:
+        path, display = Path(name).expanduser(), name
+        if not path.exists():
+            raise SourceError(f"no file {name}")
+        if path.is_dir():
+            raise SourceError(f"{name} is a directory, not a file")
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE)
+    if not head.strip():
+        raise SourceError(f"{display} is empty")
+    if head[:4] in _WORKBOOK_MAGIC or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return Source(path, display, "workbook", _cleanup=cleanup)
+    if encoding:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise SourceError(f"unknown encoding '{encoding}' (try utf-8, gbk, gb18030, utf-16)") from None
+        label = encoding
+    else:
+        codec, label = detect_encoding(head, display)
+    try:
+        text = _decode_sample(head, codec)
+    except UnicodeDecodeError as e:
+        raise SourceError(f"{display} is not {label} text (byte {e.start}); give --encoding") from None
+    _check_text(text, display)
+    return Source(path, display, "csv", codec, label, sniff_delimiter(text), _cleanup=cleanup)
+
+
+def detect_encoding(head: bytes, display: str = "the file") -> tuple[str, str]:
+    """(codec, what to tell the user) for the first bytes of a text file."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8 with BOM"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) // 5 and even * 10 < odd:
+            return "utf-16-le", "UTF-16LE"
+        if even > len(head) // 5 and odd * 10 < even:
+            return "utf-16-be", "UTF-16BE"
+        raise SourceError(f"{display} is not a CSV or Excel file (binary data)")
+    for codec, label in (("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")):
+        try:
+            _decode_sample(head, codec)
+        except UnicodeDecodeError:
+            continue
+        # GBK text is read with the GB18030 codec: a superset, so rarer characters
+        # further down the file still decode.
+        return ("gb18030" if codec == "gbk" else codec), label
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head[:65536]).best()
+    if best is None:
+        raise SourceError(f"{display} is not a CSV or Excel file (no text encoding fits)")
+    return best.encoding, best.encoding
+
+
+def _decode_sample(head: bytes, codec: str) -> str:
+    # The sample may end inside a multi-byte character: decode without finishing.
+    return codecs.getincrementaldecoder(codec)(errors="strict").decode(head, final=False)
+
+
+def _check_text(text: str, display: str) -> None:
+    bad = sum(1 for c in text[:20000] if unicodedata.category(c) in ("Cc", "Co", "Cn") and c not in "\t\r\n")
+    if bad > max(2, len(text[:20000]) // 200):
+        raise SourceError(f"{display} is not a CSV or Excel file (binary data)")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator that splits the first records into the most rows of one width."""
+    lines = text.splitlines(keepends=True)
+    if len(text) >= SAMPLE - 8 and len(lines) > 1:
+        lines = lines[:-1]  # the sample cut the last line short
+    sample = "".join(lines[:200])
+    best, best_score = ",", (0, 0)
+    for delim in _DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        except csv.Error:
+            continue
+        widths: dict[int, int] = {}
+        for r in rows[:60]:
+            widths[len(r)] = widths.get(len(r), 0) + 1
+        wide = {w: n for w, n in widths.items() if w > 1}
+        if not wide:
+            continue
+        width, count = max(wide.items(), key=lambda kv: (kv[1], kv[0]))
+        score = (count, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+_DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+
+
+def csv_sheet(src: Source) -> Sheet:
+    assert src.encoding is not None and src.delimiter is not None
+    raw = open(src.path, "rb")  # noqa: SIM115 - closed when the row iterator ends
+    text = io.TextIOWrapper(raw, encoding=src.encoding, newline="", errors="strict")
+    total = os.path.getsize(src.path)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        old_limit = csv.field_size_limit()
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+        reader = csv.reader(text, delimiter=src.delimiter or ",")
+        last = 0
+        try:
+            for row in reader:
+                start, last = last + 1, reader.line_num
+                if any(row) and (row[0].strip() or any(c.strip() for c in row)):
+                    yield start, row
+        except csv.Error as e:
+            if "field larger" in str(e):
+                raise SourceError(f"{src.display} line {last + 1}: a cell longer than {_CSV_FIELD_LIMIT:,} "
+                                  "characters (an unclosed quote?)") from None
+            raise SourceError(f"{src.display} line {last + 1}: {e}") from None
+        except UnicodeDecodeError as e:
+            raise SourceError(f"{src.display} near line {last + 1} is not {src.encoding_label} text "
+                              f"({e.reason}); give --encoding") from None
+        finally:
+            csv.field_size_limit(old_limit)
+            text.close()
+
+    return Sheet(Path(src.display).stem if src.display != "stdin" else "stdin", rows(), total, raw.tell,
+                 {"encoding": src.encoding_label, "delimiter": _DELIM_NAMES.get(src.delimiter or ",", src.delimiter or ",")})
+
+
+# ---------------------------------------------------------------------------- workbooks
+
+def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
+    """Every sheet of a workbook (or only WANTED), read with python-calamine."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(src.path))
+        names = list(wb.sheet_names)
+    except Exception as e:  # calamine raises its own error types for zip/xml damage
+        raise SourceError(f"{src.display} is not a readable Excel workbook (truncated or damaged?): "
+                          f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    if wanted is not None:
+        match = [n for n in names if n == wanted] or [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
+        if not match:
+            raise SourceError(f"no sheet '{wanted}' in {src.display}; sheets: {', '.join(names)}")
+        names = match[:1]
+    if src.path.suffix.lower() in (".xlsx", ".xlsm") or src.kind == "workbook":
+        from crmcli.importer.formulas import check_formulas
+
+        check_formulas(src.path, src.display, names)
+    sheets = []
+    for name in names:
+        try:
+            ws = wb.get_sheet_by_name(name)
+            height = ws.height
+            first = ws.start[0] if ws.start else 0
+        except Exception as e:
+            raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
+        sheets.append(_workbook_sheet(src, name, ws, first, height))
+    return sheets
+
+
+def _workbook_sheet(src: Source, name: str, ws: Any, first: int, height: int) -> Sheet:
+    done = [0]
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            it = ws.iter_rows()
+        except Exception as e:
+            raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
+        for i, row in enumerate(it):
+            done[0] = i
+            # Empty cells stay "" (as in CSV): whole text columns then take the converters' fast path.
+            if not any(row):
+                continue
+            lead = row[0]
+            if not (lead if type(lead) is not str else lead.strip()) and \
+                    not any(c.strip() if type(c) is str else True for c in row if c):
+                continue  # only blank text
+            yield first + i + 1, row
+
+    return Sheet(name, rows(), height, lambda: done[0], {"format": src.path.suffix.lstrip(".").lower() or "xlsx"})
+
+
+_FORMULA = re.compile(r"=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+|[-+]?\d)")
+
+
+def looks_like_formula(value: str) -> bool:
+    return value[:1] == "=" and _FORMULA.match(value) is not None

@@ -1,0 +1,164 @@
+"""Reports on the terminal (Rich tables with block-character bar charts), as CSV and as JSON.
+
+Machine formats carry the stored values: canonical labels (`active`, not 合作中),
+shares as fractions (0.25), amounts as plain numbers, keyed by the English column
+keys. Shapes:
+
+* JSON: one object, `{"report", "title", "since", "until", "by", "filters", "notes",
+  "sections": {KEY: {"title", "columns", "rows": [{column: value}], "chart", "note"}}}`.
+* CSV: one table with a leading `section` column (the section key) and the union of
+  every section's columns; a cell is empty where its section has no such column.
+  `--section KEY` prints that section alone with its own columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from typing import IO, Any
+
+from crmcli import fields
+from crmcli.reports.base import Column, Report, Section
+
+BAR_WIDTH = 24
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+PERCENT_METRICS = ("_rate", "_share")
+
+
+def bar(value: float | None, top: float, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar of VALUE scaled so TOP fills WIDTH characters, in eighths of a block."""
+    if not value or not top or value <= 0:
+        return ""
+    eighths = round(min(value / top, 1.0) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "") or "▏"
+
+
+def humanize(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def is_percent(column: Column, row: Sequence[Any], section: Section) -> bool:
+    """Metric/value sections hold mixed values: *_rate and *_share metrics are fractions."""
+    if column.kind == "percent":
+        return True
+    if column.key == "value" and section.columns[0].key == "metric":
+        return str(row[0]).endswith(PERCENT_METRICS)
+    return False
+
+
+def display(column: Column, value: Any, lang: str) -> Any:
+    """The value a person reads: translated labels; an empty category as "(none)"; other values unchanged."""
+    if value is None:
+        return "(none)" if column.kind == "text" else None
+    if column.field is None or value == "all":
+        return "All" if value == "all" else value
+    try:
+        f = fields.get_field(*column.field)
+    except Exception:  # pragma: no cover - a report names a field the registry lost
+        return value
+    return fields.display(f, value, lang)
+
+
+def cell_text(column: Column, value: Any, row: Sequence[Any], section: Section, lang: str) -> str:
+    if value is None:
+        return "(none)" if column.kind == "text" and column is section.columns[0] else ""
+    if is_percent(column, row, section) and isinstance(value, int | float):
+        return f"{value * 100:.1f}%"
+    if column.kind == "money" or (isinstance(value, float) and column.kind != "number"):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    if isinstance(value, int) and not isinstance(value, bool) and column.kind in ("int", "number"):
+        return f"{value:,}"
+    if column.key == "metric":
+        return humanize(str(value))
+    if column.kind in ("date",) and isinstance(value, str):
+        return value[:10]
+    if column.kind == "datetime" and isinstance(value, str):
+        return value[:16]
+    return str(display(column, value, lang))
+
+
+def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from crmcli.output import console
+
+    con = console(out)
+    bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
+    period = f"{rep.since or 'start'} … {rep.until or 'today'}"
+    head = f"[bold]{rep.title}[/bold]  {period}"
+    if rep.filters:
+        head += f"  filters: {' '.join(rep.filters)}"
+    con.print(head)
+    for section in rep.sections:
+        tbl = Table(title=section.title, title_justify="left", title_style="bold", header_style="bold")
+        for c in section.columns:
+            numeric = c.kind in ("int", "money", "number", "percent")
+            tbl.add_column(c.label, justify="right" if numeric else "left", overflow="fold")
+        chart_col, top = _chart_column(section)
+        if chart_col is not None:
+            tbl.add_column("", no_wrap=True, style="cyan")
+        for row in section.rows:
+            cells: list[Any] = [cell_text(c, v, row, section, lang) for c, v in zip(section.columns, row, strict=True)]
+            if chart_col is not None:
+                value = row[chart_col] if isinstance(row[chart_col], int | float) else None
+                cells.append(Text(bar(value, top, bar_width)))
+            tbl.add_row(*cells)
+        if not section.rows:
+            tbl.add_row(*(["(none)"] + [""] * (len(section.columns) - 1 + (chart_col is not None))))
+        con.print(tbl)
+        if section.note:
+            con.print(Text(f"  {section.note}", style="dim"))
+    for note in rep.notes:
+        con.print(Text(note, style="dim"))
+
+
+def _chart_column(section: Section) -> tuple[int | None, float]:
+    if section.chart is None or not section.rows:
+        return None, 0.0
+    idx = section.column(section.chart.values[0])
+    values = [r[idx] for r in section.rows if isinstance(r[idx], int | float)]
+    top = max(values, default=0)
+    return (idx, float(top)) if top > 0 else (None, 0.0)
+
+
+def to_dict(rep: Report) -> dict[str, Any]:
+    return {
+        "report": rep.name, "title": rep.title, "since": rep.since, "until": rep.until, "by": rep.by,
+        "filters": rep.filters, "notes": rep.notes,
+        "sections": {s.key: {"title": s.title, "columns": [c.key for c in s.columns], "rows": s.records(),
+                             "chart": None if s.chart is None else {"kind": s.chart.kind, "category": s.chart.category,
+                                                                    "values": list(s.chart.values)},
+                             "note": s.note} for s in rep.sections},
+    }
+
+
+def write_json(rep: Report, out: IO[str]) -> None:
+    out.write(json.dumps(to_dict(rep), ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def write_csv(rep: Report, out: IO[str], *, delimiter: str = ",") -> None:
+    w = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    if len(rep.sections) == 1:
+        s = rep.sections[0]
+        w.writerow([c.key for c in s.columns])
+        w.writerows([["" if v is None else v for v in r] for r in s.rows])
+        return
+    keys: list[str] = []
+    for s in rep.sections:
+        keys.extend(c.key for c in s.columns if c.key not in keys)
+    w.writerow(["section", *keys])
+    for s in rep.sections:
+        for rec in s.records():
+            w.writerow([s.key, *("" if rec.get(k) is None else rec[k] for k in keys)])
+
+
+def only(rep: Report, section: str | None) -> Report:
+    """REP narrowed to one section (`--section KEY`)."""
+    if not section:
+        return rep
+    return Report(rep.name, rep.title, rep.since, rep.until, rep.by, rep.filters, [rep.section(section)], rep.notes)

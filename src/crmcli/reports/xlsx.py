@@ -1,0 +1,180 @@
+"""Reports as an Excel workbook: a cover sheet, then one sheet per section with real
+numbers and dates and a native chart (openpyxl.chart) next to the table:
+pie for shares, column for distributions, line for periods.
+
+Cells hold numbers (amounts with #,##0.00, shares as fractions with 0.0%), dates
+as dates (months as the first day, shown yyyy-mm), and labels in the chosen
+language, so the workbook sorts, filters and recalculates like one made by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from crmcli.reports.base import Column, Report, Section
+from crmcli.reports.render import display, humanize, is_percent
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MONTH_FORMAT = "yyyy-mm"
+
+
+def excel_value(column: Column, value: Any, row: Sequence[Any], section: Section, lang: str) -> tuple[Any, str | None]:
+    """(cell value, number format) for one report value."""
+    if value is None:
+        return (display(column, value, lang) if column is section.columns[0] else None), None
+    if is_percent(column, row, section):
+        return value, PERCENT_FORMAT
+    if column.kind == "money":
+        return float(value), MONEY_FORMAT
+    if column.kind in ("date", "datetime") and isinstance(value, str):
+        try:
+            if len(value) >= 16:
+                return datetime.fromisoformat(value[:19]), DATETIME_FORMAT
+            return date.fromisoformat(value[:10]), DATE_FORMAT
+        except ValueError:
+            return value, None
+    if column.kind == "period" and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
+        return date(int(value[:4]), int(value[5:]), 1), MONTH_FORMAT
+    if column.key == "metric":
+        return humanize(str(value)), None
+    if column.kind == "number" and isinstance(value, float):
+        return value, MONEY_FORMAT if value != int(value) or abs(value) >= 1000 else None
+    return display(column, value, lang), None
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("-", title).strip("'")[:31] or "Sheet"
+    name, i = base, 2
+    while name.lower() in taken:
+        suffix = f" {i}"
+        name = base[:31 - len(suffix)] + suffix
+        i += 1
+    taken.add(name.lower())
+    return name
+
+
+def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "en") -> Path:
+    """Write REPORTS to PATH (.xlsx): a cover sheet, then one sheet per section with its chart."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Report"
+    taken = {"report"}
+    cover.append([" / ".join(r.title for r in reports)])
+    cover["A1"].font = Font(bold=True, size=14)
+    cover.append([])
+    for rep in reports:
+        cover.append(["Report", rep.title])
+        cover.append(["Since", _day(rep.since) or "start"])
+        cover.append(["Until", _day(rep.until) or "today"])
+        cover.append(["Filters", " ".join(rep.filters) or "(all customers)"])
+        cover.append(["Generated", datetime.now().replace(microsecond=0)])
+        cover.cell(cover.max_row, 2).number_format = DATETIME_FORMAT
+        for note in rep.notes:
+            cover.append(["Note", note])
+        cover.append([])
+        cover.append(["Sheet", "Section"])
+        for section in rep.sections:
+            name = sheet_name(section.title if len(reports) == 1 else f"{rep.name} {section.key}", taken)
+            _write_section(wb.create_sheet(name), section, lang)
+            cover.append([name, section.title])
+        cover.append([])
+    cover.column_dimensions["A"].width = 30
+    cover.column_dimensions["B"].width = 80
+    for (cell,) in cover.iter_rows(min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _fit_width(cover)
+    for ws in wb.worksheets[1:]:
+        for i in range(1, ws.max_column + 1):
+            width = max((len(str(c.value)) for c in ws[get_column_letter(i)] if c.value is not None), default=8)
+            ws.column_dimensions[get_column_letter(i)].width = min(max(10, width * 1.3 + 2), 50)
+    path = Path(path)
+    wb.save(path)
+    return path
+
+
+def _fit_width(ws: Any) -> None:
+    """Print (or export to PDF) one page wide, landscape: a table and its chart together."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _write_section(ws: Any, section: Section, lang: str) -> None:
+    from openpyxl.styles import Font
+
+    ws.append([section.title])
+    ws["A1"].font = Font(bold=True, size=12)
+    ws.append([c.label for c in section.columns])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in section.rows:
+        values = [excel_value(c, v, row, section, lang) for c, v in zip(section.columns, row, strict=True)]
+        ws.append([v for v, _ in values])
+        for i, (_, fmt) in enumerate(values, start=1):
+            if fmt:
+                ws.cell(ws.max_row, i).number_format = fmt
+    ws.freeze_panes = "A3"
+    _fit_width(ws)
+    if section.note:
+        ws.cell(ws.max_row + 2, 1, section.note).font = Font(italic=True)
+    if section.chart is not None and section.rows:
+        _add_chart(ws, section)
+
+
+def _add_chart(ws: Any, section: Section) -> None:
+    from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+    from openpyxl.chart.label import DataLabelList
+
+    chart_spec = section.chart
+    assert chart_spec is not None
+    first, last = 3, 2 + len(section.rows)
+    cat_col = section.column(chart_spec.category) + 1
+    cats = Reference(ws, min_col=cat_col, min_row=first, max_row=last)
+    chart: Any
+    if chart_spec.kind == "pie":
+        chart = PieChart()
+        # percentages only: LibreOffice otherwise prints series, category and value on every slice
+        chart.dataLabels = DataLabelList(showPercent=True, showVal=False, showCatName=False, showSerName=False,
+                                         showLegendKey=False)
+    elif chart_spec.kind == "line":
+        chart = LineChart()
+        chart.y_axis.title = ", ".join(section.columns[section.column(v)].label for v in chart_spec.values)
+        chart.x_axis.number_format = MONTH_FORMAT
+    else:
+        chart = BarChart()
+        chart.type = "col"
+        chart.y_axis.title = section.columns[section.column(chart_spec.values[0])].label
+    if chart_spec.kind != "pie":
+        # openpyxl >= 3.1 marks axes deleted unless told otherwise; Excel then hides them
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        if len(chart_spec.values) == 1:
+            chart.legend = None
+    for key in chart_spec.values:
+        col = section.column(key) + 1
+        chart.add_data(Reference(ws, min_col=col, min_row=2, max_row=last), titles_from_data=True)
+    chart.set_categories(cats)
+    if chart_spec.kind == "line":
+        for series in chart.series:
+            series.smooth = False  # a month's figure is a point, not a curve
+    chart.title = section.title
+    chart.width, chart.height = 16, 8
+    # below the table (and its note), so a printed or PDF page shows both
+    ws.add_chart(chart, f"A{ws.max_row + 2}")

@@ -275,3 +275,44 @@ def test_undo_of_a_real_import_batch(cli, db_path, tmp_path) -> None:  # type: i
     assert r.exit_code == 0, r.stderr
     assert "200 removed" in r.stderr
     assert dump(conn, "id_counters") == before
+
+
+@pytest.mark.skipif(not (_has("crmcli.dedupe.merge") and _has("crmcli.segments.runs")), reason="needs dedupe and segments")
+def test_repeated_undo_walks_back_through_delegated_operations(conn: sqlite3.Connection) -> None:
+    from crmcli.dedupe import merge
+    from crmcli.segments import rules, runs
+
+    a = add(conn, "北京华信科技有限公司", "13812345678")
+    b = add(conn, "北京华信科技", "13812345678")
+    c = add(conn, "上海星河软件", "13900001111")
+    records.update(conn, c, {"level": "VIP"})
+    m = merge.merge(conn, [a, b], a)
+    run = runs.run(conn, rules.load())
+    first = undo.undo(conn)  # the segment run
+    assert first.op_id == run.op_id and first.via == f"revert segment run {run.run_id}"
+    second = undo.undo(conn)  # not the revert just made: the merge
+    assert second.via == f"unmerge {m.merge_id}"
+    third = undo.undo(conn)  # then the level change
+    assert third.via is None and conn.execute("SELECT level FROM customers WHERE customer_id = ?", (c,)).fetchone()[0] is None
+    with pytest.raises(undo.UndoRefusedError, match="through its feature"):
+        undo.undo(conn, second.undo_op_id)  # the unmerge itself
+    with pytest.raises(undo.UndoRefusedError, match="through its feature"):
+        undo.undo(conn, first.undo_op_id)  # the revert itself
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 3
+
+
+@pytest.mark.skipif(not _has("crmcli.dedupe.merge"), reason="needs crmcli.dedupe")
+def test_a_merge_unmerged_by_hand_is_not_undone_again(conn: sqlite3.Connection) -> None:
+    from crmcli.dedupe import merge
+
+    a = add(conn, "北京华信科技有限公司", "13812345678")
+    b = add(conn, "北京华信科技", "13812345678")
+    m = merge.merge(conn, [a, b], a)
+    merge_op = conn.execute("SELECT op_id FROM merges WHERE merge_id = ?", (m.merge_id,)).fetchone()[0]
+    merge.unmerge(conn, m.merge_id)
+    unmerge_op = conn.execute("SELECT max(op_id) FROM operations").fetchone()[0]
+    with pytest.raises(undo.UndoRefusedError, match=f"merge {m.merge_id} was already unmerged"):
+        undo.undo(conn, merge_op)
+    with pytest.raises(undo.UndoRefusedError, match="is an unmerge; to join those customers again use `crm merge`"):
+        undo.undo(conn, unmerge_op)
+    assert undo.last_undoable(conn) == 2  # past the merge and the unmerge: the add of b

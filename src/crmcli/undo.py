@@ -50,15 +50,25 @@ class UndoResult:
 
 
 def last_undoable(conn: sqlite3.Connection) -> int:
-    """The newest operation that changed rows, is not undone and is not itself an undo."""
-    row = conn.execute(
-        "SELECT o.op_id FROM operations o WHERE o.undone_by IS NULL AND o.kind NOT IN ('undo', 'restore') "
-        "AND (EXISTS (SELECT 1 FROM changes c WHERE c.op_id = o.op_id) "
-        "     OR (o.kind = 'segment' AND json_extract(o.details, '$.run_id') IS NOT NULL)) "
-        "ORDER BY o.op_id DESC LIMIT 1").fetchone()
-    if row is None:
-        raise NotFound("nothing to undo: no operation in the log changed any rows")
-    return int(row[0])
+    """The newest operation a plain `crm undo` means: one that changed something, is not
+    undone, and is not itself an undo (an `undo`, an unmerge, a segment revert, a restore)."""
+    rows = conn.execute(
+        "SELECT op_id, kind, details FROM operations o WHERE undone_by IS NULL "
+        "AND kind NOT IN ('undo', 'restore', 'unmerge') "
+        "AND NOT EXISTS (SELECT 1 FROM operations u WHERE u.undone_by = o.op_id) "
+        "ORDER BY op_id DESC")
+    for op_id, kind, details in rows:
+        op = {"op_id": op_id, "kind": kind, "details": json.loads(details) if details else None}
+        if kind == "segment":
+            run_id = _segment_run_of(op)
+            if run_id is not None and conn.execute("SELECT 1 FROM segment_runs WHERE run_id = ?", (run_id,)).fetchone():
+                return int(op_id)
+        elif kind == "merge" and _merge_row(conn, op_id) is not None:
+            if _merge_row(conn, op_id)["undone_at"] is None:  # type: ignore[index]
+                return int(op_id)
+        elif audit.count_changes(conn, op_id):
+            return int(op_id)
+    raise NotFound("nothing to undo: no operation in the log changed any rows")
 
 
 # Per-undo memo of table facts (an undo of a 20,000-row import asks them 60,000 times).
@@ -149,14 +159,31 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
         raise UndoRefusedError(f"operation {op_id} was already undone by operation {op['undone_by']}")
     if op["kind"] in NOT_UNDOABLE:
         raise UndoRefusedError(f"operation {op_id} cannot be undone: {NOT_UNDOABLE[op['kind']]}")
+    undid = conn.execute("SELECT op_id FROM operations WHERE undone_by = ?", (op_id,)).fetchone()
+    if undid is not None and op["kind"] != "undo":
+        raise UndoRefusedError(f"operation {op_id} undid operation {undid[0]} through its feature ({op['kind']}); "
+                               f"to have that back, run it again")
+    if op["kind"] == "segment" and _segment_run_of(op) is None:
+        raise UndoRefusedError(f"operation {op_id} reverted a segment run; run `crm segment run` again instead")
+    if op["kind"] in ("merge", "unmerge"):
+        row = _merge_row(conn, op_id) if op["kind"] == "merge" else None
+        if op["kind"] == "unmerge":
+            raise UndoRefusedError(f"operation {op_id} is an unmerge; to join those customers again use `crm merge`")
+        if row is None:
+            raise UndoRefusedError(f"operation {op_id} is a merge without its merge record; it cannot be undone exactly")
+        if row["undone_at"] is not None:
+            raise UndoRefusedError(f"operation {op_id}: merge {row['merge_id']} was already unmerged at {row['undone_at']}")
     merge = _merge_of(conn, op_id)
     if merge is not None:
         if _unmerge_fn() is None:
             raise UndoRefusedError(f"operation {op_id} is a merge; undo it with `crm unmerge {merge}`")
         return op  # the merge's own snapshot undoes it (crmcli.dedupe), see _delegated()
-    if _segment_run_of(op) is not None:
+    run_id = _segment_run_of(op)
+    if run_id is not None:
         if _revert_fn() is None:
             raise UndoRefusedError(f"operation {op_id} is a segment run; this crm cannot revert segment runs")
+        if not conn.execute("SELECT 1 FROM segment_runs WHERE run_id = ?", (run_id,)).fetchone():
+            raise UndoRefusedError(f"operation {op_id}: segment run {run_id} is gone already (reverted or replaced)")
         return op
     n = conn.execute("SELECT count(*) FROM changes WHERE op_id = ?", (op_id,)).fetchone()[0]
     if n == 0:
@@ -191,8 +218,9 @@ def _revert_fn() -> Any:
 
 
 def _segment_run_of(op: dict[str, Any]) -> int | None:
+    """The run a `segment` operation made; None for a revert (its details say what it restored)."""
     details = op.get("details") or {}
-    if op["kind"] == "segment" and isinstance(details, dict) and details.get("run_id"):
+    if op["kind"] == "segment" and isinstance(details, dict) and details.get("run_id") and "restored" not in details:
         return int(details["run_id"])
     return None
 
@@ -214,6 +242,13 @@ def _delegated(conn: sqlite3.Connection, target: int, op: dict[str, Any]) -> Und
         n = audit.count_changes(conn, new_op)
     return UndoResult(target, new_op, op["kind"], f"undo operation {target} by {what}",
                       {"insert": 0, "update": n, "delete": 0}, via=what)
+
+
+def _merge_row(conn: sqlite3.Connection, op_id: int) -> sqlite3.Row | None:
+    try:
+        return conn.execute("SELECT merge_id, undone_at FROM merges WHERE op_id = ?", (op_id,)).fetchone()
+    except sqlite3.OperationalError:  # an old database without the merges table
+        return None
 
 
 def _merge_of(conn: sqlite3.Connection, op_id: int) -> int | None:

@@ -44,10 +44,11 @@ def register(app: typer.Typer) -> None:
         from crmcli import audit
 
         fmt = pick_format(fmt)
-        if limit is None and fmt == "table":
+        screenful = limit is None and fmt == "table"
+        if screenful:
             limit = 50  # a screenful; scripts (csv/json) get everything
         rows = audit.operations(state.conn(), customer=customer, since=since, kind=kind, limit=limit)
-        if fmt == "table" and len(rows) == limit:
+        if screenful and len(rows) == limit:
             info(f"(the newest {limit}; --limit N or --since DATE for more)")
         # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
         emit(rows, audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1], fmt)

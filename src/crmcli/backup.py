@@ -152,8 +152,11 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
             target = o
     if target.resolve() == src.resolve():
         raise CrmError("the backup cannot be the database itself")
-    partial = target.with_name(f".{target.name}.partial")
+    # The pid keeps two backups started in the same second apart; a partial file left by a
+    # killed backup is swept once it is a day old.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
+        _sweep_partials(target.parent)
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
         _private_empty_file(partial)
@@ -184,6 +187,17 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
     size = target.stat().st_size
     removed = rotate(src, target.parent, keep, spare=target) if keep is not None else []
     return BackupResult(target, size, checked.schema_version, checked.counts, removed)
+
+
+def _sweep_partials(directory: Path) -> None:
+    if not directory.is_dir():
+        return
+    import time
+
+    for p in directory.glob(".*.partial"):
+        with contextlib.suppress(OSError):
+            if time.time() - p.stat().st_mtime > 86400:
+                p.unlink()
 
 
 def rotate(db_path: Path, directory: Path, keep: int, *, spare: Path | None = None) -> list[Path]:

@@ -39,7 +39,7 @@ def readable(change: dict[str, Any], unmask: bool) -> dict[str, Any]:
     action = change["action"]
     pairs = audit.field_diff(action, old, new)
     if action == "update":
-        text = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" for k, a, b in pairs)
+        text = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" for k, a, b in pairs) or "timestamps only"
     elif action == "insert":
         text = "added " + ", ".join(f"{k}={_show(b)}" for k, _a, b in pairs if k not in ("created_at", "updated_at")) \
             if pairs else "added (bulk: key only)"

@@ -11,9 +11,14 @@ Undo refuses when it cannot be exact:
 - a later operation (not itself undone) changed one of the same rows, or added a
   record under a customer this operation created (deleting the customer would
   take that record with it) — the message names that operation;
-- a row no longer looks as this operation left it (compared with `new`);
-- the operation is a merge (its snapshot lives in `merges`: `crm unmerge`), a
-  restore, or recorded no row changes.
+- a row no longer looks as this operation left it (compared with `new`), or the
+  schema refuses the old row back (data `crm doctor --fix` repaired);
+- the operation is a restore, an unmerge, a segment revert, or recorded no rows.
+
+Two kinds of operation keep their own exact undo, and undo delegates to it inside
+one transaction: a merge (its snapshot lives in `merges`; crmcli.dedupe unmerge)
+and a segment run (its rows are the run; crmcli.segments revert). Without those
+modules undo refuses and names the command to use.
 
 Bulk imports log inserts with only the key (old and new NULL, for speed); undo
 deletes those by key, and the later-changes check still guards them.

@@ -74,6 +74,8 @@ def register(app: typer.Typer) -> None:
         info(f"operation {op['op_id']} {op['ts']} {op['user']} {op['kind']}: {op['summary'] or ''}"
              + (f" (undone by {op['undone_by']})" if op["undone_by"] else ""))
         info(f"command: {op['command']}")
+        if op.get("details"):
+            info(f"details: {json.dumps(op['details'], ensure_ascii=False, default=str)}")
         if (fmt or "").lower() in ("json", "jsonl"):
             emit(rows, [*CHANGE_COLUMNS, "old", "new"], fmt, unmask=True)
         else:

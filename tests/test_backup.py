@@ -221,3 +221,14 @@ def test_two_backups_at_once_both_succeed(db_path: Path) -> None:
     paths = {Path(o.strip()) for o, _ in outs}
     assert all(p.exists() for p in paths)
     assert not list(backup.default_dir(db_path).glob(".*partial"))
+
+
+def test_restore_while_another_session_is_connected(conn: sqlite3.Connection, db_path: Path) -> None:
+    add(conn, "甲公司", "13812345678")
+    saved = backup.backup(conn, db_path).path
+    add(conn, "乙公司", "13912345678")
+    session = db.connect(db_path)  # a salesperson's open session
+    assert session.execute("SELECT count(*) FROM customers").fetchone()[0] == 2
+    backup.restore(db_path, saved)  # one transaction through the backup API: no file swapped underneath
+    assert session.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
+    assert session.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import operator
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -90,13 +92,27 @@ def render(rows: Iterable[Any], columns: Sequence[str], fmt: str, *, table: str 
     use_labels = (fmt == "table") if labels is None else labels
     cells = _cells(rows, columns, table, unmask, lang if use_labels else None)
     heads = header(table, columns, lang if use_labels else None)
+    if fmt == "table":
+        n = _rich_table(cells, heads, out, title)
+        out.flush()
+        return n
+    return write_cells(cells, heads, fmt, out)
+
+
+def write_cells(cells: Iterable[Sequence[Any]], heads: Sequence[str], fmt: str, out: IO[str]) -> int:
+    """Write rows whose cells are final (already masked / labelled) in a machine format; returns the count.
+
+    The exporter prepares cells inside SQLite and streams its cursor straight here:
+    CSV and TSV go through csv.writer.writerows without a Python step per row.
+    """
     n = 0
     if fmt in ("csv", "tsv"):
         w = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         w.writerow(heads)
-        for vals in cells:
-            w.writerow(["" if v is None else v for v in vals])
-            n += 1
+        counter = itertools.count()
+        # zip() pulls a row before a number, so next(counter) afterwards is the row count.
+        w.writerows(map(operator.itemgetter(0), zip(cells, counter, strict=False)))  # None is written as ""
+        n = next(counter)
     elif fmt == "jsonl":
         for vals in cells:
             out.write(json.dumps(dict(zip(heads, vals, strict=True)), ensure_ascii=False, default=str) + "\n")
@@ -109,7 +125,7 @@ def render(rows: Iterable[Any], columns: Sequence[str], fmt: str, *, table: str 
             n += 1
         out.write("\n]\n" if n else "]\n")
     else:
-        n = _rich_table(cells, heads, out, title)
+        raise ValueError(fmt)
     out.flush()
     return n
 

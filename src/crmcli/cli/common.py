@@ -90,6 +90,14 @@ def guard(fn: F) -> F:
         except sqlite3.OperationalError as e:
             err(f"Error: database problem: {e}")
             raise typer.Exit(1) from None
+        except BrokenPipeError:
+            # `crm export | head`: the reader left. Click would turn this into exit 1, so end
+            # here with 0, stdout pointed at /dev/null so the final flush cannot fail again.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):  # no real file descriptor (tests)
+                pass
+            raise typer.Exit(0) from None
         finally:
             state.close()
 

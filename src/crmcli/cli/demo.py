@@ -60,6 +60,12 @@ STEPS: list[tuple[str, str]] = [
      "report revenue industry~制造 --by quarter --section by_period"),
     ("Service levels: on-time handling by urgency (urgent 2 h / 24 h, normal 3 working days)",
      "report service --section on_time"),
+    ("Export for pipelines: stored values, English column names, phones masked",
+     "export customers customer_type=高价值客户 orders.date>=-1m --columns customer_id,name,phone,owner"),
+    ("For people: --lang zh gives Chinese headers and labels", "export orders date>=-14d amount>=100000"
+     " --columns order_id,customer_id,date,amount,status --lang zh"),
+    ("Excel: one sheet per module, dropdowns for fixed labels, real dates, frozen header", "export all -o {dir}/全部客户.xlsx"),
+    ("The blank template workbook, with an instructions sheet (说明)", "template -o {dir}/客户信息模板.xlsx"),
 ]
 
 
@@ -76,7 +82,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     first = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
     dups = demo_data.duplicate_clusters(conn)[0]
     names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups),
-             "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv")))}
+             "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv"))), "dir": shlex.quote(str(workdir))}
     conn.close()
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -45,6 +45,8 @@ def _report(summary: dict[str, Any]) -> None:
                  "or --map COLUMN=- to skip it")
         if s["kind_from_customer_type"]:
             info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
+        if s["tags_inserted"]:
+            info(f"  {s['tags_inserted']} tag(s) added from the 标签 column")
         if s["masked_phones"]:
             info(f"  {s['masked_phones']} masked phone(s) like 138****5678 ignored: a masked number is never stored")
     for name in summary["skipped_sheets"]:

@@ -7,7 +7,7 @@
 Modules: sources (format, encoding, dialect, workbook sheets), formulas (uncalculated
 workbook formulas), headers (header row, module, column mapping), convert (the same
 conversion as `crm add`, column-wise and fast), load (batched writes, conflicts,
-change log), engine (the run: one logged transaction, rejects, dry run).
+change log), tags (the (customer, tag) loader), engine (the run: one logged transaction, rejects, dry run).
 """
 
 from crmcli.importer.engine import ON_CONFLICT, ImportFailed, ImportResult, SheetResult, import_file

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from crmcli import fields
+from crmcli.cells import restore
 from crmcli.errors import InvalidValue
 from crmcli.importer.sources import MAX_CELL, looks_like_formula
 from crmcli.values import coerce
@@ -79,6 +80,8 @@ class ColumnConverter:
             if self.kind == "phone" and "*" in raw:
                 self.masked += 1
                 return None  # a masked phone is never stored (and never overwrites a real one)
+            # `crm export` quoted text a spreadsheet would run ('=..., '-...): give back the original.
+            raw = restore(raw)
         value = coerce(self.f, raw)
         if self.kind in ("date", "datetime") and value is not None and value[:1] not in ("1", "2"):
             raise InvalidValue(f"{self.f.name}: year {value[:4]} is out of range (1000-2999)")
@@ -105,6 +108,8 @@ class ColumnConverter:
                                                            {(a, b, 2 + len(c)) for a, b, c in _LANDLINES.findall(joined)}):
                 return _or_none
             return None
+        if joined[:1] == "'" or f"{SEP}'" in joined:
+            return None  # a cell may carry export's formula quote (crmcli.cells): the exact path restores it
         if k == "email":
             return _or_none if _COLUMN_RE["email"].fullmatch(joined) else None
         if k == "money":
@@ -161,9 +166,9 @@ class ColumnConverter:
             return self._quick_datetime
         if self.kind == "email":
             cell = re.compile(_EMAIL)
-            return lambda v: v if cell.fullmatch(v) else None
-        if self.kind in ("text", "id"):
-            return lambda v: v if _clean_text(v) else None
+            return lambda v: v if v[:1] != "'" and cell.fullmatch(v) else None
+        if self.kind in ("text", "id"):  # a leading ' may be export's formula quote: the exact path restores it
+            return lambda v: v if v[:1] != "'" and _clean_text(v) else None
         return None
 
     def _landline_valid(self, area: str, first: str, length: int) -> bool:

@@ -26,6 +26,7 @@ from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, not_null_defaults
 from crmcli.importer.load import Loader
 from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
+from crmcli.importer.tags import TagLoader
 from crmcli.normalize import name_key
 
 BATCH = 5000
@@ -58,6 +59,7 @@ class SheetResult:
     kind_from_customer_type: int = 0  # 客户类型 cells holding 企业/个人, stored as kind
     conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
     conflict_ids: list[str] = field(default_factory=list)  # the first of them
+    tags_inserted: int = 0  # customers sheets: tags added from a 标签 column
 
 
 @dataclass
@@ -151,8 +153,13 @@ class _Plan:
 
 def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
           overrides: dict[str, str], result: ImportResult) -> list[_Plan]:
+    from crmcli.template_text import SHEET as INSTRUCTIONS
+
     plans: list[_Plan] = []
     for sh in sheets:
+        if len(sheets) > 1 and forced is None and sh.name in INSTRUCTIONS.values():
+            result.skipped_sheets.append(sh.name)  # the template's 说明 sheet lists fields, it holds no records
+            continue
         head = list(itertools.islice(sh.rows, hdr.HEADER_SCAN))
         if not head:
             result.skipped_sheets.append(sh.name)
@@ -241,10 +248,11 @@ class _SheetImport:
         self.width = len(m.headers)
         self.src_cols = sorted(m.columns)  # source column indexes that are imported
         self.names = [m.columns[i] for i in self.src_cols]
-        self.converters = [None if n == hdr.CUSTOMER_NAME else ColumnConverter(self.t.by_name[n]) for n in self.names]
+        self.converters = [None if n in (hdr.CUSTOMER_NAME, hdr.TAGS) else ColumnConverter(self.t.by_name[n])
+                           for n in self.names]
         # customer_type columns holding 企业/个人 (seeds 002/003) fill `kind` instead.
         self.kind_conv = ColumnConverter(self.t.by_name["kind"]) if self.t.name == "customers" else None
-        stored = [n for n in self.names if n != hdr.CUSTOMER_NAME]
+        stored = [n for n in self.names if n not in (hdr.CUSTOMER_NAME, hdr.TAGS)]
         if self.t.name == "customers" and "customer_type" in stored and "kind" not in stored:
             stored.append("kind")
         if self.t.name != "customers" and "customer_id" not in stored:
@@ -253,11 +261,19 @@ class _SheetImport:
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
-        self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        loader = TagLoader if self.t.name == "tags" else Loader  # tags: keyed by (customer_id, tag)
+        self.loader: Loader | TagLoader = loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        # a customers sheet's 标签 column: its tags go to the tags table through the tag loader
+        self.tag_loader = TagLoader(conn, fields.TABLES["tags"], ["customer_id", "tag"], on_conflict, op,
+                                    self._reject_line) if hdr.TAGS in self.names else None
+        self._rejected_lines: set[int] = set()
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
 
     def _reject_line(self, line: int, reason: str) -> None:
+        if line and line in self._rejected_lines:
+            return  # one reject per source line (a customer row's tag may fail after the row)
+        self._rejected_lines.add(line)
         self.res.rejected += 1
         self.rejects.add(self.res.sheet, line, reason, self.p.mapping.headers, self._raw_by_line.get(line, []))
 
@@ -279,6 +295,8 @@ class _SheetImport:
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
         self.res.masked_phones = sum(c.masked for c in self.converters if c is not None)
         self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
+        if self.tag_loader is not None:
+            self.res.tags_inserted = self.tag_loader.inserted
         return self.res
 
     def _estimate(self, batch: list[tuple[int, list[Any]]]) -> int:
@@ -409,11 +427,24 @@ class _SheetImport:
         if self.loader.key_pos is not None:
             self._match_existing(good)
         self.loader.write(good)
+        if self.tag_loader is not None:
+            self._write_tags(out[hdr.TAGS], lines, good)
         self._raw_by_line = {}
         if self.t.name == "customers" and self._names is not None:
             ni, kp = self.out_cols.index("name"), self.loader.key_pos
             for _, r in good:  # later rows of this file match these too
                 self._names.setdefault(name_key(r[ni]), r[kp])
+
+    def _write_tags(self, cells: list[Any], lines: list[int], good: list[tuple[int, list[Any]]]) -> None:
+        """Tags of the customer rows that went in (inserted, updated or unchanged; not skipped or rejected)."""
+        assert self.tag_loader is not None and isinstance(self.loader, Loader)
+        kp = self.loader.key_pos
+        assert kp is not None
+        by_line = dict(zip(lines, cells, strict=True))
+        skipped = self.loader.skipped_lines
+        rows = [(line, [r[kp], by_line[line]]) for line, r in good
+                if line not in skipped and line not in self._rejected_lines and by_line[line] not in (None, "")]
+        self.tag_loader.write(rows)
 
     def _match_existing(self, good: list[tuple[int, list[Any]]]) -> None:
         """Rows without an id that are already stored get that id, so --on-conflict applies and a

@@ -5,7 +5,8 @@ Headers are matched through the field registry (English names, every Chinese
 label of the seeds, English export aliases), after removing what spreadsheets add
 around them: required marks (`客户名称*`, `(必填)`), line breaks, units in
 brackets. Child modules also accept the customer's *name* (客户名称, Company …)
-as a link. `--map SRC=field` overrides; `--map SRC=-` ignores a column.
+as a link; a customers sheet's 标签/Tags column holds a comma-separated tag list.
+`--map SRC=field` overrides; `--map SRC=-` ignores a column.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from crmcli import fields
 from crmcli.errors import InvalidValue
 
 CUSTOMER_NAME = "customer_name"  # child rows: the customer's name, resolved to its id
+TAGS = "tags"  # customer rows: a comma-separated list of tags (seed 000), added to the tags table
 IGNORE = "-"
 HEADER_SCAN = 30  # rows searched for the header row (title rows sit above it)
-IMPORTABLE = ("customers", "contacts", "followups", "orders", "tickets", "needs")
+IMPORTABLE = ("customers", "contacts", "followups", "orders", "tickets", "needs", "tags")
 _NAME_HEADERS = {fields.fold(h) for h in (
     "客户名称", "客户全称", "公司名称", "企业名称", "客户姓名", "客户名", "所属客户", "customer name", "company",
     "company name", "account name", "account", "organization", "customer_name")}
+_TAG_HEADERS = {fields.fold(h) for h in ("标签", "客户标签", "tags", "tag")}
 _IGNORED = {fields.fold(h) for h in ("序号", "行号", "no", "no.", "#", "row", "rownum")}
 _MARKS = re.compile(r"[*＊]|[(（](?:必填|选填|required|optional)[)）]", re.IGNORECASE)
 _SYSTEM_OK = ("created_at", "updated_at")  # history kept when migrating from another CRM
@@ -55,6 +58,8 @@ def match_header(t: fields.Table, raw: Any) -> str | None:
         return f.name
     if t.name != "customers" and key in _NAME_HEADERS:
         return CUSTOMER_NAME
+    if t.name == "customers" and key in _TAG_HEADERS:
+        return TAGS
     return None
 
 
@@ -133,6 +138,8 @@ def map_columns(t: fields.Table, header_row: list[Any], overrides: dict[str, str
                 continue
             if fields.fold(dst) in (fields.fold(CUSTOMER_NAME), "客户名称") and t.name != "customers":
                 name = CUSTOMER_NAME
+            elif t.name == "customers" and fields.fold(dst) in _TAG_HEADERS:
+                name = TAGS
             else:
                 f = fields.get_field(t, dst)
                 if f.system and f.name not in _SYSTEM_OK:

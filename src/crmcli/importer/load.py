@@ -83,6 +83,7 @@ class Loader:
         self.inserted = self.updated = self.skipped = self.unchanged = 0
         self.conflicts: list[str] = []
         self.conflict_count = 0
+        self.skipped_lines: set[int] = set()  # source lines of rows skipped as conflicts
         self.checks = check_expressions(conn, t.name)
         self.deferred_indexes: list[str] = []
         self.existing_rows = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t.name} LIMIT {BIG_IMPORT})").fetchone()[0]
@@ -138,6 +139,7 @@ class Loader:
         key = r[self.key_pos]  # type: ignore[index]
         if self.on_conflict == "skip":
             self.skipped += 1
+            self.skipped_lines.add(line)
         elif self.on_conflict == "update":
             self._update(line, r)
         else:

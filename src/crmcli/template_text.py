@@ -1,0 +1,123 @@
+"""The instructions sheet (说明) of the blank template workbook.
+
+Its rules are the template's own (TEMPLATE.md, "Rules the seeds state"), and its
+field table is generated from the field registry, so it never disagrees with
+what `crm import` accepts. The importer skips this sheet by its name (SHEET).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmcli import fields
+
+SHEET = {"zh": "说明", "en": "Instructions"}
+
+RULES = {
+    "zh": [
+        "客户信息模板 填写说明",
+        "",
+        "1. 每个工作表对应一个模块：「客户基本信息」是主表；"
+         "联系人、跟进记录、交易信息、服务信息、客户需求、标签管理通过「客户编号」关联到客户。",
+        "2. 第一行是表头，请勿修改或删除；从第二行起每行一条记录。红色表头为必填项。",
+        "3. 客户必须填写客户全称，以及联系电话或联系邮箱至少一项。",
+        "4. 客户编号可留空，由系统生成（C + 年月日 + 3 位序号，如 C20240520001）；"
+         "已有编号（如 C2024001、CRM-2024-001）原样保留。"
+         "同一客户在各系统中保持同一编号。",
+        "5. 客户全称填写注册全称，不用简称，“某公司”不是有效名称。"
+         "一客一档：同一客户只建一条记录（系统按名称和联系方式查重合并）。",
+        "6. 日期格式为 YYYY-MM-DD（如 2024-05-20），时间格式为 YYYY-MM-DD HH:MM。",
+        "7. 手机号为 11 位数字；座机为 区号-号码（如 010-62345678）。",
+        "8. 分类字段只能从下拉列表选择固定选项（数据验证）。",
+        "9. 金额单位为元，可填 120000 或 12万；满意度为 1 到 5 的整数；是否类字段填 是 或 否。",
+        "10. 客户由“潜在”转为“意向”时，须有明确需求并已确认预算。",
+        "11. 隐私：导出时电话和邮箱中间部分会被遮盖（如 138****5678），遮盖后的号码不能再导入；"
+         "导出完整号码需明确操作（--unmask），并记入操作日志。",
+        "12. 以 = + - @ 开头的文本导出时前面会加一个单引号 '，防止被表格软件当作公式执行；导入时会自动去掉这个单引号。",
+        "",
+        "字段说明",
+    ],
+    "en": [
+        "Customer template: how to fill it in",
+        "",
+        "1. One sheet per module: Customers is the main table; contacts, follow-ups, orders, tickets, needs and "
+         "tags refer to a customer by Customer ID.",
+        "2. Row 1 is the header: do not change or delete it; one record per row from row 2. Red headers are required.",
+        "3. A customer needs its full name and at least a phone or an email.",
+        "4. Customer ID may be left empty: the system generates C + date + 3-digit serial (C20240520001); existing "
+         "ids (C2024001, CRM-2024-001) are kept as given. A customer keeps the same id in every system.",
+        "5. Use the registered full name, no abbreviations. One customer, one record (duplicates by name and "
+         "contact details get merged).",
+        "6. Dates are YYYY-MM-DD (2024-05-20); date-times YYYY-MM-DD HH:MM.",
+        "7. Mobile numbers have 11 digits; landlines are area code-number (010-62345678).",
+        "8. Classification columns take the fixed values of their dropdown only (data validation).",
+        "9. Amounts in yuan (120000 or 12万); satisfaction is a whole number 1 to 5; yes/no columns take yes "
+         "or no.",
+        "10. A customer moves from Potential to Intent only with a clear need and a confirmed budget.",
+        "11. Privacy: exports mask phones and emails (138****5678), and masked values cannot be imported back;"
+         " a full export needs --unmask and is recorded in the operation log.",
+        "12. Text starting with = + - @ gets a leading ' on export so a spreadsheet never runs it as a formula;"
+         " import removes that quote again.",
+        "",
+        "Fields",
+    ],
+}
+
+_HEADS = {"zh": ["工作表", "列名", "字段", "必填", "格式", "可选值"],
+          "en": ["Sheet", "Column", "Field", "Required", "Format", "Allowed values"]}
+_TYPES = {
+    "zh": {"text": "文本", "id": "编号", "date": "日期 YYYY-MM-DD", "datetime": "日期时间 YYYY-MM-DD HH:MM",
+           "phone": "手机 11 位，或 区号-号码", "email": "邮箱 name@example.com", "money": "金额（元）",
+           "int": "整数 1–5", "bool": "是 / 否", "label": "下拉选择"},
+    "en": {"text": "text", "id": "id", "date": "date YYYY-MM-DD", "datetime": "date-time YYYY-MM-DD HH:MM",
+           "phone": "11-digit mobile, or area code-number", "email": "email name@example.com",
+           "money": "amount in yuan", "int": "whole number 1-5", "bool": "yes / no", "label": "from the dropdown"},
+}
+
+
+def field_rows(lang: str) -> list[list[str]]:
+    """One row per column of the template: sheet, header, field name, required, format, allowed values."""
+    from crmcli.exporter import MODULES
+    from crmcli.workbook import choices, is_required, sheet_title, template_columns
+
+    zh = lang == "zh"
+    out = []
+    for name in MODULES:
+        t = fields.TABLES[name]
+        for col in template_columns(t):
+            f = t.by_name[col]
+            kind = _TYPES[lang][f.type]
+            if f.name == t.key and t.id_prefix:
+                kind += (f"（留空自动生成：{t.id_prefix}+年月日+序号）" if zh
+                         else f" (empty: generated, {t.id_prefix}+date+serial)")
+            elif f.name == "customer_id":
+                kind += "（已有客户的编号）" if zh else " (an existing customer's id)"
+            required = ("是" if zh else "yes") if is_required(f) else ""
+            out.append([sheet_title(t, lang), f.label(lang), f.name, required, kind,
+                        ("、" if zh else ", ").join(choices(f, lang) or [])])
+    return out
+
+
+def instructions_sheet(wb: Any, lang: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(SHEET[lang])
+    for letter, width in zip("ABCDEF", (16, 18, 20, 8, 36, 60), strict=True):
+        ws.column_dimensions[letter].width = width
+    wrap = Alignment(wrap_text=False, vertical="top")
+    for i, line in enumerate(RULES[lang]):
+        c = WriteOnlyCell(ws, value=line)
+        if i == 0 or line in ("字段说明", "Fields"):
+            c.font = Font(bold=True, size=14 if i == 0 else 12)
+        c.alignment = wrap
+        ws.append([c])
+    heads = []
+    for h in _HEADS[lang]:
+        c = WriteOnlyCell(ws, value=h)
+        c.font = Font(bold=True)
+        heads.append(c)
+    ws.append(heads)
+    for row in field_rows(lang):
+        ws.append(row)
+    return ws

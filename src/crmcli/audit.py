@@ -88,3 +88,94 @@ def operation(conn: sqlite3.Connection, kind: str, summary: str = "",
              json.dumps(details, ensure_ascii=False, default=str) if details else None),
         )
         yield Operation(conn, int(cur.lastrowid or 0))
+
+
+# --------------------------------------------------------------------------- reading the log
+
+LOG_COLUMNS = ["op_id", "ts", "user", "kind", "summary", "changes", "undone_by", "command"]
+
+
+def _since(text: str) -> str:
+    from crmcli.errors import InvalidValue
+    from crmcli.filters import relative_date
+    from crmcli.normalize import normalize_datetime
+
+    when = relative_date(text)
+    if when is None:
+        try:
+            when = normalize_datetime(text)
+        except (InvalidValue, ValueError):
+            when = None
+    if not when:
+        raise InvalidValue(f"--since takes a date (2024-05-01, -7d, this-month), not '{text}'")
+    return when
+
+
+def operations(conn: sqlite3.Connection, *, customer: str | None = None, since: str | None = None,
+               kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The operation log, newest first, with the number of rows each operation changed.
+
+    customer: only operations that touched this customer (or ids merged into it);
+    since: a date or relative date (-7d); kind: add, update, import, merge, undo ...
+    """
+    where, params = ["1"], []
+    if customer:
+        ids = [customer.strip()]
+        ids += [r[0] for r in conn.execute("SELECT old_id FROM merged_ids WHERE survivor_id = ?", (ids[0],))]
+        where.append(f"o.op_id IN (SELECT op_id FROM changes WHERE customer_id IN ({','.join('?' * len(ids))}))")
+        params += ids
+    if since:
+        where.append("o.ts >= ?")
+        params.append(_since(since))
+    if kind:
+        where.append("o.kind = ?")
+        params.append(kind.strip())
+    sql = (f"SELECT o.op_id, o.ts, o.user, o.kind, o.summary, "
+           f"(SELECT count(*) FROM changes c WHERE c.op_id = o.op_id) AS changes, o.undone_by, o.command "
+           f"FROM operations o WHERE {' AND '.join(where)} ORDER BY o.op_id DESC")
+    if limit:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [dict(r) for r in conn.execute(sql, params)]
+
+
+def get_operation(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
+    from crmcli.errors import NotFound
+
+    row = conn.execute("SELECT * FROM operations WHERE op_id = ?", (op_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no operation {op_id}; `crm log` lists them")
+    out = dict(row)
+    out["details"] = json.loads(out["details"]) if out.get("details") else None
+    return out
+
+
+def operation_changes(conn: sqlite3.Connection, op_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """The rows one operation changed, in the order it changed them; old/new decoded."""
+    get_operation(conn, op_id)
+    return [decode(r) for r in conn.execute(
+        "SELECT change_id, op_id, table_name, row_id, customer_id, action, old, new FROM changes "
+        "WHERE op_id = ? ORDER BY change_id LIMIT ?", (op_id, -1 if limit is None else limit))]
+
+
+def count_changes(conn: sqlite3.Connection, op_id: int) -> int:
+    return int(conn.execute("SELECT count(*) FROM changes WHERE op_id = ?", (op_id,)).fetchone()[0])
+
+
+def decode(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    for k in ("old", "new"):
+        if out.get(k) is not None:
+            out[k] = json.loads(out[k])
+    return out
+
+
+def field_diff(action: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for what a change did: the changed fields of an update, every
+    non-empty field of an insert or delete. updated_at is left out of updates."""
+    old, new = old or {}, new or {}
+    if action == "update":
+        return [(k, old.get(k), new.get(k)) for k in dict.fromkeys([*old, *new])
+                if old.get(k) != new.get(k) and k != "updated_at"]
+    src = new if action == "insert" else old
+    return [(k, old.get(k), new.get(k)) for k, v in src.items() if v not in (None, "")]

@@ -112,15 +112,19 @@ def create(path: str | os.PathLike[str], *, exist_ok: bool = False) -> sqlite3.C
     p = Path(path).expanduser()
     if p.is_dir():
         raise CrmError(f"{p} is a directory, not a database file")
-    if p.exists() and not exist_ok:
+    empty = p.is_file() and p.stat().st_size == 0  # `touch crm.db` first: nothing to lose
+    if p.exists() and not exist_ok and not empty:
         raise CrmError(f"{p} already exists; use it as it is, or choose another path")
-    if p.exists():
+    if p.exists() and not empty:
         return connect(p)
     if not p.parent.exists():
         p.parent.mkdir(parents=True, exist_ok=True)
-    # Create the empty file 0600 before SQLite opens it: customer data is private.
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    if empty:
+        os.chmod(p, 0o600)
+    else:
+        # Create the empty file 0600 before SQLite opens it: customer data is private.
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
     try:
         conn = _raw_connect(p)
         conn.execute("PRAGMA journal_mode = WAL")
@@ -143,13 +147,20 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise CrmError(f"{p} is a directory, not a database file")
     with open(p, "rb") as fh:
         head = fh.read(16)
-    if head and head != b"SQLite format 3\x00":
+    if not head:
+        raise CrmError(f"{p} is an empty file, not a crm database; create one there with `crm --db {p} init`")
+    if head != b"SQLite format 3\x00":
         raise CrmError(f"{p} is not a SQLite database")
     conn = _raw_connect(p)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and not conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customers'").fetchone():
+            # Another program's database (or an empty one): never write our tables into it.
+            raise CrmError(f"{p} is a SQLite database but not a crm one (no customers table)")
         if version > SCHEMA_VERSION:
-            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows {SCHEMA_VERSION}); upgrade crmcli")
+            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows "
+                           f"{SCHEMA_VERSION}); upgrade crmcli")
         if version < SCHEMA_VERSION:
             upgrade(conn)
     except sqlite3.DatabaseError as e:

@@ -397,6 +397,8 @@ def normalize_money(value: object) -> float | None:
     amount = Decimal(m.group("num").replace(",", "")) * _UNITS[m.group("unit")]
     if m.group("s1") or m.group("s2"):
         amount = -amount
+    if amount.adjusted() >= 15:  # beyond what quantize (28 digits) and a REAL keep exactly
+        raise InvalidValue(f"invalid amount {s!r}: too large")
     return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
 
 

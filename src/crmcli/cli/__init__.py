@@ -55,11 +55,13 @@ def _register() -> None:
         query_cmds,
         records_cmds,
         report_cmds,
+        safety_cmds,
         segment_cmds,
         setup_cmds,
     )
 
-    for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds):
+    for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds,
+                safety_cmds):
         mod.register(app)
 
 

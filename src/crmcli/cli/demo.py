@@ -35,6 +35,10 @@ STEPS: list[tuple[str, str]] = [
     ("Everything about one customer on one screen", "show {first} --format table"),
     ("Tag it, then change its level", "tag {first} +重点跟进 +行为标签:价格敏感"),
     ("", "update {first} --set level=VIP"),
+    ("Every write is in the operation log (操作日志): who, when, the command, the rows", "log --limit 3 --format table"),
+    ("Undo reverses one operation exactly (here: the level change) and is itself logged", "undo --yes"),
+    ("A consistent, verified backup, then a health check of the whole file", "backup --keep 3"),
+    ("", "doctor --format table"),
     ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
      " a customer already stored (by id or exact name) is updated, not duplicated",
      "import {gbk_csv} --on-conflict update --dry-run"),

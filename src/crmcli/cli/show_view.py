@@ -33,6 +33,10 @@ def render_card(card: dict[str, Any], fmt: str | None, *, unmask: bool) -> None:
     card["customer"] = _masked("customers", card["customer"], unmask)
     for name in SECTIONS:
         card[name] = [_masked(name, r, unmask) for r in card[name]]
+    if "history" in card:  # readable and masked like everything else: field: old -> new
+        from crmcli.cli.history_view import readable
+
+        card["history"] = [readable(h, unmask) for h in card["history"]]
     if fmt == "json":
         typer.echo(json.dumps(card, ensure_ascii=False, indent=2, default=str))
         return
@@ -76,10 +80,10 @@ def _draw(card: dict[str, Any], lang: str) -> None:
         con.print(table)
     if "history" in card:
         table = Table(title="History" if lang == "en" else "变更记录", title_justify="left", header_style="bold")
-        for c in ("op_id", "ts", "user", "kind", "summary"):
-            table.add_column(c)
+        for c in ("op_id", "ts", "user", "kind", "record", "change"):
+            table.add_column(c, overflow="fold")
         for h in card["history"]:
-            table.add_row(str(h["op_id"]), h["ts"], h["user"], h["kind"], h["summary"] or "")
+            table.add_row(str(h["op_id"]), h["ts"], h["user"], h["kind"], f"{h['table_name']} {h['row_id']}", h["diff"])
         con.print(table)
 
 

@@ -1,0 +1,521 @@
+"""`crm doctor`: find what is wrong in a database, and fix what can be fixed safely.
+
+Checks, each yielding Findings:
+- integrity      PRAGMA integrity_check (page-level damage: only a backup helps)
+- orphans        PRAGMA foreign_key_check plus merged_ids pointing nowhere
+- labels         fixed-label columns holding a value outside the schema's list
+                 (older data, other tools, or CHECKs missing from an old file)
+- formats        dates, phones, emails not in stored form (2024/5/20, +86 138-...)
+- masked         phones/emails stored masked (138****5678): the number is lost
+- ids            malformed record ids (spaces, wrong prefix, impossible date)
+- duplicate_ids  ids equal but for case/spaces, or a live id also listed as merged away
+- schema         drift from schema.sql: missing tables/columns/indexes/triggers,
+                 definitions that differ, journal mode not WAL
+
+`fix()` repairs the safe ones in one logged operation (`crm log show OP_ID` lists
+every row before and after; undo refuses where the old value breaks the schema,
+which is why it was a problem): creates what the schema lacks, maps recognisable labels to their
+canonical value, moves masked phones out of the phone field into notes, and
+re-points records of merged-away customers to the survivor. Damage, unknown
+orphans, odd ids and unrecognisable labels need a person; the finding says so.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from crmcli import audit, db, fields
+from crmcli.errors import CrmError, InvalidValue
+
+EXAMPLES = 5
+_TEMPLATE_ID = re.compile(r"^(DD|SR|C|F|D|S)(\d{8})(\d{3,})$")
+_PREFIXES = {"customers": ("C",), "followups": ("F",), "orders": ("DD",), "tickets": ("SR", "S"), "needs": ("D",)}
+
+
+@dataclass
+class Finding:
+    check: str
+    table: str | None
+    count: int
+    message: str
+    fix: str | None  # what --fix does about it; None: needs a person
+    examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FixResult:
+    op_id: int | None
+    fixed: list[str]
+    remaining: list[Finding]
+
+
+def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
+    """Every problem found, in check order; an empty list is a healthy database."""
+    out: list[Finding] = []
+    out += check_integrity(conn, quick=quick)
+    if any(f.check == "integrity" for f in out):  # a damaged file gives unreliable answers to the rest
+        return out
+    out += check_schema(conn)
+    out += check_orphans(conn)
+    out += check_labels(conn)
+    out += check_formats(conn)
+    out += check_masked(conn)
+    out += check_ids(conn)
+    out += check_duplicate_ids(conn)
+    return out
+
+
+def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
+    if rows == ["ok"]:
+        return []
+    # integrity_check also reports rows breaking CHECK / NOT NULL rules: data, not damage.
+    rules: dict[str, int] = {}
+    damage = []
+    for line in rows:
+        m = re.match(r"(?:CHECK constraint failed in|NULL value in) (\w+)", line)
+        if m:
+            rules[m.group(1)] = rules.get(m.group(1), 0) + 1
+        else:
+            damage.append(line)
+    out = [Finding("constraints", t, n, f"{n} {t} rows break a rule of the schema (CHECK / NOT NULL); "
+                   "the findings below name the ones crm recognises", None) for t, n in rules.items()]
+    if damage:
+        out.insert(0, Finding("integrity", None, len(damage), "the database file is damaged: " + "; ".join(damage[:3]),
+                              None, damage[:EXAMPLES]))
+    return out
+
+
+# ------------------------------------------------------------------------------------ schema
+
+def _norm_sql(sql: str | None) -> str:
+    text = re.sub(r"--[^\n]*", " ", sql or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s*([(),=])\s*", r"\1", text).lower()
+
+
+def expected_schema() -> sqlite3.Connection:
+    ref = sqlite3.connect(":memory:")
+    ref.executescript(db.schema_sql())
+    return ref
+
+
+def _objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    return {(r[0], r[1]): r[2] for r in conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL")}
+
+
+def _schema_problems(conn: sqlite3.Connection) -> list[tuple[str, str, str, str | None, list[str]]]:
+    """(kind, name, message, fix, fix_sql) for each difference from schema.sql."""
+    ref = expected_schema()
+    try:
+        want, have = _objects(ref), _objects(conn)
+        out: list[tuple[str, str, str, str | None, list[str]]] = []
+        for (kind, name), sql in want.items():
+            if (kind, name) not in have:
+                out.append((kind, name, f"{kind} {name} is missing", f"creates {kind} {name}", [sql]))
+            elif _norm_sql(have[(kind, name)]) != _norm_sql(sql):
+                if kind == "table":
+                    want_cols = [r[1] for r in ref.execute(f"PRAGMA table_info({name})")]
+                    have_cols = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
+                    missing = [c for c in want_cols if c not in have_cols]
+                    for col in missing:
+                        decl = next(r for r in ref.execute(f"PRAGMA table_info({name})") if r[1] == col)
+                        out.append(("column", f"{name}.{col}", f"table {name} lacks column {col}",
+                                    f"adds column {name}.{col} ({decl[2] or 'no type'}, without its constraints)",
+                                    [f'ALTER TABLE {name} ADD COLUMN "{col}" {decl[2]}']))
+                    if not missing:
+                        out.append((kind, name, f"table {name} is defined differently from schema.sql "
+                                    "(columns or constraints)", None, []))
+                else:
+                    out.append((kind, name, f"{kind} {name} is defined differently from schema.sql",
+                                f"recreates {kind} {name}", [f"DROP {kind.upper()} {name}", sql]))
+        for (kind, name) in have:
+            if (kind, name) not in want:
+                out.append((kind, name, f"{kind} {name} is not in schema.sql", None, []))
+        return out
+    finally:
+        ref.close()
+
+
+def check_schema(conn: sqlite3.Connection) -> list[Finding]:
+    out = [Finding("schema", name.split(".")[0], 1, msg, fix, [name]) for _, name, msg, fix, _ in _schema_problems(conn)]
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode.lower() != "wal":
+        out.append(Finding("schema", None, 1, f"journal mode is {mode}, not wal (concurrent use may see 'database is locked')",
+                           "switches the journal mode to wal"))
+    return out
+
+
+# ----------------------------------------------------------------------------------- orphans
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _orphans(conn: sqlite3.Connection) -> dict[str, list[tuple[int, str | None, str | None]]]:
+    """table -> [(rowid, customer_id, survivor or None)] for rows whose customer is gone."""
+    out: dict[str, list[tuple[int, str | None, str | None]]] = {}
+    have = _tables(conn)
+    for table, rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check").fetchall():
+        cid = None
+        if parent == "customers" and "customer_id" in db.columns(conn, table):
+            r = conn.execute(f"SELECT customer_id FROM {table} WHERE rowid = ?", (rowid,)).fetchone() \
+                if rowid is not None else None
+            cid = r[0] if r else None
+        survivor = None
+        if cid is not None and "merged_ids" in have:
+            from crmcli.records import resolve_customer
+
+            try:
+                survivor = resolve_customer(conn, cid)
+            except CrmError:
+                survivor = None
+        out.setdefault(table, []).append((rowid, cid, survivor))
+    return out
+
+
+def check_orphans(conn: sqlite3.Connection) -> list[Finding]:
+    out: list[Finding] = []
+    for table, rows in _orphans(conn).items():
+        movable = [r for r in rows if r[2]]
+        lost = [r for r in rows if not r[2]]
+        if movable:
+            out.append(Finding("orphans", table, len(movable),
+                               f"{len(movable)} {table} belong to customers that were merged away",
+                               "moves them to the surviving customer", [f"{c} -> {s}" for _, c, s in movable[:EXAMPLES]]))
+        if lost:
+            out.append(Finding("orphans", table, len(lost),
+                               f"{len(lost)} {table} belong to no existing customer",
+                               None, [str(c if c is not None else f"rowid {rid}") for rid, c, _ in lost[:EXAMPLES]]))
+    if "merged_ids" in _tables(conn):
+        rows = conn.execute("SELECT old_id, survivor_id FROM merged_ids m WHERE NOT EXISTS "
+                            "(SELECT 1 FROM customers c WHERE c.customer_id = m.survivor_id) AND NOT EXISTS "
+                            "(SELECT 1 FROM merged_ids m2 WHERE m2.old_id = m.survivor_id)").fetchall()
+        if rows:
+            out.append(Finding("orphans", "merged_ids", len(rows),
+                               f"{len(rows)} merged-away ids point to a survivor that no longer exists", None,
+                               [f"{a} -> {b}" for a, b in rows[:EXAMPLES]]))
+    return out
+
+
+# ------------------------------------------------------------------------------------ labels
+
+def _label_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, str | None]]]]:
+    """(table, field, [(key, bad value, canonical or None)])."""
+    out = []
+    have = _tables(conn)
+    for t in fields.TABLES.values():
+        if t.name not in have:
+            continue
+        key = _key_expr(t)
+        cols = set(db.columns(conn, t.name))
+        for f in t.fields:
+            if not f.labels or f.name not in cols:
+                continue
+            allowed = [lab.value for lab in f.labels]
+            rows = conn.execute(
+                f"SELECT {key}, {f.name} FROM {t.name} WHERE {f.name} IS NOT NULL "
+                f"AND {f.name} NOT IN ({','.join('?' * len(allowed))})", allowed).fetchall()
+            if not rows:
+                continue
+            bad = []
+            for k, v in rows:
+                try:
+                    canon: str | None = fields.canonical(f, str(v))
+                except InvalidValue:
+                    canon = None
+                bad.append((k, str(v), canon))
+            out.append((t, f, bad))
+    return out
+
+
+def _key_expr(t: fields.Table) -> str:
+    # tags is WITHOUT ROWID with a two-column key: address a row by both, as JSON.
+    return "json_array(customer_id, tag)" if t.name == "tags" else t.key
+
+
+def check_labels(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    for t, f, bad in _label_problems(conn):
+        mappable = [b for b in bad if b[2]]
+        unknown = [b for b in bad if not b[2]]
+        if mappable:
+            out.append(Finding("labels", t.name, len(mappable),
+                               f"{len(mappable)} {t.name}.{f.name} values are labels, not the stored value",
+                               f"stores the canonical value ({', '.join(sorted({f'{v}->{c}' for _, v, c in mappable})[:3])})",
+                               [f"{k}: {v}" for k, v, _ in mappable[:EXAMPLES]]))
+        if unknown:
+            out.append(Finding("labels", t.name, len(unknown),
+                               f"{len(unknown)} {t.name}.{f.name} values are outside the fixed list "
+                               f"({', '.join(lab.value for lab in f.labels)})", None,
+                               [f"{k}: {v}" for k, v, _ in unknown[:EXAMPLES]]))
+    return out
+
+
+# ----------------------------------------------------------------------------------- formats
+
+_DATE = "[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]"
+# SQL prefilters: only values that are not already in stored form reach Python.
+_SUSPECT = {
+    "date": f"NOT {{c}} GLOB '{_DATE}'",
+    "datetime": f"NOT {{c}} GLOB '{_DATE}' AND NOT {{c}} GLOB '{_DATE} [0-2][0-9]:[0-5][0-9]:[0-5][0-9]'",
+    "phone": "instr({c}, '*') = 0 AND NOT {c} GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' "
+             "AND NOT {c} GLOB '0[1-9][0-9]-[2-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' "
+             "AND NOT {c} GLOB '0[1-9][0-9][0-9]-[2-9][0-9][0-9][0-9][0-9][0-9][0-9]*'",
+    "email": "instr({c}, '*') = 0 AND ({c} GLOB '*[A-Z]*' OR {c} GLOB '*[ ]*' OR {c} != trim({c}))",
+}
+
+
+def _format_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, Any]]]]:
+    """(table, field, [(key, stored value, proper form or None when unreadable)])."""
+    from crmcli.values import coerce
+
+    out = []
+    have = _tables(conn)
+    for t in fields.TABLES.values():
+        if t.name not in have:
+            continue
+        cols = set(db.columns(conn, t.name))
+        for f in t.fields:
+            if f.type not in _SUSPECT or f.name not in cols or f.system:
+                continue
+            rows = conn.execute(f"SELECT {_key_expr(t)}, {f.name} FROM {t.name} WHERE {f.name} IS NOT NULL "
+                                f"AND {_SUSPECT[f.type].format(c=f.name)}").fetchall()
+            bad = []
+            for k, v in rows:
+                try:
+                    proper = coerce(f, v)
+                except InvalidValue:
+                    proper = None
+                if proper != v:
+                    bad.append((k, str(v), proper))
+            if bad:
+                out.append((t, f, bad))
+    return out
+
+
+def check_formats(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    for t, f, bad in _format_problems(conn):
+        fixable = [b for b in bad if b[2] is not None]
+        unreadable = [b for b in bad if b[2] is None]
+        if fixable:
+            out.append(Finding("formats", t.name, len(fixable), f"{len(fixable)} {t.name}.{f.name} values are not in "
+                               f"stored form ({f.type})", "stores them normalised",
+                               [f"{k}: {v} -> {p}" for k, v, p in fixable[:EXAMPLES]]))
+        if unreadable:
+            out.append(Finding("formats", t.name, len(unreadable), f"{len(unreadable)} {t.name}.{f.name} values are not "
+                               f"a readable {f.type}", None, [f"{k}: {v}" for k, v, _ in unreadable[:EXAMPLES]]))
+    return out
+
+
+def _fix_formats(conn: sqlite3.Connection, op: audit.Operation) -> int:
+    n = 0
+    for t, f, bad in _format_problems(conn):
+        key = _key_expr(t)
+        for k, _v, proper in bad:
+            if proper is None:
+                continue
+            old = _row(conn, t.name, key, k)
+            conn.execute(f"UPDATE {t.name} SET {f.name} = ? WHERE {key} = ?", (proper, k))
+            new = _row(conn, t.name, key, k)
+            op.change(t.name, _log_key(t.name, new), "update", old=old, new=new)
+            n += 1
+    return n
+
+
+# ------------------------------------------------------------------------------------ masked
+
+def _masked_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, Any, str]]:
+    """(table, key column, column, key, value) of phones/emails stored masked."""
+    out = []
+    have = _tables(conn)
+    for table, key in (("customers", "customer_id"), ("contacts", "contact_id")):
+        if table not in have:
+            continue
+        for col in ("phone", "email"):
+            if col in db.columns(conn, table):
+                out += [(table, key, col, k, v) for k, v in conn.execute(
+                    f"SELECT {key}, {col} FROM {table} WHERE instr({col}, '*') > 0")]
+    return out
+
+
+def check_masked(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    groups: dict[tuple[str, str], list[tuple[Any, str]]] = {}
+    for table, _key, col, k, v in _masked_rows(conn):
+        groups.setdefault((table, col), []).append((k, v))
+    for (table, col), rows in groups.items():
+        out.append(Finding("masked", table, len(rows),
+                           f"{len(rows)} {table}.{col} values are stored masked: the real value is lost",
+                           f"moves the masked {col} into notes and empties {col} (ask the customer again)",
+                           [f"{k}: {v}" for k, v in rows[:EXAMPLES]]))
+    return out
+
+
+# --------------------------------------------------------------------------------------- ids
+
+def _id_problem(table: str, rid: Any) -> str | None:
+    if rid is None:
+        return "empty id"
+    s = str(rid)
+    if not s.strip():
+        return "empty id"
+    if s != s.strip():
+        return "spaces around the id"
+    if re.search(r"[\s\x00-\x1f\x7f]", s):
+        return "spaces or control characters inside the id"
+    m = _TEMPLATE_ID.match(s.upper())
+    if m:
+        if s != s.upper():
+            return "lower-case prefix"
+        if m.group(1) not in _PREFIXES[table]:
+            return f"prefix {m.group(1)} belongs to another module"
+        try:
+            date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
+        except ValueError:
+            return f"impossible date {m.group(2)} in the id"
+    return None
+
+
+def check_ids(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    have = _tables(conn)
+    for table in _PREFIXES:
+        if table not in have:
+            continue
+        key = fields.TABLES[table].key
+        bad = [(rid, why) for (rid,) in conn.execute(f"SELECT {key} FROM {table}") if (why := _id_problem(table, rid))]
+        if bad:
+            out.append(Finding("ids", table, len(bad), f"{len(bad)} {table} ids are malformed", None,
+                               [f"{rid!r}: {why}" for rid, why in bad[:EXAMPLES]]))
+    return out
+
+
+def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    have = _tables(conn)
+    for table in _PREFIXES:
+        if table not in have:
+            continue
+        key = fields.TABLES[table].key
+        rows = conn.execute(f"SELECT upper(trim({key})) AS k, group_concat({key}, ' | ') FROM {table} "
+                            f"GROUP BY k HAVING count(*) > 1").fetchall()
+        if rows:
+            out.append(Finding("duplicate_ids", table, len(rows),
+                               f"{len(rows)} {table} ids appear more than once (differing only in case or spaces)",
+                               None, [r[1] for r in rows[:EXAMPLES]]))
+    if "merged_ids" in have:
+        rows = conn.execute("SELECT m.old_id FROM merged_ids m JOIN customers c ON c.customer_id = m.old_id").fetchall()
+        if rows:
+            out.append(Finding("duplicate_ids", "customers", len(rows),
+                               f"{len(rows)} customer ids are live and also recorded as merged away", None,
+                               [r[0] for r in rows[:EXAMPLES]]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- fix
+
+def fix(conn: sqlite3.Connection) -> FixResult:
+    """Repair what can be repaired safely, in one logged operation."""
+    fixed: list[str] = []
+    before = diagnose(conn)
+    if any(f.check == "integrity" for f in before):
+        return FixResult(None, [], before)
+    if not any(f.fix for f in before):
+        return FixResult(None, [], before)
+    with audit.operation(conn, "doctor", "crm doctor --fix") as op:
+        for _kind, _name, _msg, fix_text, sql in _schema_problems(conn):
+            if fix_text and sql:
+                for stmt in sql:
+                    conn.execute(stmt)
+                fixed.append(f"schema: {fix_text}")
+        n = _fix_labels(conn, op)
+        if n:
+            fixed.append(f"labels: {n} values stored canonically")
+        n = _fix_formats(conn, op)
+        if n:
+            fixed.append(f"formats: {n} values stored normalised")
+        n = _fix_masked(conn, op)
+        if n:
+            fixed.append(f"masked: {n} masked phones/emails moved into notes")
+        n = _fix_orphans(conn, op)
+        if n:
+            fixed.append(f"orphans: {n} records moved to the surviving customer")
+        op.set_summary("crm doctor --fix: " + "; ".join(fixed), {"fixed": fixed})
+        op_id = op.op_id
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+        fixed.append("schema: journal mode set to wal")
+    return FixResult(op_id, fixed, diagnose(conn))
+
+
+def _row(conn: sqlite3.Connection, table: str, key: str, value: Any) -> sqlite3.Row:
+    return conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (value,)).fetchone()
+
+
+def _log_key(table: str, row: sqlite3.Row) -> Any:
+    if table == "tags":
+        return [row["customer_id"], row["tag"]]
+    return str(row[fields.TABLES[table].key])
+
+
+def _fix_labels(conn: sqlite3.Connection, op: audit.Operation) -> int:
+    n = 0
+    for t, f, bad in _label_problems(conn):
+        key = _key_expr(t)
+        for k, _v, canon in bad:
+            if canon is None:
+                continue
+            old = _row(conn, t.name, key, k)
+            mark = conn.execute("SELECT coalesce(max(id), 0) FROM status_history").fetchone()[0]
+            conn.execute(f"UPDATE {t.name} SET {f.name} = ? WHERE {key} = ?", (canon, k))
+            # Spelling a status canonically is not a move in the funnel: drop the trigger's row.
+            conn.execute("DELETE FROM status_history WHERE id > ?", (mark,))
+            new = _row(conn, t.name, key, k)
+            op.change(t.name, _log_key(t.name, new), "update", old=old, new=new)
+            n += 1
+    return n
+
+
+def _fix_masked(conn: sqlite3.Connection, op: audit.Operation) -> int:
+    n = 0
+    for table, key, col, k, v in _masked_rows(conn):
+        old = _row(conn, table, key, k)
+        note = f"masked {col} {v} removed by crm doctor --fix"
+        conn.execute(f"UPDATE {table} SET {col} = NULL, notes = trim(coalesce(notes || '\n', '') || ?) "
+                     f"WHERE {key} = ?", (note, k))
+        op.change(table, str(k), "update", old=old, new=_row(conn, table, key, k))
+        n += 1
+    return n
+
+
+def _fix_orphans(conn: sqlite3.Connection, op: audit.Operation) -> int:
+    n = 0
+    for table, rows in _orphans(conn).items():
+        if "customer_id" not in db.columns(conn, table) or table not in fields.TABLES:
+            continue
+        for rowid, _cid, survivor in rows:
+            if not survivor:
+                continue
+            old = conn.execute(f"SELECT * FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+            conn.execute(f"UPDATE {table} SET customer_id = ? WHERE rowid = ?", (survivor, rowid))
+            new = conn.execute(f"SELECT * FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+            op.change(table, _log_key(table, new), "update", old=old, new=new, customer_id=survivor)
+            n += 1
+    return n
+
+
+def summary(findings: list[Finding]) -> dict[str, Any]:
+    return {"ok": not findings, "problems": sum(1 for _ in findings),
+            "fixable": sum(1 for f in findings if f.fix), "findings": [f.as_dict() for f in findings]}
+
+

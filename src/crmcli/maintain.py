@@ -1,0 +1,166 @@
+"""`crm maintain`: the monthly job — backup, doctor, high-confidence dedupe merge,
+segment run, summary report — under a lock, with a JSON summary and exit codes a
+cron job can act on.
+
+"Sure" duplicates are the clusters crmcli.dedupe marks auto (its auto-merge
+threshold); the rest are counted for review, never merged here.
+
+Order matters: nothing is changed before a verified backup exists, and nothing is
+changed in a database whose file is damaged. Each step calls one library function
+and reports {"step", "status", ...}; status is ok, problems, dry-run, skipped or
+failed. Without `apply` (the CLI's --yes) the writing steps only say what they
+would do.
+
+Two runs never overlap: an exclusive `flock` on `<db>.maintain.lock`; the second
+gives up at once with MaintainBusyError (exit 4), so a slow month cannot pile up
+cron jobs. The lock dies with its process, so a killed run never leaves it stuck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from crmcli import backup, db, doctor
+from crmcli.errors import CrmError
+
+# Exit codes (documented in README "## Safety" and `crm maintain --help`).
+EXIT_OK = 0
+EXIT_ERROR = 1  # could not start: no database, bad option
+EXIT_PROBLEMS = 3  # finished; doctor found problems a person should look at
+EXIT_BUSY = 4  # another maintain holds the lock; nothing done
+EXIT_FAILED = 5  # a step failed; later steps were skipped; see the summary
+
+DEFAULT_KEEP = 12  # a year of monthly backups
+
+
+class MaintainBusyError(CrmError):
+    """Another `crm maintain` is running on this database."""
+
+
+def lock_path(db_path: str | os.PathLike[str]) -> Path:
+    p = Path(db_path).expanduser().resolve()
+    return p.with_name(p.name + ".maintain.lock")
+
+
+@contextlib.contextmanager
+def exclusive(db_path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the maintain lock for DB_PATH or raise MaintainBusyError at once."""
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise CrmError(f"cannot create the lock file {path}: {e.strerror or e}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise MaintainBusyError(f"another crm maintain is running on this database (pid {holder}, "
+                                    f"lock {path}); nothing done") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+Step = Callable[[sqlite3.Connection, bool, date], dict[str, Any]]
+
+
+def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
+    try:
+        from crmcli.dedupe import scan
+    except ImportError:
+        return {"status": "skipped", "reason": "not available (crmcli.dedupe is not installed)"}
+    found = scan.scan(conn)
+    sure = [c for c in found.clusters if c["auto"]]
+    out: dict[str, Any] = {"clusters": len(found.clusters), "sure": len(sure), "review": len(found.clusters) - len(sure)}
+    if not apply:
+        return {"status": "dry-run", **out, "reason": "merging writes; add --yes"}
+    scan.auto_merge(conn, found.clusters)  # one logged merge per sure cluster (crm unmerge / crm undo)
+    merged = [c for c in found.clusters if c.get("action") == "merged"]
+    return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c["merge_id"] for c in merged]}
+
+
+def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
+    try:
+        from crmcli.segments import rules, runs
+    except ImportError:
+        return {"status": "skipped", "reason": "not available (crmcli.segments is not installed)"}
+    if not apply:
+        return {"status": "dry-run", "reason": "a segment run writes; add --yes"}
+    result = runs.run(conn, rules.load(today=today), today)
+    return {"status": "ok", "run_id": result.run_id, "run_date": result.run_date, "unchanged": result.unchanged,
+            "counts": result.counts, "moved": result.moved, "customers": result.customers, "op_id": result.op_id}
+
+
+def _report(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
+    try:
+        from crmcli import reports
+        from crmcli.reports.render import to_dict
+    except ImportError:
+        return {"status": "skipped", "reason": "not available (crmcli.reports is not installed)"}
+    return {"status": "ok", **to_dict(reports.run(conn, "overview", today=today))}
+
+
+WRITE_STEPS: list[tuple[str, Step]] = [("dedupe", _dedupe), ("segments", _segments), ("report", _report)]
+
+
+def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEFAULT_KEEP,
+        backup_dir: str | os.PathLike[str] | None = None, today: date | None = None) -> dict[str, Any]:
+    """Run the monthly job on DB_PATH; returns the summary (with "exit_code")."""
+    today = today or date.today()
+    started = datetime.now().isoformat(timespec="seconds")
+    steps: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {"database": str(Path(db_path).expanduser()), "started": started, "applied": apply,
+                               "steps": steps}
+    with exclusive(db_path):
+        conn = db.connect(db_path)
+        try:
+            code = _run_steps(conn, Path(db_path).expanduser(), steps, apply=apply, keep=keep,
+                              backup_dir=backup_dir, today=today)
+        finally:
+            conn.close()
+    summary["finished"] = datetime.now().isoformat(timespec="seconds")
+    summary["exit_code"] = code
+    summary["ok"] = code == EXIT_OK
+    return summary
+
+
+def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]], *, apply: bool, keep: int,
+               backup_dir: str | os.PathLike[str] | None, today: date) -> int:
+    try:
+        b = backup.backup(conn, path, backup_dir, keep=keep)
+        steps.append({"step": "backup", "status": "ok", "file": str(b.path), "bytes": b.size,
+                      "counts": b.counts, "removed": [str(p) for p in b.removed]})
+    except (CrmError, sqlite3.Error, OSError) as e:
+        steps.append({"step": "backup", "status": "failed", "error": str(e)})
+        _skip(steps, ["doctor", *(n for n, _ in WRITE_STEPS)], "no verified backup")
+        return EXIT_FAILED
+    findings = doctor.diagnose(conn)
+    damaged = any(f.check == "integrity" for f in findings)
+    steps.append({"step": "doctor", "status": "failed" if damaged else "problems" if findings else "ok",
+                  **doctor.summary(findings)})
+    if damaged:
+        _skip(steps, [n for n, _ in WRITE_STEPS], "the database file is damaged; restore a backup")
+        return EXIT_FAILED
+    for name, fn in WRITE_STEPS:
+        try:
+            steps.append({"step": name, **fn(conn, apply, today)})
+        except (CrmError, sqlite3.Error) as e:
+            steps.append({"step": name, "status": "failed", "error": str(e)})
+            _skip(steps, [n for n, _ in WRITE_STEPS if n not in {s["step"] for s in steps}], f"{name} failed")
+            return EXIT_FAILED
+    return EXIT_PROBLEMS if findings else EXIT_OK
+
+
+def _skip(steps: list[dict[str, Any]], names: list[str], reason: str) -> None:
+    for n in names:
+        steps.append({"step": n, "status": "skipped", "reason": reason})

@@ -90,11 +90,9 @@ CREATE TABLE IF NOT EXISTS followups (
     created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')),
     updated_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime'))
 );
--- (customer_id, date) serves "no follow-up in 90 days" and max(date) per customer;
--- (date, customer_id) serves "follow-ups since X" scans that then join customers.
-CREATE INDEX IF NOT EXISTS idx_followups_customer_date ON followups(customer_id, date);
+-- (date, customer_id) serves "follow-ups since X" scans that then join customers;
+-- (customer_id, date …) and (followed_by …) come with the reports' indexes below.
 CREATE INDEX IF NOT EXISTS idx_followups_date_customer ON followups(date, customer_id);
-CREATE INDEX IF NOT EXISTS idx_followups_by ON followups(followed_by);
 
 -- 交易信息 (seeds 000 004) ------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS orders (
@@ -136,7 +134,6 @@ CREATE TABLE IF NOT EXISTS tickets (
     created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')),
     updated_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime'))
 );
-CREATE INDEX IF NOT EXISTS idx_tickets_customer_date ON tickets(customer_id, date, satisfaction);
 CREATE INDEX IF NOT EXISTS idx_tickets_date_customer ON tickets(date, customer_id, satisfaction);
 CREATE INDEX IF NOT EXISTS idx_tickets_satisfaction ON tickets(satisfaction, customer_id);
 CREATE INDEX IF NOT EXISTS idx_tickets_status ON tickets(status);
@@ -313,7 +310,7 @@ CREATE INDEX IF NOT EXISTS idx_tickets_report ON tickets(type, handler, channel,
 CREATE INDEX IF NOT EXISTS idx_followups_by_customer ON followups(followed_by, customer_id, date);
 CREATE INDEX IF NOT EXISTS idx_followups_open_steps ON followups(done, followed_by, due_date, customer_id);
 -- With a filter, reports seek each matching customer's rows; these cover what they read.
--- (They extend idx_tickets_customer_date and idx_followups_customer_date, which become redundant prefixes.)
+-- They also serve "no follow-up in 90 days" and max(date) per customer (they lead with customer_id, date).
 CREATE INDEX IF NOT EXISTS idx_tickets_customer_report ON tickets(customer_id, date, satisfaction, type, handler, channel, urgency, status, responded_at, closed_at);
 CREATE INDEX IF NOT EXISTS idx_followups_customer_report ON followups(customer_id, date, followed_by, done, due_date);
 

@@ -83,7 +83,7 @@ def assert_untouched(path: Path, before: list[str]) -> None:
 
 
 def test_sigkill_during_a_bulk_update_from_the_cli(db_path: Path) -> None:
-    seed(db_path, 8000)
+    seed(db_path, 30000)  # ~15,000 updates: long enough to be caught mid-write on a quiet machine
     before = dump(db_path)
     kill_mid_write([sys.executable, "-m", "crmcli", "--db", str(db_path), "update", "industry~制造",
                     "--set", "owner=李娜", "--set", "level=VIP", "--yes"], db_path)

@@ -94,3 +94,21 @@ def test_status_changes_are_recorded(conn: sqlite3.Connection) -> None:
 def test_masked_phone_cannot_be_stored(conn: sqlite3.Connection) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO customers (customer_id, name, phone) VALUES ('C1', 'x', '138****5678')")
+
+
+def test_a_version_1_database_gets_the_segment_and_report_additions(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    db.create(path).close()
+    raw = sqlite3.connect(path)  # undo what version 2 added, as a file made by version 1 looked
+    raw.execute("DROP TABLE customer_metrics")
+    raw.execute("DROP INDEX idx_orders_counted")
+    raw.execute("CREATE INDEX idx_tickets_customer_date ON tickets(customer_id, date, satisfaction)")
+    raw.execute("INSERT INTO customers (customer_id, name) VALUES ('C1', '老数据公司')")
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    conn = db.connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"customer_metrics", "idx_orders_counted"} <= names and "idx_tickets_customer_date" not in names
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("SELECT name FROM customers").fetchone()[0] == "老数据公司"

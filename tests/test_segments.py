@@ -349,7 +349,7 @@ def test_the_yearly_figures_read_the_counted_orders_index_alone(conn: sqlite3.Co
     assert "SCAN orders USING INDEX idx_orders_counted" in plan
     assert "USE TEMP B-TREE FOR GROUP BY" not in plan
     # the latest follow-up / ticket: one index seek per customer, not a scan
-    assert "SEARCH r USING COVERING INDEX idx_followups_customer_date (customer_id=? AND date<?)" in plan
+    assert "SEARCH r USING COVERING INDEX idx_followups_customer_report (customer_id=? AND date<?)" in plan
 
 
 def test_month_slices_are_floor_of_days_times_12_over_365(conn: sqlite3.Connection) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crmcli.errors import CrmError, NotFound
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -52,6 +52,16 @@ def migration(version: int) -> Callable[[Callable[[sqlite3.Connection], None]], 
 @migration(1)
 def _m001_base(conn: sqlite3.Connection) -> None:
     """Version 0 -> 1: a database made before versions were recorded gets the full schema."""
+    reconcile(conn)
+
+
+@migration(2)
+def _m002_segments_reports(conn: sqlite3.Connection) -> None:
+    """Version 1 -> 2: segments' customer_metrics table and counted-orders index, the
+    reports' covering indexes; three indexes that are prefixes of those go."""
+    conn.execute("DROP INDEX IF EXISTS idx_followups_customer_date")
+    conn.execute("DROP INDEX IF EXISTS idx_tickets_customer_date")
+    conn.execute("DROP INDEX IF EXISTS idx_followups_by")
     reconcile(conn)
 
 

@@ -162,8 +162,10 @@ def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, tab
         return body(o)
 
 
-def _parse_tag(token: str) -> tuple[str, str]:
-    """'价格敏感' -> (tag, 'other'); '行为标签:价格敏感' or 'behaviour:价格敏感' -> (tag, group)."""
+def group_prefix(token: str) -> tuple[str, str | None]:
+    """'行为标签:价格敏感' (or 'behaviour:价格敏感') -> ('价格敏感', 'behaviour'); no group prefix -> (token, None).
+
+    A colon that does not follow a tag-group label is part of the tag itself."""
     group_field = fields.TABLES["tags"].by_name["tag_group"]
     for sep in (":", "："):
         if sep in token:
@@ -172,7 +174,13 @@ def _parse_tag(token: str) -> tuple[str, str]:
                 return tail.strip(), fields.canonical(group_field, head)
             except InvalidValue:
                 pass
-    return token.strip(), "other"
+    return token, None
+
+
+def _parse_tag(token: str) -> tuple[str, str]:
+    """'价格敏感' -> (tag, 'other'); '行为标签:价格敏感' -> (tag, 'behaviour')."""
+    tag, group = group_prefix(token)
+    return tag.strip(), group or "other"
 
 
 def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_tags: list[str]) -> list[str]:

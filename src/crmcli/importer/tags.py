@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmcli import audit, fields
-from crmcli.errors import InvalidValue
+from crmcli.records import group_prefix
 
 _SPLIT = re.compile(r"[,，、]")
 _NOW = "strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')"
@@ -28,19 +28,6 @@ def split_tags(cell: Any) -> list[str]:
     if cell is None:
         return []
     return [p.strip() for p in _SPLIT.split(str(cell)) if p.strip()]
-
-
-def group_prefix(token: str) -> tuple[str, str | None]:
-    """'行为标签:价格敏感' -> ('价格敏感', 'behaviour'); no group prefix -> (token, None)."""
-    group_field = fields.TABLES["tags"].by_name["tag_group"]
-    for sep in (":", "："):
-        if sep in token:
-            head, tail = token.split(sep, 1)
-            try:
-                return tail.strip(), fields.canonical(group_field, head)
-            except InvalidValue:
-                pass
-    return token, None
 
 
 class TagLoader:

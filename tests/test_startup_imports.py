@@ -129,3 +129,17 @@ def test_main_builds_only_the_command_it_runs(argv: list[str], kept: list[str]) 
     app = _toy()
     _prune(app, argv)
     assert _names(app) == kept
+
+
+def test_crm_demo_through_the_real_entry_point_runs_every_step(tmp_path) -> None:
+    """main() builds only the invoked command; the demo runs the others in-process."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CRM_CONFIG=str(tmp_path / "c.toml"), NO_COLOR="1")
+    code = "import sys; sys.argv = ['crm', 'demo']; from crmcli.cli import main; main()"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr[-500:]
+    assert "No such command" not in r.stderr and "Traceback" not in r.stderr
+    assert "$ crm segment run" in r.stdout and "$ crm report overview" in r.stdout

@@ -74,6 +74,10 @@ def _name(info: typer.models.CommandInfo | typer.models.TyperInfo) -> str | None
     return info.name or (info.typer_instance.info.name if info.typer_instance else None)
 
 
+# Commands that run other crm commands in this process need the whole app.
+KEEP_ALL = ("demo",)
+
+
 def _prune(group: typer.Typer, args: list[str], global_values: tuple[str, ...] = ("--db", "--lang")) -> None:
     """Keep only the command ARGS invoke (and, in a sub-group, its subcommand).
 
@@ -90,6 +94,8 @@ def _prune(group: typer.Typer, args: list[str], global_values: tuple[str, ...] =
     if i >= len(args):
         return
     word = args[i]
+    if word in KEEP_ALL:
+        return
     commands = [c for c in group.registered_commands if _name(c) == word]
     groups = [g for g in group.registered_groups if _name(g) == word]
     if not commands and not groups:

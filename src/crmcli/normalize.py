@@ -217,7 +217,7 @@ def _mask_digits(s: str) -> str:
     return "".join(out)
 
 
-# What normalize_phone stores: a mobile, AREA-NUMBER[-EXT], or 400/800-XXX-XXXX[-EXT].
+# What normalize_phone stores: a mobile, AREA-NUMBER[-EXT], or 400/800-NNN-NNNN[-EXT].
 _CANON_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{8}(-\d{1,6})?|[48]00-\d{3}-\d{4}(-\d{1,6})?")
 
 

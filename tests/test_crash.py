@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from crmcli import db, doctor
+from tests.dbdump import dump
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 ENV = {**os.environ, "PYTHONPATH": SRC}
@@ -30,14 +31,6 @@ def seed(path: Path, n: int) -> None:
             "INSERT INTO customers (customer_id, name, phone, industry) VALUES (?, ?, ?, ?)",
             [(f"C20240101{i:05d}", f"公司{i}", f"138{i:08d}", "制造业" if i % 2 == 0 else "软件") for i in range(n)])
     conn.close()
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def writer_holds_lock(path: Path) -> bool:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from crmcli import fields
 from crmcli.cli import app
+from tests.dbdump import dump
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _COMMAND = typer.main.get_command(app)  # built once: Typer's runner rebuilds it on every call
@@ -45,14 +46,6 @@ filter_fields = st.sampled_from(["name", "status", "客户类型", "orders.amoun
                                  "orders.count", "followups.max(date)", "tag", "!followups.date", "tickets.satisfaction",
                                  "bogus", "orders.bogus", "", "."])
 filters = st.one_of(st.builds(lambda f, o, v: f"{f}{o}{v}", filter_fields, ops, values), text, label_words)
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def assert_clean(result, before: list[str], path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -386,13 +386,15 @@ def _id_problem(table: str, rid: Any) -> str | None:
     return None
 
 
+def _id_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, key column) of every present table whose ids have a template shape."""
+    have = _tables(conn)
+    return [(table, fields.TABLES[table].key) for table in _PREFIXES if table in have]
+
+
 def check_ids(conn: sqlite3.Connection) -> list[Finding]:
     out = []
-    have = _tables(conn)
-    for table in _PREFIXES:
-        if table not in have:
-            continue
-        key = fields.TABLES[table].key
+    for table, key in _id_tables(conn):
         bad = [(rid, why) for (rid,) in conn.execute(f"SELECT {key} FROM {table}") if (why := _id_problem(table, rid))]
         if bad:
             out.append(Finding("ids", table, len(bad), f"{len(bad)} {table} ids are malformed", None,
@@ -403,10 +405,7 @@ def check_ids(conn: sqlite3.Connection) -> list[Finding]:
 def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
     out = []
     have = _tables(conn)
-    for table in _PREFIXES:
-        if table not in have:
-            continue
-        key = fields.TABLES[table].key
+    for table, key in _id_tables(conn):
         rows = conn.execute(f"SELECT upper(trim({key})) AS k, group_concat({key}, ' | ') FROM {table} "
                             f"GROUP BY k HAVING count(*) > 1").fetchall()
         if rows:

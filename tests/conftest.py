@@ -72,3 +72,24 @@ def cli(db_path: Path) -> Runner:
         return CliRunner().invoke(app, full, input=input, env=env)
 
     return run
+
+
+def need_program(*names: str) -> str:
+    """The path of the first of NAMES on PATH (a real program a test drives:
+    soffice, chromium, pdftoppm, tmux).
+
+    Absent on a developer's machine the test is skipped with the reason; under CI
+    (`.ci/run` sets CRM_REQUIRE_PROGRAMS=1 and installs them) it fails instead, so
+    a missing install step cannot turn into a green run that tested nothing.
+    """
+    import os
+    import shutil
+
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    why = f"needs {' or '.join(names)} on PATH (apt-get install it; .ci/run does)"
+    if os.environ.get("CRM_REQUIRE_PROGRAMS") == "1":
+        pytest.fail(why)
+    pytest.skip(why)

@@ -14,6 +14,8 @@ One filter is one shell argument; several are ANDed ("stacked"):
                             count/sum are 0 for a customer without rows, so `orders.count<2`
                             and `orders.sum(amount)<1000` include customers with no orders.
     tag=X, +X, !tag=X, tag~X, tag=      (the last: customers without any tag)
+    invalid=phone|email     a value kept aside by `import --keep-invalid` (crmcli.invalid);
+                            invalid= none kept aside, invalid!= some; contacts.invalid=phone
     field=a|b|c             any of (IN list); with labels too: `status=意向|合作中`
     label~text              any label whose name contains the text: `status~流失`
 
@@ -59,6 +61,7 @@ OPS = ("!~", ">=", "<=", "!=", "=", ">", "<", "~")
 AGGS = ("sum", "count", "avg", "max", "min")
 _AGG_RE = re.compile(r"^(sum|count|avg|max|min)\s*\(\s*([^)]*?)\s*\)$", re.IGNORECASE)
 _TAG_NAMES = ("tag", "tags", "标签", "客户标签")
+_INVALID_NAMES = {fields.fold(n) for n in ("invalid", "invalid value", "invalid values", "无效", "无效值", "无效联系方式")}
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Term:
     negate: bool = False
     agg: str | None = None
     tag: bool = False
+    invalid: bool = False  # invalid=phone: a value kept aside by import --keep-invalid (crmcli.invalid)
 
 
 @dataclass
@@ -127,6 +131,8 @@ def _parse(raw: str, main: str) -> Term:
         module = None
     if fields.fold(lhs) in _TAG_NAMES and main != "tags" and module in (None, "tags"):
         return _tag_term(raw, op, value, negate)
+    if fields.fold(lhs) in _INVALID_NAMES:
+        return _invalid_term(raw, module, main, op, value, negate)
     m = _AGG_RE.match(lhs)
     if m or (fields.fold(lhs) == "count" and module is not None):
         if module is None:
@@ -158,6 +164,35 @@ def _tag_term(raw: str, op: str, value: str, negate: bool) -> Term:
     if op.startswith("!"):
         negate, op = not negate, op[1:]
     return Term(raw, "tags", None, op, value, negate=negate, tag=True)
+
+
+def _invalid_term(raw: str, module: str | None, main: str, op: str, value: str, negate: bool) -> Term:
+    """invalid=phone|email (records with a value kept aside for these fields), invalid= (none kept aside),
+    invalid!= (some); `contacts.invalid=phone` asks it of a related module."""
+    if op not in ("=", "!="):
+        raise _fail(raw, "invalid takes = or != and field names, e.g. invalid=phone or invalid=phone|email")
+    if negate and module is None:
+        raise _fail(raw, "a leading ! negates a module condition (!contacts.invalid=phone); on a field use !=")
+    target = module or main
+    names = [fields.get_field(target, v.strip()).name for v in value.split("|") if v.strip()]
+    return Term(raw, module, None, op, "|".join(names), negate=negate, invalid=True)
+
+
+def _invalid_sql(main: fields.Table, t: Term, params: list[Any]) -> str:
+    table = t.module or main.name
+    if t.module is None and main.name != "customers":  # the records themselves, by their id
+        link, col = f"CAST({main.name}.{main.key} AS TEXT)", "row_id"
+    else:  # customers by their own entries, or by their records' in a module
+        link, col = f"{main.name}.customer_id", "customer_id"
+    names = [n for n in t.value.split("|") if n]
+    params.append(table)
+    cond = "table_name = ?"
+    if names:
+        params.extend(names)
+        cond += f" AND field IN ({', '.join('?' * len(names))})"
+    has = (t.op == "=") == bool(names)  # invalid=phone, invalid!= : has one; invalid=, invalid!=phone : has none
+    inside = not has if t.negate else has
+    return f"{link} {'IN' if inside else 'NOT IN'} (SELECT {col} FROM invalid_values WHERE {cond} AND {col} IS NOT NULL)"
 
 
 # ---------------------------------------------------------------------------- values
@@ -332,9 +367,12 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
     rows: dict[str, list[Term]] = {}  # module -> positive row conditions (one row must satisfy all)
     nots: dict[str, list[Term]] = {}  # module -> negated row conditions (no row satisfies all)
     aggs: list[Term] = []
+    invalid: list[Term] = []
     for t in terms:
         if t.tag:
             tags.append(t)
+        elif t.invalid:
+            invalid.append(t)
         elif t.module is None:
             own.append(t)
         elif t.agg:
@@ -367,6 +405,8 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
         parts.append(_compare(f"{'+' if demote else ''}{main.name}.{t.field.name}", t, today, params))  # type: ignore[union-attr]
     for t in tags:
         parts.append(_tag_sql(link, t, params))
+    for t in invalid:
+        parts.append(_invalid_sql(main, t, params))
     for negate, by_module in ((False, groups), (True, nots)):
         for module, group in by_module.items():
             if probe(("!" if negate else "") + module, module, group):

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmcli import audit, fields
+from crmcli import audit, fields, invalid, rules
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, not_null_defaults
+from crmcli.importer.keep import KeptAside
 from crmcli.importer.load import Loader
 from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
 from crmcli.importer.tags import TagLoader
@@ -32,9 +33,6 @@ from crmcli.normalize import name_key
 BATCH = 5000
 ON_CONFLICT = ("fail", "skip", "update")
 Progress = Callable[[str, int, int], None]  # (sheet, done, total)
-
-
-NEEDS_CONTACT = "a customer needs a phone or an email (联系方式)"
 
 
 class ImportFailed(CrmError):
@@ -60,6 +58,7 @@ class SheetResult:
     conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
     conflict_ids: list[str] = field(default_factory=list)  # the first of them
     tags_inserted: int = 0  # customers sheets: tags added from a 标签 column
+    kept_invalid: int = 0  # --keep-invalid: bad cells kept aside (crmcli.invalid) instead of rejecting the row
 
 
 @dataclass
@@ -76,7 +75,8 @@ class ImportResult:
         return sum(getattr(s, name) for s in self.sheets)
 
     def summary(self) -> dict[str, Any]:
-        counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
+        counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected",
+                                             "kept_invalid")}
         return {"file": self.file, **self.detected, "dry_run": self.dry_run, **counts,
                 "masked_phones": self.total("masked_phones"), "operation": self.op_id,
                 "rejects_file": self.rejects_file,
@@ -120,7 +120,7 @@ class _Rejects:
 def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None, sheet: str | None = None,
                 mapping: list[str] | None = None, dry_run: bool = False, on_conflict: str = "fail",
                 rejects: str | None = None, encoding: str | None = None, progress: Progress | None = None,
-                stdin: Any = None) -> ImportResult:
+                stdin: Any = None, keep_invalid: bool = False) -> ImportResult:
     """Import a CSV/TSV/Excel file (or '-' for stdin) into the database. See the module docstring."""
     if on_conflict not in ON_CONFLICT:
         raise InvalidValue(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}")
@@ -133,7 +133,7 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
     src = open_source(name, encoding=encoding, stdin=stdin)
     try:
         with gc_paused():  # batches of row lists and tuples: the collector found nothing, ~10% of the CPU time
-            return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, rejects, progress)
+            return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, rejects, progress, keep_invalid)
     finally:
         src.close()
 
@@ -202,19 +202,19 @@ def _where(src: Source, sh: Sheet) -> str:
 
 def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, sheet: str | None,
          overrides: dict[str, str], dry_run: bool, on_conflict: str, rejects_path: str | None,
-         progress: Progress | None) -> ImportResult:
+         progress: Progress | None, keep_invalid: bool = False) -> ImportResult:
     detected = {"format": "csv", "encoding": src.encoding_label,
                 "delimiter": {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(src.delimiter or ",", "")} \
         if src.kind == "csv" else {"format": src.path.suffix.lstrip(".").lower() or "xlsx"}
     result = ImportResult(src.display, detected, dry_run, rejects_file=rejects_path)
     plans = _plan(src, _sheets(src, sheet), forced, overrides, result)
     rejects = _Rejects(rejects_path)
-    details = {"file": src.display, **detected, "on_conflict": on_conflict}
+    details = {"file": src.display, **detected, "on_conflict": on_conflict, "keep_invalid": keep_invalid}
     try:
         with audit.operation(conn, "import", f"import {src.display}", details) as op:
             result.op_id = op.op_id
             for p in plans:
-                result.sheets.append(_SheetImport(conn, p, op, on_conflict, rejects, progress).run())
+                result.sheets.append(_SheetImport(conn, p, op, on_conflict, rejects, progress, keep_invalid).run())
             if not result.total("read"):
                 raise ImportFailed(f"{src.display}: a header row but no data rows; nothing to import")
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
@@ -226,10 +226,13 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             if rejects.count and rejects_path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
-                                   "(fix them, or add --rejects FILE to import the valid rows)")
-            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "rejected")}
+                                   "(fix the file; or add --rejects FILE to import the valid rows and get the others "
+                                   "back with their reasons; or add --keep-invalid to import rows whose fault is a "
+                                   "bad cell, kept aside for `crm query invalid=FIELD`)")
+            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "rejected", "kept_invalid")}
+            kept = f", {counts['kept_invalid']} invalid values kept aside" if counts["kept_invalid"] else ""
             op.set_summary(f"import {src.display}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                           f"{counts['skipped']} skipped, {counts['rejected']} rejected",
+                           f"{counts['skipped']} skipped, {counts['rejected']} rejected{kept}",
                            {**details, **counts, "sheets": [{"sheet": s.sheet, "table": s.table, "inserted": s.inserted,
                                                              "updated": s.updated} for s in result.sheets]})
             if dry_run:
@@ -243,10 +246,11 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
 
 class _SheetImport:
     def __init__(self, conn: sqlite3.Connection, p: _Plan, op: audit.Operation, on_conflict: str,
-                 rejects: _Rejects, progress: Progress | None) -> None:
+                 rejects: _Rejects, progress: Progress | None, keep_invalid: bool = False) -> None:
         self.conn, self.p, self.op, self.rejects, self.progress = conn, p, op, rejects, progress
         m = p.mapping
         self.t = m.table
+        self.kept = KeptAside(conn, self.t, op, keep_invalid)
         self.res = SheetResult(p.sheet.name, self.t.name, p.header_line, m.describe(), m.unmapped, m.ignored)
         self.width = len(m.headers)
         self.src_cols = sorted(m.columns)  # source column indexes that are imported
@@ -266,12 +270,18 @@ class _SheetImport:
         self.defaults = not_null_defaults(conn, self.t.name)
         loader = TagLoader if self.t.name == "tags" else Loader  # tags: keyed by (customer_id, tag)
         self.loader: Loader | TagLoader = loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        if self.t.name == "customers" and isinstance(self.loader, Loader):
+            self.loader.check_update = self._customer_update_problems
         # a customers sheet's 标签 column: its tags go to the tags table through the tag loader
         self.tag_loader = TagLoader(conn, fields.TABLES["tags"], ["customer_id", "tag"], on_conflict, op,
                                     self._reject_line) if hdr.TAGS in self.names else None
         self._rejected_lines: set[int] = set()
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
+
+    def _customer_update_problems(self, old: Any, new: dict[str, Any]) -> list[str]:
+        kept = invalid.kept_fields(self.conn, "customers", old["customer_id"])
+        return rules.problems(new, dict(old), kept=kept)
 
     def _reject_line(self, line: int, reason: str) -> None:
         if line and line in self._rejected_lines:
@@ -293,6 +303,8 @@ class _SheetImport:
         if self.progress and sh.position:
             self.progress(sh.name, sh.total, sh.total)
         self.loader.finish()
+        if self.kept.held:
+            self.kept.record(self.loader.skipped_lines | self._rejected_lines)
         lo = self.loader
         self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
@@ -300,6 +312,7 @@ class _SheetImport:
         self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
         if self.tag_loader is not None:
             self.res.tags_inserted = self.tag_loader.inserted
+        self.res.kept_invalid = self.kept.recorded
         return self.res
 
     def _estimate(self, batch: list[tuple[int, list[Any]]]) -> int:
@@ -335,8 +348,7 @@ class _SheetImport:
             if name == "customer_type" and errs and self.kind_conv is not None and "kind" not in self.names:
                 values, errs = self._route_kind(col, values, errs, out)
             out[name] = values
-            for i, msg in errs.items():
-                errors.setdefault(i, []).append(msg)
+            self.kept.take(name, col, errs, errors)
         self._check_rows(out, len(rows), errors)
         if self.t.name != "customers":
             self._link(out, len(rows), errors)
@@ -354,9 +366,7 @@ class _SheetImport:
     def _check_rows(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
         t = self.t
         if t.name == "customers":
-            for i in [i for i, v in enumerate(out.get("name", [None] * n)) if v is None]:
-                errors.setdefault(i, []).append("a customer needs a name (客户全称)")
-            return
+            return  # the template's customer rules: crmcli.rules, applied as rows are inserted or updated
         for f in t.fields:
             if f.required and f.name not in ("customer_id", t.key) and f.name in out:
                 col = out[f.name]
@@ -418,10 +428,9 @@ class _SheetImport:
             cols.append(col)
         self._raw_by_line = dict(zip(lines, raw, strict=True))
         if self.t.name == "customers":
-            # phone or email: required of a new customer, not of a row that updates or is skipped
-            none = [None] * n
-            self.loader.not_insertable = {lines[i]: NEEDS_CONTACT for i, (p, e) in enumerate(
-                zip(out.get("phone", none), out.get("email", none), strict=True)) if p is None and e is None}
+            # A row that inserts is a new customer; one that updates is checked against the stored one (Loader)
+            self.loader.not_insertable = {lines[i]: "; ".join(msgs) for i, msgs in
+                                          rules.column_problems(out, n, kept=self.kept.by_field()).items()}
         good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
         if errors:
             for i in sorted(errors):
@@ -429,7 +438,11 @@ class _SheetImport:
             good = [g for i, g in enumerate(good) if i not in errors]
         if self.loader.key_pos is not None:
             self._match_existing(good)
+        index = {line: i for i, line in enumerate(lines)}
+        self.kept.give_ids(good, index, self.loader.key_pos)
         self.loader.write(good)
+        cid_pos = self.out_cols.index("customer_id") if "customer_id" in self.out_cols else None
+        self.kept.hold(good, index, self.loader.key_pos, cid_pos)
         if self.tag_loader is not None:
             self._write_tags(out[hdr.TAGS], lines, good)
         self._raw_by_line = {}

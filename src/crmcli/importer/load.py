@@ -74,6 +74,8 @@ class Loader:
         self.reject = reject
         # source line -> why the row may update or be skipped but not be inserted (set per batch)
         self.not_insertable: dict[int, str] = {}
+        # (stored row, the row as the update would leave it) -> why the update is refused (crmcli.rules)
+        self.check_update: Callable[[Any, dict[str, Any]], list[str]] | None = None
         self.key_pos = columns.index(t.key) if t.key in columns else None
         # An empty cell (None) gets the column's schema default, as if the column were left out.
         defaults = {r[1]: r[4] for r in conn.execute(f"PRAGMA table_info({t.name})") if r[4] is not None}
@@ -194,6 +196,11 @@ class Loader:
         if not diff:
             self.unchanged += 1
             return
+        if self.check_update is not None:
+            problems = self.check_update(old, {**dict(old), **diff})
+            if problems:
+                self.reject(line, "; ".join(problems))
+                return
         sets = ", ".join(f"{c} = ?" for c in diff)
         try:
             self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*diff.values(), r[kp]])

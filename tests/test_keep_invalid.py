@@ -132,7 +132,7 @@ def test_what_cannot_be_kept_aside_is_still_rejected(conn: sqlite3.Connection, t
     # a required field is not a cell to keep aside: a follow-up without a readable date is rejected
     f = write(tmp_path / "f.csv", [["客户名称", "跟进时间", "沟通要点", "预计完成时间"],
                                    ["甲公司", "someday", "电话", "2024-01-01"], ["甲公司", "2024-03-01", "拜访", "明年"]])
-    res = import_file(conn, f, keep_invalid=True, rejects=str(rejects))
+    res = import_file(conn, f, keep_invalid=True, rejects=str(tmp_path / "r2.csv"))
     assert (res.total("inserted"), res.total("rejected"), res.total("kept_invalid")) == (1, 1, 1)
     fid = conn.execute("SELECT followup_id FROM followups").fetchone()[0]
     assert [(r["table_name"], r["row_id"], r["field"]) for r in invalid.listing(conn, "due_date")] == [

@@ -23,8 +23,9 @@ from typing import Any
 from crmcli import audit, fields
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.importer import headers as hdr
-from crmcli.importer.convert import ColumnConverter, not_null_defaults
+from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
 from crmcli.importer.load import Loader
+from crmcli.importer.match import RowMatcher
 from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
 from crmcli.importer.tags import TagLoader
 from crmcli.normalize import name_key
@@ -55,7 +56,11 @@ class SheetResult:
     skipped: int = 0
     unchanged: int = 0
     rejected: int = 0
-    masked_phones: int = 0
+    masked: int = 0  # masked cells (138****5678, s***@x.com) read: never data
+    masked_kept: int = 0  # … in rows of stored records: the stored value kept
+    masked_empty: int = 0  # … in new rows: no value
+    duplicates: list[list[str]] = field(default_factory=list)  # new customers alike by name, per group
+    duplicates_of_stored: list[tuple[str, list[str]]] = field(default_factory=list)  # (new id, stored ids alike)
     kind_from_customer_type: int = 0  # 客户类型 cells holding 企业/个人, stored as kind
     conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
     conflict_ids: list[str] = field(default_factory=list)  # the first of them
@@ -78,7 +83,8 @@ class ImportResult:
     def summary(self) -> dict[str, Any]:
         counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
         return {"file": self.file, **self.detected, "dry_run": self.dry_run, **counts,
-                "masked_phones": self.total("masked_phones"), "operation": self.op_id,
+                "masked": self.total("masked"), "masked_kept": self.total("masked_kept"),
+                "masked_empty": self.total("masked_empty"), "operation": self.op_id,
                 "rejects_file": self.rejects_file,
                 "sheets": [s.__dict__ for s in self.sheets], "skipped_sheets": self.skipped_sheets}
 
@@ -227,9 +233,9 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
                                    "(fix them, or add --rejects FILE to import the valid rows)")
-            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "rejected")}
+            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
             op.set_summary(f"import {src.display}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                           f"{counts['skipped']} skipped, {counts['rejected']} rejected",
+                           f"{counts['skipped']} skipped, {counts['unchanged']} unchanged, {counts['rejected']} rejected",
                            {**details, **counts, "sheets": [{"sheet": s.sheet, "table": s.table, "inserted": s.inserted,
                                                              "updated": s.updated} for s in result.sheets]})
             if dry_run:
@@ -264,14 +270,21 @@ class _SheetImport:
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
-        loader = TagLoader if self.t.name == "tags" else Loader  # tags: keyed by (customer_id, tag)
-        self.loader: Loader | TagLoader = loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        self.loader: Loader | TagLoader
+        self.matcher: RowMatcher | None = None
+        if self.t.name == "tags":  # keyed by (customer_id, tag)
+            self.loader = TagLoader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        else:
+            from_file = [n for n in self.names if n not in (hdr.CUSTOMER_NAME, hdr.TAGS)]
+            self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line, from_file)
+            self.matcher = RowMatcher(conn, self.t, stored, self.loader, self.defaults)
         # a customers sheet's 标签 column: its tags go to the tags table through the tag loader
         self.tag_loader = TagLoader(conn, fields.TABLES["tags"], ["customer_id", "tag"], on_conflict, op,
                                     self._reject_line) if hdr.TAGS in self.names else None
         self._rejected_lines: set[int] = set()
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
+        self._masked_seen = 0
 
     def _reject_line(self, line: int, reason: str) -> None:
         if line and line in self._rejected_lines:
@@ -296,7 +309,11 @@ class _SheetImport:
         lo = self.loader
         self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
-        self.res.masked_phones = sum(c.masked for c in self.converters if c is not None)
+        self.res.masked = sum(c.masked for c in self.converters if c is not None)
+        if isinstance(lo, Loader):
+            self.res.masked_kept, self.res.masked_empty = lo.masked_kept, lo.masked_new
+        if self.matcher is not None:
+            self.res.duplicates, self.res.duplicates_of_stored = self.matcher.duplicates()
         self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
         if self.tag_loader is not None:
             self.res.tags_inserted = self.tag_loader.inserted
@@ -348,6 +365,8 @@ class _SheetImport:
         kinds, kind_errs = self.kind_conv.convert([col[i] if i in errs else None for i in range(len(col))])
         left = {i: m for i, m in errs.items() if i in kind_errs or kinds[i] is None}
         self.res.kind_from_customer_type += len(errs) - len(left)
+        if len(errs) > len(left) and isinstance(self.loader, Loader):
+            self.loader.clearable.discard("customer_type")  # this column holds kinds: it clears no customer type
         out["kind"] = kinds
         return values, left
 
@@ -420,23 +439,28 @@ class _SheetImport:
         if self.t.name == "customers":
             # phone or email: required of a new customer, not of a row that updates or is skipped
             none = [None] * n
-            self.loader.not_insertable = {lines[i]: NEEDS_CONTACT for i, (p, e) in enumerate(
-                zip(out.get("phone", none), out.get("email", none), strict=True)) if p is None and e is None}
+            self.loader.not_insertable = {
+                lines[i]: NEEDS_CONTACT if p is None and e is None else f"{NEEDS_CONTACT}; {p or e} is masked"
+                for i, (p, e) in enumerate(zip(out.get("phone", none), out.get("email", none), strict=True))
+                if (p is None or type(p) is Masked) and (e is None or type(e) is Masked)}
+        masked = sum(c.masked for c in self.converters if c is not None)
+        self.loader.batch_masked, self._masked_seen = masked > self._masked_seen, masked
         good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
         if errors:
             for i in sorted(errors):
                 self._reject_line(lines[i], "; ".join(errors[i]))
             good = [g for i, g in enumerate(good) if i not in errors]
-        if self.loader.key_pos is not None:
-            self._match_existing(good)
+        new: list[list[Any]] = []
+        if self.matcher is not None:
+            kp = self.matcher.kp
+            new = self.matcher.match([r for _, r in good if r[kp] is None])
         self.loader.write(good)
+        if new and self.t.name == "customers":
+            went_in = {id(r) for line, r in good if line not in self._rejected_lines}
+            self.matcher.note_new(r for r in new if id(r) in went_in)  # type: ignore[union-attr]
         if self.tag_loader is not None:
             self._write_tags(out[hdr.TAGS], lines, good)
         self._raw_by_line = {}
-        if self.t.name == "customers" and self._names is not None:
-            ni, kp = self.out_cols.index("name"), self.loader.key_pos
-            for _, r in good:  # later rows of this file match these too
-                self._names.setdefault(name_key(r[ni]), r[kp])
 
     def _write_tags(self, cells: list[Any], lines: list[int], good: list[tuple[int, list[Any]]]) -> None:
         """Tags of the customer rows that went in (inserted, updated or unchanged; not skipped or rejected)."""
@@ -448,45 +472,6 @@ class _SheetImport:
         rows = [(line, [r[kp], by_line[line]]) for line, r in good
                 if line not in skipped and line not in self._rejected_lines and by_line[line] not in (None, "")]
         self.tag_loader.write(rows)
-
-    def _match_existing(self, good: list[tuple[int, list[Any]]]) -> None:
-        """Rows without an id that are already stored get that id, so --on-conflict applies and a
-        second import of the same file adds nothing: a customer by its normalised name, a follow-up,
-        order … by having exactly the same values for the same customer."""
-        kp = self.loader.key_pos
-        assert kp is not None
-        new = [r for _, r in good if r[kp] is None]
-        if not new:
-            return
-        cols = self.out_cols
-        if self.t.name == "customers":
-            ni = cols.index("name")
-            idx = self._name_index()
-            for r in new:
-                hit = idx.get(name_key(r[ni]))
-                if hit:
-                    r[kp] = hit
-            return
-        same = [c for c in cols if c not in (self.t.key, "created_at", "updated_at")]
-        pos = [cols.index(c) for c in same]
-        cids = list({r[cols.index("customer_id")] for r in new})
-        known: dict[tuple[Any, ...], Any] = {}
-        for i in range(0, len(cids), 900):
-            part = cids[i:i + 900]
-            q = (f"SELECT {self.t.key}, {', '.join(same)} FROM {self.t.name} "
-                 f"WHERE customer_id IN ({','.join('?' * len(part))})")
-            for row in self.conn.execute(q, part):
-                known.setdefault(tuple(row[1:]), row[0])
-        if known:
-            fill = [(k, self.defaults[c]) for k, c in enumerate(same) if c in self.defaults]
-            for r in new:
-                probe = [r[p] for p in pos]
-                for k, d in fill:  # what an insert would store for an empty cell
-                    if probe[k] is None:
-                        probe[k] = d
-                hit = known.get(tuple(probe))
-                if hit is not None:
-                    r[kp] = hit
 
 
 def _live_ids(conn: sqlite3.Connection, wanted: set[Any]) -> dict[Any, str]:

@@ -121,7 +121,7 @@ CONFLICT = [["客户编号", "客户名称", "联系电话", "所属行业", "�
 def test_conflict_fail_names_the_ids(conn, tmp_path: Path) -> None:
     _existing(conn)
     before = dump(conn)
-    with pytest.raises(ImportFailed, match=r"1 row\(s\) are already in the database \(C20240101001\)"):
+    with pytest.raises(ImportFailed, match=r"1 row\(s\) differ from records already in the database \(C20240101001\)"):
         import_file(conn, write_csv(tmp_path / "c.csv", CONFLICT))
     assert dump(conn) == before
 

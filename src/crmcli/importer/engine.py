@@ -26,7 +26,7 @@ from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
 from crmcli.importer.load import Loader
 from crmcli.importer.match import RowMatcher
-from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
+from crmcli.importer.sources import Sheet, Source, csv_sheet, json_sheet, open_source, workbook_sheets
 from crmcli.importer.tags import TagLoader
 from crmcli.normalize import name_key
 
@@ -145,10 +145,10 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
 
 
 def _sheets(src: Source, sheet: str | None) -> list[Sheet]:
-    if src.kind == "csv":
+    if src.kind in ("csv", "json"):
         if sheet is not None:
-            raise InvalidValue(f"--sheet is for Excel workbooks; {src.display} is a CSV file")
-        return [csv_sheet(src)]
+            raise InvalidValue(f"--sheet is for Excel workbooks; {src.display} is a {src.kind.upper()} file")
+        return [csv_sheet(src) if src.kind == "csv" else json_sheet(src)]
     return workbook_sheets(src, sheet)
 
 
@@ -174,7 +174,7 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
             result.skipped_sheets.append(sh.name)
             continue
         by_name = forced or (hdr.table_for_sheet(sh.name) if src.kind == "workbook" else None) \
-            or (hdr.table_for_sheet(Path(src.display).stem) if src.kind == "csv" else None)
+            or (hdr.table_for_sheet(Path(src.display).stem) if src.kind != "workbook" else None)
         found = hdr.find_header([r for _, r in head], by_name, overrides)
         if found is None:
             if src.kind == "workbook" and len(sheets) > 1 and forced is None:
@@ -211,7 +211,7 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
          progress: Progress | None) -> ImportResult:
     detected = {"format": "csv", "encoding": src.encoding_label,
                 "delimiter": {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(src.delimiter or ",", "")} \
-        if src.kind == "csv" else {"format": src.path.suffix.lstrip(".").lower() or "xlsx"}
+        if src.kind == "csv" else {"format": "json" if src.kind == "json" else src.path.suffix.lstrip(".").lower() or "xlsx"}
     result = ImportResult(src.display, detected, dry_run, rejects_file=rejects_path)
     plans = _plan(src, _sheets(src, sheet), forced, overrides, result)
     rejects = _Rejects(rejects_path)
@@ -226,9 +226,9 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
             n_conflicts = result.total("conflicts")
             if n_conflicts:
-                raise ImportFailed(f"{n_conflicts} row(s) are already in the database ({', '.join(conflicts[:5])}"
-                                   f"{' …' if n_conflicts > 5 else ''}); nothing imported. "
-                                   "Use --on-conflict skip or --on-conflict update")
+                raise ImportFailed(f"{n_conflicts} row(s) differ from records already in the database "
+                                   f"({', '.join(conflicts[:5])}{' …' if n_conflicts > 5 else ''}); nothing imported. "
+                                   "Use --on-conflict update (the file's values) or --on-conflict skip (the stored ones)")
             if rejects.count and rejects_path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "

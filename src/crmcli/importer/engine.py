@@ -177,8 +177,8 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
             or (hdr.table_for_sheet(Path(src.display).stem) if src.kind != "workbook" else None)
         found = hdr.find_header([r for _, r in head], by_name, overrides)
         if found is None:
-            if src.kind == "workbook" and len(sheets) > 1 and forced is None:
-                result.skipped_sheets.append(sh.name)
+            if src.kind == "workbook" and len(sheets) > 1 and forced is None and by_name is None:
+                result.skipped_sheets.append(sh.name)  # a sheet of notes or charts beside the modules
                 continue
             read_as = f", read as {src.encoding_label}" if src.kind == "csv" else ""
             raise ImportFailed(f"{src.display}{_where(src, sh)}: no header row found (no row of the first "

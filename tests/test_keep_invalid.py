@@ -159,6 +159,8 @@ def test_an_update_row_does_not_shadow_a_stored_value(conn: sqlite3.Connection, 
     res = import_file(conn, f, on_conflict="update", keep_invalid=True)
     assert res.total("kept_invalid") == 1  # the e-mail: the stored phone stays and no bad one hides behind it
     assert [r["field"] for r in invalid.listing(conn)] == ["email"]
+    # ... and the bad cell is not an emptied one: the stored phone is not cleared
+    assert conn.execute("SELECT phone FROM customers").fetchone()[0] == "13812345678"
 
 
 def test_dry_run_keeps_nothing(conn: sqlite3.Connection, tmp_path: Path) -> None:

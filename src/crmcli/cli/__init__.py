@@ -50,6 +50,7 @@ def _global(
 def _register() -> None:
     from crmcli.cli import (
         dedupe_cmds,
+        delete_cmds,
         export_cmds,
         import_cmds,
         query_cmds,
@@ -62,7 +63,7 @@ def _register() -> None:
     )
 
     for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds,
-                safety_cmds, today_cmds):
+                safety_cmds, today_cmds, delete_cmds):
         mod.register(app)
 
 

@@ -193,5 +193,9 @@ def test_ics_parses_back_with_stable_uids(cli: Runner, tmp_path: Path, conn: sql
     ev = events[calendar_ics.uid(data["due_in_3"])]
     assert ev.decoded("dtstart") == DAY + timedelta(days=4) and int(ev["sequence"]) == 1
     assert calendar_ics.uid(data["late_old"]) not in events
+    other = tmp_path / "notes.txt"
+    other.write_text("mine")
+    r = cli("today", "--ics", str(other), "-f", "json")
+    assert r.exit_code == 1 and "--force" in r.stderr and other.read_text() == "mine"  # not crm's calendar
     assert "王芳 13812345678" in str(ev["description"])
     assert conn.execute("SELECT kind FROM operations ORDER BY op_id DESC LIMIT 1").fetchone()[0] == "export"

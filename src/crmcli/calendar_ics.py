@@ -17,7 +17,8 @@ an .ics file travels (mail, cloud calendar sync), and seed 003 asks that sensiti
 fields leave only by a deliberate act; a person who owns all their data sets
 `mask false` once. An unmasked calendar is logged like an unmasked export.
 
-The file is written atomically and is owner-only (0600): it holds customer data.
+The file is written atomically and is owner-only (0600): it holds customer data. A calendar crm
+wrote before is refreshed in place (the daily cron job); any other existing file needs --force.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ import os
 import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli import audit, today
 from crmcli.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from crmcli.outfile import Overwrite
 
 UID_DOMAIN = "crmcli"
 REMINDER = timedelta(hours=9)  # from the start of the all-day event: 09:00 on the due day
@@ -70,7 +74,7 @@ def build(conn: sqlite3.Connection, *, owner: str | None = None, unmask: bool = 
     masks = masker(None, ["phone", "email"], unmask)
     seq = _sequences(conn, [e["followup_id"] for e in entries])
     cal = Calendar()
-    cal.add("prodid", "-//crmcli//crm today//EN")
+    cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"crm follow-ups{f' ({owner})' if owner else ''}")
@@ -116,20 +120,32 @@ def _description(e: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write(conn: sqlite3.Connection, path: str | os.PathLike[str], *, owner: str | None = None,
-          unmask: bool = False) -> int:
-    """Write the calendar to PATH (atomically, 0600); returns the number of events."""
-    from crmcli.exporter import atomic_path
+PRODID = "-//crmcli//crm today//EN"
 
-    target = Path(path).expanduser()
+
+def _ours(path: Path) -> bool:
+    """Is PATH a calendar crm wrote? Then writing it again is a refresh, not an overwrite."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return head.startswith(b"BEGIN:VCALENDAR") and PRODID.encode() in head
+
+
+def write(conn: sqlite3.Connection, path: str | os.PathLike[str], *, owner: str | None = None,
+          unmask: bool = False, force: Overwrite = False) -> int:
+    """Write the calendar to PATH (atomically, 0600; crmcli.outfile's rules); returns the number of
+    events. A calendar crm wrote before is refreshed without FORCE; any other existing file needs it."""
+    from crmcli import outfile
+
     if str(path) == "-":
         raise InvalidValue("--ics needs a file name (a calendar is imported from a file)")
+    target = Path(path).expanduser()
     data, n = build(conn, owner=owner, unmask=unmask)
-    with atomic_path(target) as tmp:
+    with outfile.atomic_path(target, force=True if _ours(target) else force,
+                             avoid=outfile.database_files(conn)) as tmp:
         tmp.write_bytes(data)
-        os.chmod(tmp, 0o600)
-    if target.is_file():
-        os.chmod(target, 0o600)
     if unmask:
         details = {"who": audit.current_user(), "file": str(target), "format": "ics", "rows": n, "owner": owner}
         with audit.operation(conn, "export", f"unmasked calendar of {n} follow-ups to {target}", details):

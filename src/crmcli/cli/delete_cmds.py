@@ -8,7 +8,11 @@ import typer
 
 from crmcli.cli.common import confirm, guard, info, state
 
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
 
+
+@app.command("delete")
 @guard
 def delete(
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="record ids (C…, F…, DD…, SR…, D…, contact:N) "
@@ -42,5 +46,5 @@ def delete(
         typer.echo(t.key)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("delete")(delete)
+def register(root: typer.Typer) -> None:
+    root.registered_commands.extend(app.registered_commands)

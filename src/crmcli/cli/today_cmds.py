@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.common import UnmaskOpt, guard, info, mask_default, state
+from crmcli.cli.common import ForceOpt, UnmaskOpt, guard, info, mask_default, overwrite, state
 from crmcli.errors import CrmError
 
 EXIT_OVERDUE = 3  # --check: something is overdue (cron mails the output)
@@ -41,6 +41,11 @@ def _owner(owner: str | None, mine: bool) -> str | None:
     return str(me)
 
 
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
+
+
+@app.command("today")
 @guard
 def today(
     day: Annotated[str | None, typer.Option("--date", "-d", help="the day (YYYY-MM-DD, -1d …; default today)")] = None,
@@ -51,6 +56,7 @@ def today(
     ics: Annotated[Path | None, typer.Option("--ics", help="write the open follow-ups as a calendar file (.ics)")] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="table, csv, tsv or json")] = None,
     unmask: UnmaskOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Show the day: overdue and due next steps, tickets near their deadline, the weekly review.
 
@@ -75,7 +81,7 @@ def today(
     if ics is not None:
         from crmcli import calendar_ics
 
-        n = calendar_ics.write(conn, ics, owner=who, unmask=unmask or not mask_default())
+        n = calendar_ics.write(conn, ics, owner=who, unmask=unmask or not mask_default(), force=overwrite(force))
         info(f"wrote {n} follow-ups to {ics}")
     out_fmt = (fmt or default_format()).lower()
     if out_fmt not in TODAY_FORMATS:
@@ -106,6 +112,6 @@ def _write(agenda: object, out_fmt: str) -> None:
         render.write_terminal(rep, sys.stdout, lang=state.language())
 
 
-def register(app: typer.Typer) -> None:
-    app.command("today")(today)
+def register(root: typer.Typer) -> None:
+    root.registered_commands.extend(app.registered_commands)
 

@@ -177,14 +177,14 @@ def test_cli_summary_names_the_clean_up(cli, tmp_path: Path) -> None:  # type: i
     assert cli("log", "--format", "json").stdout.count("4 invalid values kept aside") == 1
 
 
-def test_a_version_2_database_gets_the_table(tmp_path: Path) -> None:
-    path = tmp_path / "v2.db"
+def test_a_version_3_database_gets_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
     db.create(path).close()
     raw = sqlite3.connect(path)
     raw.execute("DROP TABLE invalid_values")
-    raw.execute("PRAGMA user_version = 2")
+    raw.execute("PRAGMA user_version = 3")
     raw.commit()
     raw.close()
     conn = db.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION >= 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION >= 4
     assert conn.execute("SELECT count(*) FROM invalid_values").fetchone()[0] == 0

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.errors import CrmError
+from crmcli.importer import limits
 
 MAX_CELL = 5000  # characters; longer cells are rejected (a pasted document, not a CRM value)
 _CSV_FIELD_LIMIT = 1 << 20  # the csv module's own ceiling, far above MAX_CELL: a runaway quote
@@ -35,6 +36,16 @@ _WORKBOOK_MAGIC = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": ".xls"}
 
 class SourceError(CrmError):
     """The file itself cannot be read as a table."""
+
+
+def _reader_error(e: BaseException) -> BaseException:
+    """E itself when it is the reader failing (re-raise anything else, e.g. Ctrl-C).
+
+    A Rust panic inside python-calamine arrives as pyo3's PanicException, a BaseException.
+    """
+    if isinstance(e, Exception) or type(e).__name__ == "PanicException":
+        return e
+    raise e
 
 
 @dataclass
@@ -180,10 +191,12 @@ def csv_sheet(src: Source) -> Sheet:
     def rows() -> Iterator[tuple[int, list[Any]]]:
         old_limit = csv.field_size_limit()
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-        reader = csv.reader(text, delimiter=src.delimiter or ",")
+        pending = [0]  # characters read since the last complete record (limits.MAX_RECORD)
+        reader = csv.reader(limits.bounded_lines(text, src.display, pending), delimiter=src.delimiter or ",")
         last = 0
         try:
             for row in reader:
+                pending[0] = 0
                 start, last = last + 1, reader.line_num
                 if any(row) and (row[0].strip() or any(c.strip() for c in row)):
                     yield start, row
@@ -209,10 +222,12 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
     """Every sheet of a workbook (or only WANTED), read with python-calamine."""
     from python_calamine import CalamineWorkbook
 
+    limits.check_workbook(src.path, src.display)  # a crafted file must not reach calamine (see limits)
     try:
         wb = CalamineWorkbook.from_path(str(src.path))
         names = list(wb.sheet_names)
-    except Exception as e:  # calamine raises its own error types for zip/xml damage
+    except BaseException as e:  # calamine raises its own error types for zip/xml damage
+        e = _reader_error(e)
         raise SourceError(f"{src.display} is not a readable Excel workbook (truncated or damaged?): "
                           f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     if wanted is not None:
@@ -230,7 +245,8 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
             ws = wb.get_sheet_by_name(name)
             height = ws.height
             first = ws.start[0] if ws.start else 0
-        except Exception as e:
+        except BaseException as e:
+            e = _reader_error(e)
             raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
         sheets.append(_workbook_sheet(src, name, ws, first, height))
     return sheets
@@ -242,7 +258,8 @@ def _workbook_sheet(src: Source, name: str, ws: Any, first: int, height: int) ->
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             it = ws.iter_rows()
-        except Exception as e:
+        except BaseException as e:
+            e = _reader_error(e)
             raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
         for i, row in enumerate(it):
             done[0] = i

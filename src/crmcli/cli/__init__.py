@@ -121,5 +121,7 @@ def main() -> None:
     except Exception as e:  # the last boundary: never a traceback for a user
         if os.environ.get("CRM_DEBUG"):
             raise
-        print(f"Error: unexpected {type(e).__name__}: {e} (set CRM_DEBUG=1 for details)", file=sys.stderr)
+        from crmcli.output import printable
+
+        print(printable(f"Error: unexpected {type(e).__name__}: {e} (set CRM_DEBUG=1 for details)"), file=sys.stderr)
         sys.exit(1)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from crmcli.errors import CrmError, NotFound
+from crmcli.errors import CrmError, Damaged, NotFound
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
@@ -161,7 +161,12 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise CrmError(f"{p} is an empty file, not a crm database; create one there with `crm --db {p} init`")
     if head != b"SQLite format 3\x00":
         raise CrmError(f"{p} is not a SQLite database")
-    conn = _raw_connect(p)
+    try:
+        conn = _raw_connect(p)
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as e:
+        raise damaged(p, e) from None
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and not conn.execute(
@@ -173,13 +178,22 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
                            f"{SCHEMA_VERSION}); upgrade crmcli")
         if version < SCHEMA_VERSION:
             upgrade(conn)
+    except sqlite3.OperationalError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise CrmError(f"{p} is not a usable SQLite database: {e}") from None
+        raise damaged(p, e) from None
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def damaged(path: str | os.PathLike[str], error: BaseException | str) -> Damaged:
+    """The one message for a database SQLite cannot read, with the way forward."""
+    return Damaged(f"{path} is damaged ({error}); `crm doctor` names the latest good backup to restore, "
+                   "or `crm doctor --salvage` copies every readable row into a new file")
 
 
 def upgrade(conn: sqlite3.Connection) -> int:

@@ -95,7 +95,7 @@ def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Fi
 
 # ------------------------------------------------------------------------------------ schema
 
-def _norm_sql(sql: str | None) -> str:
+def norm_sql(sql: str | None) -> str:
     text = re.sub(r"--[^\n]*", " ", sql or "")
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"\s*([(),=])\s*", r"\1", text).lower()
@@ -121,7 +121,7 @@ def _schema_problems(conn: sqlite3.Connection) -> list[tuple[str, str, str, str 
         for (kind, name), sql in want.items():
             if (kind, name) not in have:
                 out.append((kind, name, f"{kind} {name} is missing", f"creates {kind} {name}", [sql]))
-            elif _norm_sql(have[(kind, name)]) != _norm_sql(sql):
+            elif norm_sql(have[(kind, name)]) != norm_sql(sql):
                 if kind == "table":
                     want_cols = [r[1] for r in ref.execute(f"PRAGMA table_info({name})")]
                     have_cols = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}

@@ -90,6 +90,11 @@ def guard(fn: F) -> F:
         except sqlite3.OperationalError as e:
             err(f"Error: database problem: {e}")
             raise typer.Exit(1) from None
+        except sqlite3.DatabaseError as e:  # pages SQLite cannot read: say so, and the way out
+            from crmcli.db import damaged
+
+            err(f"Error: {damaged(state.db_path(), e)}")
+            raise typer.Exit(1) from None
         except BrokenPipeError:
             # `crm export | head`: the reader left. Click would turn this into exit 1, so end
             # here with 0, stdout pointed at /dev/null so the final flush cannot fail again.

@@ -143,22 +143,34 @@ def register(app: typer.Typer) -> None:
     def restore(
         file: Annotated[Path, typer.Argument(metavar="FILE", help="a backup made by `crm backup`")],
         yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
+        force: Annotated[bool, typer.Option("--force", help="leave behind triggers, views and tables crm did not "
+                                            "define, and keep rows pointing nowhere")] = False,
     ) -> None:
-        """Replace the database with a backup, after checking it; the current one is kept as a safety copy.
+        """Replace the database with a backup, after rebuilding it through crm's schema; the current one is kept.
 
         Example: crm restore backups/crm-20240501-020000.db
         """
-        from crmcli import backup as lib
+        from crmcli import restore as lib
 
-        checked = lib.verify(file)
-        info(f"{file}: integrity ok, schema {checked.schema_version}, {checked.counts.get('customers', 0)} customers, "
-             f"{checked.counts.get('operations', 0)} logged operations")
         target = state.db_path()
-        if not confirm(f"replace {target} with it?", yes):
-            info("nothing restored")
-            raise typer.Exit(1)
-        state.close()
-        res = lib.restore(target, file)
+        prepared = lib.prepare(target, file, force=force)
+        try:
+            c = prepared.counts
+            info(f"{file}: integrity ok, schema {prepared.schema_version}, every row passes crm's schema: "
+                 f"{c.get('customers', 0)} customers, {c.get('operations', 0)} logged operations")
+            for what in prepared.stripped:
+                info(f"left behind (--force): {what}")
+            for what in prepared.orphans:
+                info(f"kept (--force): {what}")
+            if lib.current_state(target) == "damaged":
+                info(f"{target} is damaged: it is kept as it is in {lib.backup.default_dir(target)}")
+            if not confirm(f"replace {target} with it?", yes):
+                info("nothing restored")
+                raise typer.Exit(1)
+            state.close()
+            res = lib.commit(target, prepared)
+        finally:
+            lib.discard(prepared)
         if res.safety_copy:
             info(f"the database as it was is kept at {res.safety_copy}")
         info(f"restored {target} from {file} (logged as operation {res.op_id})")

@@ -148,8 +148,8 @@ def create(path: str | os.PathLike[str], *, exist_ok: bool = False) -> sqlite3.C
     return conn
 
 
-def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open an existing database, upgrading an older schema in place."""
+def check_file(path: str | os.PathLike[str]) -> Path:
+    """PATH if it is a SQLite file; otherwise the one clear reason why not. Opens nothing with SQLite."""
     p = Path(path).expanduser()
     if not p.exists():
         raise NotFound(f"no database at {p}; create one with `crm init` (or `crm --db {p} init`)")
@@ -161,6 +161,12 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise CrmError(f"{p} is an empty file, not a crm database; create one there with `crm --db {p} init`")
     if head != b"SQLite format 3\x00":
         raise CrmError(f"{p} is not a SQLite database")
+    return p
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open an existing database, upgrading an older schema in place."""
+    p = check_file(path)
     try:
         conn = _raw_connect(p)
     except sqlite3.OperationalError:

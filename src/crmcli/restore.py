@@ -172,12 +172,17 @@ def current_state(target: Path) -> str:
     """missing, healthy or damaged; a file that is no crm database at all is refused."""
     if not target.exists() or (target.is_file() and target.stat().st_size == 0 and not Path(f"{target}-wal").exists()):
         return "missing"
+    from crmcli.salvage import damage
+
+    lines = damage(db.check_file(target))  # read-only: a stale -wal is not checkpointed into it
+    if lines:
+        return "damaged"
     try:
         conn = db.connect(target)
     except Damaged:
         return "damaged"
     try:
-        ok = [r[0] for r in conn.execute("PRAGMA quick_check")] == ["ok"]
+        ok = lines is not None or [r[0] for r in conn.execute("PRAGMA quick_check")] == ["ok"]
     except sqlite3.OperationalError:
         raise
     except sqlite3.DatabaseError:

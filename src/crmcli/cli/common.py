@@ -64,12 +64,16 @@ def _apply_user() -> None:
 
 
 def err(message: str) -> None:
-    typer.echo(message, err=True)
+    from crmcli.output import printable
+
+    typer.echo(printable(message), err=True)  # messages quote input: it must not drive the terminal
 
 
 def info(message: str) -> None:
     """A message for the person at the terminal: stderr, never stdout."""
-    typer.echo(message, err=True)
+    from crmcli.output import printable
+
+    typer.echo(printable(message), err=True)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,6 +94,11 @@ def guard(fn: F) -> F:
             raise typer.Exit(1) from None
         except sqlite3.OperationalError as e:
             err(_("Error: database problem: {error}").format(error=e))
+            raise typer.Exit(1) from None
+        except sqlite3.DatabaseError as e:  # pages SQLite cannot read: say so, and the way out
+            from crmcli.db import damaged
+
+            err(f"Error: {damaged(state.db_path(), e)}")
             raise typer.Exit(1) from None
         except BrokenPipeError:
             # `crm export | head`: the reader left. Click would turn this into exit 1, so end

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.common import guard, info, mask_default, state
+from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
 from crmcli.cli.lazy import new_app
 
 _FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -50,6 +50,7 @@ def export(
     lang: Annotated[str | None, typer.Option("--lang", help=_LANG_HELP)] = None,
     unmask: Annotated[bool, typer.Option("--unmask", help="full phones and emails (recorded in the operation log)")] = False,
     encoding: Annotated[str | None, typer.Option("--encoding", help=_ENCODING_HELP)] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Export records as CSV, TSV, JSON, JSONL or an Excel workbook; phones and emails masked.
 
@@ -66,7 +67,7 @@ def export(
     table, flt = _split_table(list(args or []))
     full = unmask or not mask_default()
     result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
-                             unmask=full, encoding=encoding)
+                             unmask=full, encoding=encoding, force=overwrite(force))
     for w in result.warnings:
         info(f"Warning: {w}")
     if output and output != "-":
@@ -82,6 +83,7 @@ def export(
 def template(
     output: Annotated[str, typer.Option("--output", "-o", help="the workbook to write, e.g. 客户信息模板.xlsx")],
     lang: Annotated[str | None, typer.Option("--lang", help="zh (default) or en: sheet names, headers, dropdowns")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write the blank template workbook: one sheet per module, dropdowns for fixed labels, instructions.
 
@@ -94,5 +96,5 @@ def template(
     from crmcli import workbook
 
     lang = _choice(lang, ("zh", "en"), "--lang") or "zh"
-    sheets = workbook.write_template(output, lang)
+    sheets = workbook.write_template(output, lang, force=overwrite(force), avoid=database_avoid())
     info(f"wrote {output}: sheets {', '.join(sheets)}")

@@ -47,13 +47,18 @@ def conn(db_path: Path) -> sqlite3.Connection:
 
 Runner = Callable[..., Result]
 
+
 @pytest.fixture
 def cli(db_path: Path) -> Runner:
     """cli('query', 'status=意向') runs `crm --db <tmp db> query status=意向`."""
+    import typer
+
     from crmcli.cli import app
+    from crmcli.i18n.help import hoist_lang
 
     def run(*args: str, input: str | None = None, db: Path | None = db_path, env: dict[str, str] | None = None) -> Result:
         full = (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
+        full = hoist_lang(typer.main.get_command(app), full)  # `--lang` after the subcommand, as main() does
         return CliRunner().invoke(app, full, input=input, env=env)
 
     return run

@@ -59,6 +59,9 @@ class AddRecord:
         params = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                     annotation=Annotated[str | None, typer.Option(*_option_name(f), help=_help(f))])
                   for f in t.fields if not f.system]
+        if table == "customers":
+            params.append(inspect.Parameter("force", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+                bool, typer.Option("--force", help="add even when the duplicate check finds this customer stored")]))
         self.__signature__ = inspect.Signature(params)
         self.__annotations__ = {p.name: p.annotation for p in params}
         self.__name__ = f"add_{table}"
@@ -68,7 +71,12 @@ class AddRecord:
     def __call__(self, **kwargs: Any) -> None:
         from crmcli import records
 
+        force = bool(kwargs.pop("force", False))
         raw = {name: v for name, v in kwargs.items() if v is not None}
+        if self.table == "customers":
+            from crmcli.cli.dedupe_memory import check_new_customer
+
+            check_new_customer(raw, force)
         if self.table == "followups" and "followed_by" not in raw:
             from crmcli import config
 

@@ -93,6 +93,9 @@ def tag(
 
     adds = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
     removes = [c[1:] for c in changes if c.startswith("-")]
-    tags = records.tag(state.conn(), customer_id, adds, removes)
+    notes: list[str] = []
+    tags = records.tag(state.conn(), customer_id, adds, removes, notes)
+    for note in notes:
+        info(f"note: {note}")
     for t in tags:
         typer.echo(t)

@@ -67,7 +67,11 @@ def config_list() -> None:
     """
     from crmcli import config
 
-    values = config.load()
+    try:
+        config.load()
+    except config.ConfigBroken as e:
+        info(f"Warning: {e}")
+    values = config.load(lenient=True)
     for key, (_, default, help_text) in config.SETTINGS.items():
         value = values.get(key, default)
         typer.echo(f"{key} = {'' if value is None else value}\t# {help_text}")
@@ -83,7 +87,7 @@ def config_get(key: Annotated[str, typer.Argument(help="db, lang, mask or user")
     """
     from crmcli import config
 
-    value = config.get(key)
+    value = config.get(key, lenient=True)
     typer.echo("" if value is None else str(value).lower() if isinstance(value, bool) else value)
 
 

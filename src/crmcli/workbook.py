@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from crmcli import fields
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, InvalidValue
 
 MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows minus the header
 SAMPLE_ROWS = 200  # rows read ahead to fit column widths
@@ -227,6 +227,10 @@ def write_template(path: str | Path, lang: str = "zh") -> list[str]:
     """Write the blank template workbook: one sheet per module plus the instructions sheet."""
     from crmcli import template_text
     from crmcli.exporter import MODULES, atomic_path
+
+    if Path(path).suffix.lower() != ".xlsx" and not (Path(path).exists() and not Path(path).is_file()):
+        what = Path(path).suffix or "a name without a suffix"
+        raise InvalidValue(f"cannot write {path}: crm template writes .xlsx workbooks, not {what}")
 
     wb = new()
     titles = []

@@ -182,3 +182,77 @@ def test_a_suffix_that_cannot_be_written_is_an_error(cli, filled: Path, tmp_path
     assert message in r.output and "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(("crm.db", "config"))] == []
+
+
+# -- workbooks that print -----------------------------------------------------------------------------
+
+def _prints_one_page_wide(ws, title_rows: str | None) -> None:
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)  # one page wide, as many down as needed
+    assert ws.print_title_rows == title_rows
+
+
+def test_report_workbook_prints(cli, filled: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "all.xlsx"
+    r = cli("report", "all", "--until", "2024-06-15", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    _prints_one_page_wide(wb["Report"], None)
+    for ws in wb.worksheets[1:]:
+        _prints_one_page_wide(ws, "$2:$2")  # the column headers repeat on every page
+    # a table too long to share a page with its chart puts the chart on the next page
+    by_month = next(ws for ws in wb.worksheets if ws["A1"].value == "New and lost customers by month")
+    anchor = by_month._charts[0].anchor._from.row  # 0-based: the row above the chart, 1-based
+    assert by_month.max_row > 14 and [b.id for b in by_month.row_breaks.brk] == [anchor]
+    by_status = next(ws for ws in wb.worksheets if ws["A1"].value == "Customers by status (合作状态)")
+    assert by_status.max_row < 10 and by_status._charts and list(by_status.row_breaks.brk) == []
+
+
+def test_report_workbook_marks_the_partial_month(filled: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from crmcli.reports import xlsx
+
+    out = tmp_path / "revenue.xlsx"
+    xlsx.write_workbook([_revenue(filled)], out, lang="en")
+    ws = load_workbook(out)["Revenue by month"]
+    last = ws.max_row
+    while ws.cell(last, 1).value is None or not hasattr(ws.cell(last, 1).value, "year"):
+        last -= 1
+    assert ws.cell(last, 1).number_format == 'yyyy-mm "(partial)"'
+    assert ws.cell(last - 1, 1).number_format == "yyyy-mm"
+    assert ws.cell(last, 2).font.i is True
+    chart = ws._charts[0]
+    assert "2024-06 (partial)" in str(chart.title.tx.rich.p[0].r[0].t)
+    assert [p.idx for p in chart.series[0].dPt] == [last - 3]  # the point of the partial month, dashed
+    assert chart.series[0].dPt[0].spPr.ln.prstDash == "dash"
+
+
+def test_long_category_names_get_horizontal_bars(filled: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from crmcli.reports import xlsx
+
+    conn = db.connect(filled)
+    rep = reports.run(conn, "structure", today=TODAY, now=NOW)
+    conn.close()
+    out = tmp_path / "structure.xlsx"
+    xlsx.write_workbook([rep], out)
+    chart = load_workbook(out)["Customers by industry (所属行业)"]._charts[0]
+    assert chart.type == "bar" and chart.x_axis.scaling.orientation == "maxMin"
+
+
+def test_blank_template_prints_one_page_wide(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from crmcli import workbook
+
+    path = tmp_path / "template.xlsx"
+    workbook.write_template(path, "zh")
+    wb = load_workbook(path)
+    for ws in wb.worksheets[:-1]:
+        _prints_one_page_wide(ws, "$1:$1")
+    _prints_one_page_wide(wb["说明"], None)

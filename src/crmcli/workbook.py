@@ -130,6 +130,18 @@ def _header_cells(ws: Any, flds: Sequence[fields.Field], heads: Sequence[str]) -
     return cells
 
 
+def print_setup(ws: Any, title_rows: str | None = None) -> None:
+    """How a sheet prints (or exports to PDF): A4 landscape, one page wide however many columns
+    (as many pages down as it takes), TITLE_ROWS ('1:1') repeated at the top of every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
 def _prepare(wb: Workbook, t: fields.Table, flds: Sequence[fields.Field], lang: str,
              sample: Sequence[Sequence[Any]]) -> Any:
     """A new sheet with the layout written before any row: widths, formats, frozen header, dropdowns."""
@@ -145,6 +157,7 @@ def _prepare(wb: Workbook, t: fields.Table, flds: Sequence[fields.Field], lang: 
         if dv is not None:
             ws.data_validations.append(dv)
     ws.freeze_panes = "A2"
+    print_setup(ws, "1:1")
     ws.append(_header_cells(ws, flds, heads))
     return ws
 

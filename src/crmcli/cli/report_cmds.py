@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmcli.cli.common import emit, guard, info, state
+from crmcli import outfile
+from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
 from crmcli.errors import CrmError
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def register(app: typer.Typer) -> None:
             "--format", "-f", help="table, csv, tsv, json, xlsx, html or pdf (default: table / csv in a pipe / the -o suffix)")] = None,
         output: Annotated[Path | None, typer.Option(
             "--output", "-o", help="write to FILE: .html page, .pdf, .xlsx workbook (charts in each), .csv, .tsv, .json")] = None,
+        force: ForceOpt = False,
     ) -> None:
         """Show the template's analyses: overview, structure, funnel, revenue, satisfaction, service, follow-ups.
 
@@ -91,18 +93,19 @@ def register(app: typer.Typer) -> None:
         if section:
             results = [render.only(r, section) for r in results]
         try:
-            _write(results, out_fmt, output)
+            _write(results, out_fmt, output, overwrite(force), outfile.database_files(conn))
         except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
             raise
         except OSError as e:
             raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
 
-    def _write(results: list[Report], out_fmt: str, output: Path | None) -> None:
+    def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,
+               avoid: list[tuple[Path, str]]) -> None:
         from crmcli.reports import files, render
 
         lang = state.language()
         if output is not None and str(output) != "-":
-            files.write(results, out_fmt, output, lang=lang)
+            files.write(results, out_fmt, output, lang=lang, force=force, avoid=avoid)
             info(f"wrote {output}")
             return
         render.write(results, out_fmt, sys.stdout, lang=lang)

@@ -1,13 +1,15 @@
 """Report files: the -o suffix picks the format, and a suffix no report format has is an error
-(a .pdf holding CSV is worse than no file). Every file is written next to its target and
-renamed into place when complete, owner-only (0600): reports carry customer names and figures.
+(a .pdf holding CSV is worse than no file). Every file goes through crmcli.outfile: atomic,
+owner-only (0600), never over a database, an existing file only with --force.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from crmcli import outfile
 from crmcli.errors import InvalidValue
 from crmcli.reports.base import Report
 
@@ -33,14 +35,15 @@ def format_for_file(path: Path, fmt: str | None) -> str:
     return by_suffix or fmt or "csv"
 
 
-def write(reports: Sequence[Report], fmt: str, path: Path, *, lang: str = "en") -> Path:
-    """Write REPORTS to PATH in FMT (one of FILE_FORMATS)."""
-    from crmcli.exporter import atomic_path
-
+def write(reports: Sequence[Report], fmt: str, path: Path, *, lang: str = "en", force: outfile.Overwrite = False,
+          avoid: Iterable[tuple[str | os.PathLike[str], str]] = ()) -> Path:
+    """Write REPORTS to PATH in FMT (one of FILE_FORMATS) through crmcli.outfile (force/avoid: see there)."""
     path = Path(path)
-    if not path.parent.is_dir():
-        raise InvalidValue(f"cannot write {path}: folder {path.parent} does not exist")
-    with atomic_path(path) as tmp:
+    if fmt == "xlsx":
+        from crmcli.reports import xlsx
+
+        return xlsx.write_workbook(reports, path, lang=lang, force=force, avoid=avoid)
+    with outfile.atomic_path(path, force=force, avoid=avoid) as tmp:
         if fmt == "html":
             from crmcli.reports import html
 
@@ -49,10 +52,6 @@ def write(reports: Sequence[Report], fmt: str, path: Path, *, lang: str = "en") 
             from crmcli.reports import pdf
 
             pdf.build(reports, str(tmp), lang)
-        elif fmt == "xlsx":
-            from crmcli.reports import xlsx
-
-            xlsx.write_workbook(reports, tmp, lang=lang)
         else:
             from crmcli.reports import render
 

@@ -53,6 +53,7 @@ from typing import Any
 
 from crmcli import fields
 from crmcli import filter_plan as plan
+from crmcli import invalid as invalid_values
 from crmcli.dates import date_period
 from crmcli.dates import relative_date as relative_date  # public here too: export, segments, reports
 from crmcli.errors import InvalidValue
@@ -195,32 +196,13 @@ def _tag_term(raw: str, op: str, value: str, negate: bool) -> Term:
 
 
 def _invalid_term(raw: str, module: str | None, main: str, op: str, value: str, negate: bool) -> Term:
-    """invalid=phone|email (records with a value kept aside for these fields), invalid= (none kept aside),
-    invalid!= (some); `contacts.invalid=phone` asks it of a related module."""
+    """invalid=phone|email, invalid=, invalid!= (crmcli.invalid.filter_sql says what each means)."""
     if op not in ("=", "!="):
         raise _fail(raw, "invalid takes = or != and field names, e.g. invalid=phone or invalid=phone|email")
     if negate and module is None:
         raise _fail(raw, "a leading ! negates a module condition (!contacts.invalid=phone); on a field use !=")
-    target = module or main
-    names = [fields.get_field(target, v.strip()).name for v in value.split("|") if v.strip()]
+    names = [fields.get_field(module or main, v.strip()).name for v in value.split("|") if v.strip()]
     return Term(raw, module, None, op, "|".join(names), negate=negate, invalid=True)
-
-
-def _invalid_sql(main: fields.Table, t: Term, params: list[Any]) -> str:
-    table = t.module or main.name
-    if t.module is None and main.name != "customers":  # the records themselves, by their id
-        link, col = f"CAST({main.name}.{main.key} AS TEXT)", "row_id"
-    else:  # customers by their own entries, or by their records' in a module
-        link, col = f"{main.name}.customer_id", "customer_id"
-    names = [n for n in t.value.split("|") if n]
-    params.append(table)
-    cond = "table_name = ?"
-    if names:
-        params.extend(names)
-        cond += f" AND field IN ({', '.join('?' * len(names))})"
-    has = (t.op == "=") == bool(names)  # invalid=phone, invalid!= : has one; invalid=, invalid!=phone : has none
-    inside = not has if t.negate else has
-    return f"{link} {'IN' if inside else 'NOT IN'} (SELECT {col} FROM invalid_values WHERE {cond} AND {col} IS NOT NULL)"
 
 
 # ---------------------------------------------------------------------------- values
@@ -438,7 +420,7 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
     for t in tags:
         parts.append(_tag_sql(link, t, params))
     for t in invalid:
-        parts.append(_invalid_sql(main, t, params))
+        parts.append(invalid_values.filter_sql(main, t.module, t.op, t.value, t.negate, params))
     for negate, by_module in ((False, groups), (True, nots)):
         for module, group in by_module.items():
             if probe(("!" if negate else "") + module, module, group):

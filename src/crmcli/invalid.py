@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from crmcli import audit
+from crmcli import audit, fields
 
 COLUMNS = ["customer_id", "table_name", "row_id", "field", "raw", "reason", "created_at"]
 
@@ -85,6 +85,28 @@ def counts(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
     """(table, field, how many) of the kept-aside values."""
     return [(r[0], r[1], r[2]) for r in conn.execute(
         "SELECT table_name, field, count(*) FROM invalid_values GROUP BY table_name, field ORDER BY 1, 2")]
+
+
+def filter_sql(main: fields.Table, module: str | None, op: str, value: str, negate: bool, params: list[Any]) -> str:
+    """The filter language's `invalid` term as SQL over MAIN (crmcli.filters compiles the rest).
+
+    invalid=phone|email: records with a value kept aside for one of these fields; invalid=: none kept
+    aside; invalid!=: some; invalid!=phone: none for phone. On customers the customer's own entries;
+    `contacts.invalid=phone` (MODULE) a customer's records'; on a child table the records themselves."""
+    table = module or main.name
+    if module is None and main.name != "customers":
+        link, col = f"CAST({main.name}.{main.key} AS TEXT)", "row_id"
+    else:
+        link, col = f"{main.name}.customer_id", "customer_id"
+    names = [n for n in value.split("|") if n]
+    params.append(table)
+    cond = "table_name = ?"
+    if names:
+        params.extend(names)
+        cond += f" AND field IN ({', '.join('?' * len(names))})"
+    has = (op == "=") == bool(names)
+    inside = not has if negate else has
+    return f"{link} {'IN' if inside else 'NOT IN'} (SELECT {col} FROM invalid_values WHERE {cond} AND {col} IS NOT NULL)"
 
 
 def mask(field: str, raw: str | None) -> str | None:

@@ -31,6 +31,9 @@ def _progress() -> tuple[Any, Any]:
     return update, bar
 
 
+_KEPT = " (kept by the system)"  # headers.map_columns' mark on a column crm keeps itself (segment …)
+
+
 def _report(summary: dict[str, Any]) -> None:
     head = summary["file"]
     if summary.get("encoding"):
@@ -40,9 +43,13 @@ def _report(summary: dict[str, Any]) -> None:
         renamed = [f"{c['column']}→{c['field']}" for c in s["columns"] if c["column"].casefold() != c["field"]]
         cols = f"{len(s['columns'])} columns" + (": " + ", ".join(renamed) if renamed else ", named as the fields")
         info(f"  {s['sheet']} → {s['table']} (headers on line {s['header_line']}), {cols}")
-        if s["unmapped"]:
-            info(f"  not imported (no matching field): {', '.join(s['unmapped'])} — use --map COLUMN=field, "
+        system = [u for u in s["unmapped"] if u.endswith(_KEPT)]
+        unknown = [u for u in s["unmapped"] if not u.endswith(_KEPT)]
+        if unknown:
+            info(f"  not imported (no matching field): {', '.join(unknown)} — use --map COLUMN=field, "
                  "or --map COLUMN=- to skip it")
+        if system:
+            info(f"  not imported (crm computes them): {', '.join(u[:-len(_KEPT)] for u in system)}")
         if s["kind_from_customer_type"]:
             info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
         if s["tags_inserted"]:

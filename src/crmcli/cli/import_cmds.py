@@ -10,6 +10,7 @@ import typer
 
 from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 
 def _progress() -> tuple[Any, Any]:
@@ -50,14 +51,16 @@ def _report(summary: dict[str, Any]) -> None:
             info(f"  not imported (no matching field): {', '.join(unknown)} — use --map COLUMN=field, "
                  "or --map COLUMN=- to skip it")
         if system:
-            info(f"  not imported (crm computes them): {', '.join(u[:-len(_KEPT)] for u in system)}")
+            info("  " + _("not imported (crm computes them): {columns}").format(
+                columns=", ".join(u[:-len(_KEPT)] for u in system)))
         if s["kind_from_customer_type"]:
             info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
         if s["tags_inserted"]:
             info(f"  {s['tags_inserted']} tag(s) added from the 标签 column")
         if s["masked"]:
-            info(f"  {s['masked']} masked cell(s) like 138****5678 or s***@x.com are not data: "
-                 f"{s['masked_kept']} kept the stored value, {s['masked_empty']} left empty in new rows")
+            info("  " + _("{n} masked cell(s) like 138****5678 or s***@x.com are not data: {kept} kept the stored "
+                          "value, {empty} left empty in new rows").format(n=s["masked"], kept=s["masked_kept"],
+                                                                         empty=s["masked_empty"]))
         _report_duplicates(s)
     for name in summary["skipped_sheets"]:
         info(f"  sheet '{name}' skipped: no module matches its name or headers")
@@ -75,12 +78,13 @@ def _report_duplicates(s: dict[str, Any]) -> None:
         return
     parts = []
     if groups:
-        parts.append(f"of each other: {'; '.join(' ~ '.join(g) for g in groups[:5])}{' …' if len(groups) > 5 else ''}")
+        shown = "; ".join(" ~ ".join(g) for g in groups[:5]) + (" …" if len(groups) > 5 else "")
+        parts.append(_("of each other: {ids}").format(ids=shown))
     if of_stored:
         shown = "; ".join(f"{new} ~ {', '.join(old[:3])}" for new, old in of_stored[:5])
-        parts.append(f"of stored customers: {shown}{' …' if len(of_stored) > 5 else ''}")
-    n = sum(len(g) for g in groups) + len({new for new, _ in of_stored if not any(new in g for g in groups)})
-    info(f"  {n} row(s) look like duplicates ({'; '.join(parts)}) — run `crm dedupe`")
+        parts.append(_("of stored customers: {ids}").format(ids=shown + (" …" if len(of_stored) > 5 else "")))
+    n = sum(len(g) for g in groups) + len({new for new, _old in of_stored if not any(new in g for g in groups)})
+    info("  " + _("{n} row(s) look like duplicates ({which}) — run `crm dedupe`").format(n=n, which="; ".join(parts)))
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names

@@ -58,10 +58,11 @@ def _register() -> None:
         safety_cmds,
         segment_cmds,
         setup_cmds,
+        tui_cmds,
     )
 
     for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds,
-                safety_cmds):
+                safety_cmds, tui_cmds):
         mod.register(app)
 
 

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("textual", reason="crm tui needs textual (a dependency of crmcli)")
-
 from crmcli import db, demo_data
 from crmcli.tui.app import CardScreen, CrmApp, CustomersScreen, HelpScreen
+from tests.conftest import need_program
 from tests.dbdump import dump
 
 LOG = ("operations", "changes", "merges", "merged_ids")
@@ -244,3 +243,72 @@ def test_zh_labels(demo: Path) -> None:
         heads = [str(c.label) for c in table.columns.values()]
         assert heads[:2] == ["客户编号", "客户全称"]
     drive(demo, script, lang="zh")
+
+
+# --------------------------------------------------------------------------- snapshots at 80x24 and 160x50
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("screen", ["customers", "card", "duplicates"])
+def test_snapshot(demo: Path, snap_compare: Any, screen: str, lang: str, size: tuple[int, int]) -> None:
+    cid = first_customer_with(demo, "SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1")
+    conn = db.connect(demo)
+    app = CrmApp(conn, lang=lang, today=TODAY)
+
+    async def before(pilot: Any) -> None:
+        await pilot.pause()
+        if screen == "card":
+            await open_customer(cid)(pilot, app)
+        elif screen == "duplicates":
+            await pilot.press("d")
+        await pilot.pause()
+
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=before)
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- in a real terminal
+
+
+def run_in_tmux(tmux: str, demo: Path, tmp_path: Path, name: str) -> tuple[float, str, Path]:
+    """Start `crm tui` in a detached 80x24 tmux session; (seconds until customers show, the screen, rc file)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    rc = tmp_path / "rc"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    cmd = f"{sys.executable} -m crmcli --db {demo} tui; echo $? > {rc}"
+    subprocess.run([tmux, "-L", name, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", cmd], check=True, env=env)
+    start, screen = time.perf_counter(), ""
+    while time.perf_counter() - start < 30:
+        screen = subprocess.run([tmux, "-L", name, "capture-pane", "-p", "-t", name], capture_output=True,
+                                text=True).stdout
+        if "customers" in screen and "C20" in screen:
+            break
+        time.sleep(0.05)
+    return time.perf_counter() - start, screen, rc
+
+
+def test_real_terminal_shows_customers_and_q_quits(demo: Path, tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    tmux = need_program("tmux")
+    name = f"crmtui{tmp_path.name[-12:]}"
+    try:
+        _, screen, rc = run_in_tmux(tmux, demo, tmp_path, name)
+        assert "300 customers" in screen, screen
+        lines = screen.splitlines()
+        assert all(len(line) <= 80 for line in lines) and len(lines) <= 24
+        subprocess.run([tmux, "-L", name, "send-keys", "-t", name, "q"], check=True)
+        deadline = time.time() + 20
+        while not rc.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        assert rc.read_text().strip() == "0"
+    finally:
+        subprocess.run([tmux, "-L", name, "kill-server"], capture_output=True)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
+from rich.table import Table as RichTable
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,15 +26,19 @@ from crmcli.tui import model
 from crmcli.tui.forms import Form
 from crmcli.tui.text import t
 
+MAX_WIDTH = 36  # a column of long text (summaries, names) ends in … past this
+
 
 def fill(table: DataTable[Any], g: model.Grid, widths: dict[str, int] | None = None) -> None:
     """Put a grid into a table widget; cells are plain text (never markup: data is not code).
 
     WIDTHS fixes some columns' widths; long text in them ends in … instead of a break."""
     table.clear(columns=True)
-    for col, head in zip(g.columns, g.heads, strict=True):
+    for i, (col, head) in enumerate(zip(g.columns, g.heads, strict=True)):
         width = (widths or {}).get(col)
-        table.add_column(head, key=col, width=None if width is None else max(width, cell_len(head)))
+        if width is None:  # as wide as the widest cell, up to a limit where … takes over
+            width = min(MAX_WIDTH, max([cell_len(r[i]) for r in g.rows] or [0]))
+        table.add_column(head, key=col, width=max(width, cell_len(head)))
     for key, row in zip(g.keys, g.rows, strict=True):
         table.add_row(*(Text(c, no_wrap=True, overflow="ellipsis") for c in row), key=key)
 
@@ -42,6 +47,21 @@ def selected_key(table: DataTable[Any]) -> str | None:
     if table.row_count == 0:
         return None
     return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+
+def summary_grid(pairs: list[tuple[str, str]], width: int) -> RichTable:
+    """The card's fields as label/value pairs, two abreast at 80 columns, three from 120."""
+    per_row = 3 if width >= 120 else 2
+    grid = RichTable.grid(padding=(0, 1), expand=True)
+    for _ in range(per_row):
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    for i in range(0, len(pairs), per_row):
+        cells: list[str] = []
+        for label, value in pairs[i:i + per_row]:
+            cells += [label, " ".join(value.split())]
+        grid.add_row(*cells)
+    return grid
 
 
 class CustomersScreen(Screen[None]):
@@ -191,12 +211,7 @@ class CardScreen(Screen[None]):
     def reload(self) -> None:
         c = model.card(self.crm.conn, self.customer_id, lang=self.crm.lang, unmask=self.crm.unmasked)
         self.customer_id = c.customer["customer_id"]
-        lines = Text()
-        for label, value in c.summary:
-            lines.append(f"{label}: ", style="bold")
-            lines.append(value.replace("\n", " "))
-            lines.append("   ")
-        self.query_one("#card", Static).update(lines)
+        self.query_one("#card", Static).update(summary_grid(c.summary, self.size.width))
         for ident, _ in self.TABS:
             g = c.history if ident == "history" else c.tabs[ident]
             fill(self.query_one(f"#grid-{ident}", DataTable), g)

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -26,8 +25,8 @@ class DedupeScreen(Screen[None]):
         Binding("k", "skip", t("skip")),
     ]
     DEFAULT_CSS = """
-    DedupeScreen #clusters { width: 38; }
-    DedupeScreen #members { width: 1fr; }
+    DedupeScreen #clusters { height: 2fr; }
+    DedupeScreen #members { height: 3fr; }
     """
 
     def __init__(self) -> None:
@@ -42,9 +41,8 @@ class DedupeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(t("crm — duplicates to review"), classes="title")
-        with Horizontal():
-            yield DataTable(id="clusters", cursor_type="row")
-            yield DataTable(id="members", cursor_type="row")
+        yield DataTable(id="clusters", cursor_type="row")
+        yield DataTable(id="members", cursor_type="row")
         yield Static("", id="status")
         yield Footer()
 

@@ -80,9 +80,10 @@ def set_value(key: str, text: str | None) -> None:
     p = path()
     p.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(data.items())]
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text("# crmcli settings: crm config list\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, p)
+    from crmcli import outfile
+
+    with outfile.open_text(p, force=True) as fh:  # atomic and 0600, like every file crm writes
+        fh.write("# crmcli settings: crm config list\n" + "\n".join(lines) + "\n")
 
 
 def default_db() -> Path:

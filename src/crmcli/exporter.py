@@ -9,8 +9,10 @@ How a row gets out:
   2. The cursor streams into output.write_cells (csv/tsv/json/jsonl) or
      workbook.write_sheet (xlsx): rows are never collected in a list, so memory
      stays flat however big the table is.
-  3. Files are written to a temporary name next to the target and renamed on
-     success: a failed export never leaves half a file behind.
+  3. Files go through crmcli.outfile: checked before a row is read (never over a
+     database or an existing file without --force), written to a temporary name
+     next to the target and renamed on success (0600): a failed export never
+     leaves half a file behind.
   4. An unmasked export is one entry in the operation log (kind "export": who,
      filter, table, rows, file); it changes no data rows.
 
@@ -27,7 +29,6 @@ import contextlib
 import io
 import itertools
 import operator
-import os
 import re
 import sqlite3
 import sys
@@ -38,9 +39,9 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from crmcli import audit, fields, filters, output
+from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
-from crmcli.errors import InvalidValue
+from crmcli.errors import CrmError, InvalidValue
 from crmcli.normalize import mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -224,33 +225,10 @@ def format_for(path: str | None, fmt: str | None) -> str:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to PATH, renamed onto it when the block succeeds."""
-    if path.is_dir():
-        raise InvalidValue(f"{path} is a folder: give a file name (a folder is for `export all` as csv/tsv/json/jsonl)")
-    if path.exists() and not path.is_file():  # /dev/stdout, a FIFO: write in place
-        yield path
-        return
-    if path.parent and not path.parent.exists():
-        raise InvalidValue(f"folder {path.parent} does not exist")
-    # mkstemp makes the file owner-only (0600), like the database: exports hold customer data.
-    # Overwriting an existing file keeps the permissions it had.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None) -> Iterator[IO[str]]:
-    """A text stream for PATH ('-' or None: stdout) in ENCODING; unencodable characters are an error."""
+def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None, *,
+              file: outfile.AtomicFile | None = None) -> Iterator[IO[str]]:
+    """A text stream for PATH ('-' or None: stdout) or FILE (checked and made by the caller) in ENCODING;
+    unencodable characters are an error."""
     if encoding not in ENCODINGS:
         raise InvalidValue(f"unknown encoding '{encoding}'; encodings: {', '.join(ENCODINGS)}")
     if path in (None, "-"):
@@ -270,11 +248,21 @@ def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None) ->
             with contextlib.suppress(ValueError, OSError):
                 wrapper.detach()  # leave sys.stdout usable
         return
-    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding=_fast(encoding), errors="crmcli-export",
-                                               newline="") as fh:
-        if encoding == "utf-8-sig":
-            fh.write("\ufeff")
-        yield fh
+    target = file or outfile.AtomicFile(path)
+    try:
+        with open(target.create(), "w", encoding=_fast(encoding), errors="crmcli-export", newline="") as fh:
+            if encoding == "utf-8-sig":
+                fh.write("\ufeff")
+            yield fh
+    except OSError as e:
+        target.discard()
+        if isinstance(e, BrokenPipeError):
+            raise
+        raise CrmError(f"cannot write {target.target}: {e.strerror or e}") from None
+    except BaseException:
+        target.discard()
+        raise
+    target.commit()
 
 
 def _fast(encoding: str) -> str:
@@ -309,11 +297,12 @@ def _resolve_tables(table: str) -> list[str]:
 def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[str] = (), *,
            fmt: str | None = None, output_path: str | None = None, columns: str | Sequence[str] | None = None,
            lang: str | None = None, unmask: bool = False, encoding: str | None = None,
-           stdout: IO[str] | None = None, today: date | None = None) -> Result:
+           stdout: IO[str] | None = None, today: date | None = None, force: outfile.Overwrite = False) -> Result:
     """Export TABLE (or "all") rows matching ARGS; see the module docstring for the rules.
 
     output_path: a file, '-'/None for stdout, or a folder for `all` in csv/tsv/json/jsonl.
     lang: None keeps column names and stored values (xlsx: defaults to zh).
+    force: replace existing files (or a callable asked per file); see crmcli.outfile.
     """
     fmt = format_for(output_path, fmt)
     tables = _resolve_tables(table)
@@ -326,20 +315,21 @@ def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[st
         if encoding:
             raise InvalidValue("--encoding applies to text formats; xlsx stores Unicode")
     target = output_path or "-"
+    files = _output_files(conn, tables, target, fmt, force)  # every refusal before a row is read
     result = Result(fmt, target, masked=not unmask)
     counter = itertools.count()
     try:
         if fmt == "xlsx":
-            _export_xlsx(conn, tables, args, target, columns, lang, unmask, result, stdout, today)
+            _export_xlsx(conn, tables, args, files.get(""), columns, lang, unmask, result, stdout, today)
         elif len(tables) > 1:
-            _export_folder(conn, tables, args, target, fmt, lang, unmask, encoding, result, today)
+            _export_folder(conn, tables, args, files, fmt, lang, unmask, encoding, result, today)
         else:
             q = build_query(conn, tables[0], args, columns=columns, lang=lang, unmask=unmask,
                             safe=fmt in ("csv", "tsv"), today=today)
-            special = target != "-" and Path(target).exists() and not Path(target).is_file()  # /dev/stdout, a FIFO
-            enc = encoding or default_encoding(fmt, target != "-" and not special)
+            file = files.get("")
+            enc = encoding or default_encoding(fmt, file is not None and not file.in_place)
             cur = rows(conn, q)
-            with text_sink(target, enc, stdout) as sink:
+            with text_sink(target, enc, stdout, file=file) as sink:
                 output.write_cells(map(operator.itemgetter(0), zip(cur, counter, strict=False)), q.heads, fmt, sink)
             result.rows[q.table.name] = next(counter)
     except BrokenPipeError:
@@ -348,35 +338,55 @@ def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[st
         if unmask:
             _log(conn, table, args, result, partial=True)
         raise
+    finally:
+        for f in files.values():
+            f.discard()  # nothing left behind when a later file failed
     if unmask:
         _log(conn, table, args, result)
     return result
 
 
-def _export_folder(conn: sqlite3.Connection, tables: list[str], args: Sequence[str], target: str, fmt: str,
-                   lang: str | None, unmask: bool, encoding: str | None, result: Result, today: date | None) -> None:
+def _output_files(conn: sqlite3.Connection, tables: list[str], target: str, fmt: str,
+                  force: outfile.Overwrite) -> dict[str, outfile.AtomicFile]:
+    """The files an export will write, each checked (crmcli.outfile): {"": file} or {table: file} for a folder."""
     if target == "-":
-        raise InvalidValue(f"`all` in {fmt} writes one file per module: give -o FOLDER (or use --format xlsx -o FILE.xlsx)")
+        return {}
+    avoid = outfile.database_files(conn)
+    if fmt == "xlsx" or len(tables) == 1:
+        return {"": outfile.AtomicFile(target, force=force, avoid=avoid)}
     folder = Path(target)
     if folder.exists() and not folder.is_dir():
         raise InvalidValue(f"{folder} is a file; `all` in {fmt} needs a folder (or --format xlsx)")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CrmError(f"cannot create the folder {folder}: {e.strerror or e}") from None
+    return {name: outfile.AtomicFile(folder / f"{name}.{fmt}", force=force, avoid=avoid) for name in tables}
+
+
+def _export_folder(conn: sqlite3.Connection, tables: list[str], args: Sequence[str],
+                   files: dict[str, outfile.AtomicFile], fmt: str, lang: str | None, unmask: bool,
+                   encoding: str | None, result: Result, today: date | None) -> None:
+    if not files:
+        raise InvalidValue(f"`all` in {fmt} writes one file per module: give -o FOLDER (or use --format xlsx -o FILE.xlsx)")
     for name in tables:
         q = build_query(conn, name, (), lang=lang, unmask=unmask, safe=fmt in ("csv", "tsv"),
                         customers=args, today=today)
-        with text_sink(str(folder / f"{name}.{fmt}"), encoding or default_encoding(fmt, True)) as sink:
+        with text_sink(str(files[name].target), encoding or default_encoding(fmt, True), file=files[name]) as sink:
             result.rows[name] = output.write_cells(rows(conn, q), q.heads, fmt, sink)
 
 
-def _export_xlsx(conn: sqlite3.Connection, tables: list[str], args: Sequence[str], target: str,
+def _export_xlsx(conn: sqlite3.Connection, tables: list[str], args: Sequence[str], file: outfile.AtomicFile | None,
                  columns: str | Sequence[str] | None, lang: str | None, unmask: bool, result: Result,
                  stdout: IO[str] | None, today: date | None) -> None:
     from crmcli import workbook
 
-    if target == "-":
+    if file is None:
         stream = stdout or sys.stdout
         if stream.isatty():
             raise InvalidValue("xlsx is a binary file: give -o FILE.xlsx (or pipe stdout into a file)")
+    else:
+        file.create()  # an unwritable folder fails here, before the workbook exists
     wb = workbook.new()
     for name in tables:
         one = len(tables) == 1
@@ -384,17 +394,16 @@ def _export_xlsx(conn: sqlite3.Connection, tables: list[str], args: Sequence[str
                         customers=None if one else args, today=today)
         result.rows[name] = workbook.write_sheet(wb, q.table, q.columns, rows(conn, q), lang=lang or "zh",
                                                  warnings=result.warnings)
-    if target == "-":
+    if file is None:
         with tempfile.TemporaryDirectory(prefix="crm-export-") as tmp:
             path = Path(tmp) / "export.xlsx"
-            wb.save(path)
+            outfile.save_workbook(wb, outfile.AtomicFile(path))
             stream = stdout or sys.stdout
             stream.flush()
             stream.buffer.write(path.read_bytes())  # type: ignore[attr-defined]
             stream.buffer.flush()  # type: ignore[attr-defined]
         return
-    with atomic_path(Path(target)) as tmp:
-        wb.save(tmp)
+    outfile.save_workbook(wb, file)
 
 
 def _log(conn: sqlite3.Connection, table: str, args: Sequence[str], result: Result, partial: bool = False) -> None:

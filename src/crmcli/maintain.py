@@ -52,6 +52,7 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 @contextlib.contextmanager
 def exclusive(db_path: str | os.PathLike[str]) -> Iterator[Path]:
     """Hold the maintain lock for DB_PATH or raise MaintainBusyError at once."""
+    db.connect(db_path).close()  # a mistyped path fails here, before a lock file appears beside it
     path = lock_path(db_path)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -15,6 +15,7 @@ fitted on the first rows (a sample), which streaming allows.
 from __future__ import annotations
 
 import itertools
+import os
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -28,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from crmcli import fields
+from crmcli import fields, outfile
 from crmcli.errors import CrmError
 
 MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows minus the header
@@ -223,19 +224,28 @@ def template_columns(t: fields.Table) -> list[str]:
     return [f.name for f in t.fields if not f.system]
 
 
-def write_template(path: str | Path, lang: str = "zh") -> list[str]:
-    """Write the blank template workbook: one sheet per module plus the instructions sheet."""
-    from crmcli import template_text
-    from crmcli.exporter import MODULES, atomic_path
+def write_template(path: str | Path, lang: str = "zh", *, force: outfile.Overwrite = False,
+                   avoid: Iterable[tuple[str | os.PathLike[str], str]] = ()) -> list[str]:
+    """Write the blank template workbook: one sheet per module plus the instructions sheet.
 
-    wb = new()
-    titles = []
-    for name in MODULES:
-        t = fields.TABLES[name]
-        write_sheet(wb, t, template_columns(t), (), lang=lang)
-        titles.append(sheet_title(t, lang))
-    template_text.instructions_sheet(wb, lang)
-    titles.append(template_text.SHEET[lang])
-    with atomic_path(Path(path)) as tmp:
-        wb.save(tmp)
+    force/avoid: see crmcli.outfile (never over a database; an existing file only with force).
+    """
+    from crmcli import template_text
+    from crmcli.exporter import MODULES
+
+    file = outfile.AtomicFile(path, force=force, avoid=avoid)
+    file.create()  # an unwritable folder fails here, before the workbook exists
+    try:
+        wb = new()
+        titles = []
+        for name in MODULES:
+            t = fields.TABLES[name]
+            write_sheet(wb, t, template_columns(t), (), lang=lang)
+            titles.append(sheet_title(t, lang))
+        template_text.instructions_sheet(wb, lang)
+        titles.append(template_text.SHEET[lang])
+    except BaseException:
+        file.discard()
+        raise
+    outfile.save_workbook(wb, file)
     return titles

@@ -153,3 +153,20 @@ def confirm(question: str, yes: bool) -> bool:
     if not interactive():
         raise CrmError(f"{question} — not asked without a terminal; add --yes")
     return typer.confirm(question, default=False, err=True)
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="replace an existing output file")]
+
+
+def overwrite(force: bool) -> bool | Callable[[Path], bool]:
+    """--force; else, on a terminal, ask per existing file; else refuse (see crmcli.outfile)."""
+    if force:
+        return True
+    if not interactive():
+        return False
+    return lambda p: typer.confirm(f"{p} exists; replace it?", default=False, err=True)
+
+
+def database_avoid() -> list[tuple[Path, str]]:
+    """The database path as an output to refuse, for commands that do not open it (crm template)."""
+    return [(state.db_path(), "the database")]

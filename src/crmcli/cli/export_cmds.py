@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.common import guard, info, mask_default, state
+from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
 
 _FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str | None, typer.Option("--lang", help=_LANG_HELP)] = None,
         unmask: Annotated[bool, typer.Option("--unmask", help="full phones and emails (recorded in the operation log)")] = False,
         encoding: Annotated[str | None, typer.Option("--encoding", help=_ENCODING_HELP)] = None,
+        force: ForceOpt = False,
     ) -> None:
         """Export records as CSV, TSV, JSON, JSONL or an Excel workbook; phones and emails masked.
 
@@ -63,7 +64,7 @@ def register(app: typer.Typer) -> None:
         table, flt = _split_table(list(args or []))
         full = unmask or not mask_default()
         result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
-                                 unmask=full, encoding=encoding)
+                                 unmask=full, encoding=encoding, force=overwrite(force))
         for w in result.warnings:
             info(f"Warning: {w}")
         if output and output != "-":
@@ -78,6 +79,7 @@ def register(app: typer.Typer) -> None:
     def template(
         output: Annotated[str, typer.Option("--output", "-o", help="the workbook to write, e.g. 客户信息模板.xlsx")],
         lang: Annotated[str | None, typer.Option("--lang", help="zh (default) or en: sheet names, headers, dropdowns")] = None,
+        force: ForceOpt = False,
     ) -> None:
         """Write the blank template workbook: one sheet per module, dropdowns for fixed labels, instructions.
 
@@ -90,5 +92,5 @@ def register(app: typer.Typer) -> None:
         from crmcli import workbook
 
         lang = _choice(lang, ("zh", "en"), "--lang") or "zh"
-        sheets = workbook.write_template(output, lang)
+        sheets = workbook.write_template(output, lang, force=overwrite(force), avoid=database_avoid())
         info(f"wrote {output}: sheets {', '.join(sheets)}")

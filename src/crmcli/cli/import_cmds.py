@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.common import guard, info, state
+from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
 
 
 def _progress() -> tuple[Any, Any]:
@@ -77,6 +77,7 @@ def register(app: typer.Typer) -> None:
                                                      "utf-8, gbk, gb18030, utf-16 …)")] = None,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="json: print the summary on stdout "
                                                 "(for cron jobs)")] = None,
+        force: ForceOpt = False,
     ) -> None:
         """Import customers, follow-ups, orders, tickets, needs or contacts from CSV or Excel, all or nothing.
 
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
                                  dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,
-                                 progress=callback)
+                                 progress=callback, force=overwrite(force))
         finally:
             if bar is not None:
                 bar.stop()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmcli.cli.common import emit, guard, info, state
+from crmcli import outfile
+from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
 from crmcli.errors import CrmError
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str | None, typer.Option(
             "--format", "-f", help="table, csv, tsv, json or xlsx (default: table / csv in a pipe / xlsx for -o *.xlsx)")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="write to FILE (.xlsx: a workbook with charts)")] = None,
+        force: ForceOpt = False,
     ) -> None:
         """Show the template's analyses: overview, structure, funnel, revenue, satisfaction, service, follow-ups.
 
@@ -86,13 +89,14 @@ def register(app: typer.Typer) -> None:
         if section:
             results = [render.only(r, section) for r in results]
         try:
-            _write(results, out_fmt, output)
+            _write(results, out_fmt, output, overwrite(force), outfile.database_files(conn))
         except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
             raise
         except OSError as e:
             raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
 
-    def _write(results: list[Report], out_fmt: str, output: Path | None) -> None:
+    def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,
+               avoid: list[tuple[Path, str]]) -> None:
         import json
 
         from crmcli.reports import render, xlsx
@@ -100,12 +104,12 @@ def register(app: typer.Typer) -> None:
         lang = state.language()
         if out_fmt == "xlsx":
             assert output is not None
-            xlsx.write_workbook(results, output, lang=lang)
+            xlsx.write_workbook(results, output, lang=lang, force=force, avoid=avoid)
             info(f"wrote {output}")
             return
         to_file = output is not None and str(output) != "-"
-        stream = open(output, "w", encoding="utf-8", newline="") if to_file else sys.stdout  # noqa: SIM115
-        try:
+        with outfile.open_text(output, force=force, avoid=avoid) if to_file else contextlib.nullcontext(sys.stdout) \
+                as stream:
             if out_fmt == "json":
                 if len(results) == 1:
                     render.write_json(results[0], stream)
@@ -116,7 +120,5 @@ def register(app: typer.Typer) -> None:
             else:
                 for r in results:
                     render.write_terminal(r, stream, lang=lang)
-        finally:
-            if to_file:
-                stream.close()
-                info(f"wrote {output}")
+        if to_file:
+            info(f"wrote {output}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmcli import audit, fields
+from crmcli import audit, fields, outfile
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, not_null_defaults
@@ -88,10 +88,15 @@ class _DryRun(Exception):
 
 
 class _Rejects:
-    """Collects rejected rows; writes them (line, reason, original cells) to a CSV when asked."""
+    """Collects rejected rows; writes them (line, reason, original cells) to a CSV when asked.
 
-    def __init__(self, path: str | None) -> None:
-        self.path = path
+    The file (crmcli.outfile) is checked before the import reads a row and appears only when the
+    run completes (a dry run included); a failed import leaves no rejects file.
+    """
+
+    def __init__(self, file: outfile.AtomicFile | None) -> None:
+        self.file = file
+        self.path = None if file is None else str(file.target)
         self.count = 0
         self.first: list[str] = []
         self._fh: Any = None
@@ -105,23 +110,32 @@ class _Rejects:
         if self.path is None:
             return
         if self._writer is None:
-            self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
+            assert self.file is not None
+            self._fh = open(self.file.create(), "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
             self._writer = csv.writer(self._fh)
         if self._header_for != sheet:
             self._writer.writerow(["sheet", "line", "reason", *header])
             self._header_for = sheet
         self._writer.writerow([sheet, line, reason, *["" if c is None else c for c in cells]])
 
-    def close(self) -> None:
+    def close(self, keep: bool) -> None:
         if self._fh is not None:
             self._fh.close()
+        if self.file is not None:
+            if keep:
+                self.file.commit()
+            else:
+                self.file.discard()
 
 
 def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None, sheet: str | None = None,
                 mapping: list[str] | None = None, dry_run: bool = False, on_conflict: str = "fail",
                 rejects: str | None = None, encoding: str | None = None, progress: Progress | None = None,
-                stdin: Any = None) -> ImportResult:
-    """Import a CSV/TSV/Excel file (or '-' for stdin) into the database. See the module docstring."""
+                stdin: Any = None, force: outfile.Overwrite = False) -> ImportResult:
+    """Import a CSV/TSV/Excel file (or '-' for stdin) into the database. See the module docstring.
+
+    force: replace an existing REJECTS file (crmcli.outfile); never the input or the database.
+    """
     if on_conflict not in ON_CONFLICT:
         raise InvalidValue(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}")
     forced = fields.table(table) if table else None
@@ -130,12 +144,16 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
     overrides = hdr.parse_overrides(mapping or [])
     from crmcli.perf import gc_paused
 
+    avoid = outfile.database_files(conn) + ([] if name == "-" else [(name, "the file being imported")])
+    rejects_file = outfile.AtomicFile(rejects, force=force, avoid=avoid) if rejects else None
     src = open_source(name, encoding=encoding, stdin=stdin)
     try:
         with gc_paused():  # batches of row lists and tuples: the collector found nothing, ~10% of the CPU time
-            return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, rejects, progress)
+            return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, _Rejects(rejects_file), progress)
     finally:
         src.close()
+        if rejects_file is not None:
+            rejects_file.discard()  # committed already when the run completed
 
 
 def _sheets(src: Source, sheet: str | None) -> list[Sheet]:
@@ -201,14 +219,14 @@ def _where(src: Source, sh: Sheet) -> str:
 
 
 def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, sheet: str | None,
-         overrides: dict[str, str], dry_run: bool, on_conflict: str, rejects_path: str | None,
+         overrides: dict[str, str], dry_run: bool, on_conflict: str, rejects: _Rejects,
          progress: Progress | None) -> ImportResult:
     detected = {"format": "csv", "encoding": src.encoding_label,
                 "delimiter": {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(src.delimiter or ",", "")} \
         if src.kind == "csv" else {"format": src.path.suffix.lstrip(".").lower() or "xlsx"}
-    result = ImportResult(src.display, detected, dry_run, rejects_file=rejects_path)
+    result = ImportResult(src.display, detected, dry_run, rejects_file=rejects.path)
     plans = _plan(src, _sheets(src, sheet), forced, overrides, result)
-    rejects = _Rejects(rejects_path)
+    completed = False
     details = {"file": src.display, **detected, "on_conflict": on_conflict}
     try:
         with audit.operation(conn, "import", f"import {src.display}", details) as op:
@@ -223,7 +241,7 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                 raise ImportFailed(f"{n_conflicts} row(s) are already in the database ({', '.join(conflicts[:5])}"
                                    f"{' …' if n_conflicts > 5 else ''}); nothing imported. "
                                    "Use --on-conflict skip or --on-conflict update")
-            if rejects.count and rejects_path is None:
+            if rejects.count and rejects.path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
                                    "(fix them, or add --rejects FILE to import the valid rows)")
@@ -234,10 +252,12 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                                                              "updated": s.updated} for s in result.sheets]})
             if dry_run:
                 raise _DryRun
+        completed = True
     except _DryRun:
         result.op_id = None
+        completed = True
     finally:
-        rejects.close()
+        rejects.close(keep=completed)
     return result
 
 

@@ -9,12 +9,14 @@ language, so the workbook sorts, filters and recalculates like one made by hand.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from crmcli import outfile
 from crmcli.reports.base import Column, Report, Section
 from crmcli.reports.render import display, humanize, is_percent
 
@@ -61,8 +63,13 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "en") -> Path:
-    """Write REPORTS to PATH (.xlsx): a cover sheet, then one sheet per section with its chart."""
+def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "en", force: outfile.Overwrite = False,
+                   avoid: Iterable[tuple[str | os.PathLike[str], str]] = ()) -> Path:
+    """Write REPORTS to PATH (.xlsx): a cover sheet, then one sheet per section with its chart.
+
+    force/avoid: see crmcli.outfile (checked before the workbook is built).
+    """
+    file = outfile.AtomicFile(path, force=force, avoid=avoid)
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -99,9 +106,8 @@ def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "
         for i in range(1, ws.max_column + 1):
             width = max((len(str(c.value)) for c in ws[get_column_letter(i)] if c.value is not None), default=8)
             ws.column_dimensions[get_column_letter(i)].width = min(max(10, width * 1.3 + 2), 50)
-    path = Path(path)
-    wb.save(path)
-    return path
+    outfile.save_workbook(wb, file)
+    return Path(path)
 
 
 def _fit_width(ws: Any) -> None:

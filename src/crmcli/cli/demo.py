@@ -66,6 +66,8 @@ STEPS: list[tuple[str, str]] = [
      " --columns order_id,customer_id,date,amount,status --lang zh"),
     ("Excel: one sheet per module, dropdowns for fixed labels, real dates, frozen header", "export all -o {dir}/全部客户.xlsx"),
     ("The blank template workbook, with an instructions sheet (说明)", "template -o {dir}/客户信息模板.xlsx"),
+    ("For the day at the terminal: `crm tui`, a full-screen workspace (customers, the card, quick actions, "
+     "duplicates); its keys", "tui --help"),
 ]
 
 

@@ -10,10 +10,10 @@ from crmcli.cli.common import guard, state
 
 @guard
 def tui() -> None:
-    """Open the full-screen workspace: customers, a customer's card, today, duplicates.
+    """Open the full-screen workspace: customers, a customer's card, duplicates.
 
     Keys: / filter, Enter open, f log a follow-up, x next step done, g tag, e edit,
-    t today, d duplicates, ? help, q quit.
+    c close a ticket, d duplicates, ? help, q quit.
 
     Example: crm tui
     Example: crm --lang zh tui

@@ -72,7 +72,6 @@ class CustomersScreen(Screen[None]):
         Binding("enter", "open", t("open"), show=False),
         Binding("s", "sort", t("sort")),
         Binding("m", "toggle_mask", t("unmask")),
-        Binding("t", "app.push_today", t("today")),
         Binding("d", "app.push_dedupe", t("duplicates")),
     ]
 
@@ -292,7 +291,7 @@ class HelpScreen(ModalScreen[None]):
     KEYS: ClassVar[list[tuple[str, str]]] = [
         ("/", "filter customers (the filter language of `crm query`)"), ("Enter", "open the customer"),
         ("s", "sort by the next column (click a header too)"), ("m", "show / mask phones and e-mails (logged)"),
-        ("t", "today: overdue and due next steps, tickets at risk"), ("d", "duplicates: review, merge, not the same"),
+        ("d", "duplicates: review, merge or skip"),
         ("f", "on a card: log a follow-up"), ("x", "on a card: mark the selected next step done"),
         ("g", "on a card: add or remove tags"), ("e", "on a card: change fields (field=value)"),
         ("c", "on a card: close the selected ticket"), ("Esc", "back"), ("q", "quit")]
@@ -338,11 +337,6 @@ class CrmApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
-
-    def action_push_today(self) -> None:
-        from crmcli.tui.agenda import TodayScreen
-
-        self.push_screen(TodayScreen())
 
     def action_push_dedupe(self) -> None:
         from crmcli.tui.review import DedupeScreen

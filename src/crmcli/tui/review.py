@@ -21,7 +21,6 @@ class DedupeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", t("back")),
         Binding("m", "merge", t("merge")),
-        Binding("n", "not_same", t("not the same")),
         Binding("k", "skip", t("skip")),
     ]
     DEFAULT_CSS = """
@@ -92,17 +91,6 @@ class DedupeScreen(Screen[None]):
             return
         self._done_with(c, t("merged into {id} (merge {m}; `crm undo` reverses it)").format(
             id=res.plan.survivor, m=res.merge_id))
-
-    def action_not_same(self) -> None:
-        c = self.current()
-        if c is None:
-            return
-        try:
-            model.not_same(self.crm.conn, c)
-        except CrmError as e:
-            self.say(str(e), error=True)
-            return
-        self._done_with(c, t("remembered: not the same; never proposed again"))
 
     def action_skip(self) -> None:
         c = self.current()

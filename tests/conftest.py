@@ -67,8 +67,13 @@ def cli(db_path: Path) -> Runner:
 
     _cache_command(app)
 
+    import typer.testing
+
+    from crmcli.i18n.help import hoist_lang
+
     def run(*args: str, input: str | None = None, db: Path | None = db_path, env: dict[str, str] | None = None) -> Result:
         full = (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
+        full = hoist_lang(typer.testing._get_command(app), full)  # `--lang` after the subcommand, as main() does
         return CliRunner().invoke(app, full, input=input, env=env)
 
     return run

@@ -51,7 +51,7 @@ def test_file_output_reports_on_stderr(cli, filled: Path, tmp_path: Path) -> Non
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("export", "--format", "table"), 2, "is not one of csv, tsv, json, jsonl, xlsx"),
     (("export", "--encoding", "latin-1"), 2, "is not one of utf-8, utf-8-sig, gbk, gb18030"),
-    (("export", "--lang", "fr"), 2, "is not one of zh, en"),
+    (("export", "--lang", "fr"), 2, "is not one of"),
     (("export", "orderz"), 1, "Error: unknown table 'orderz'"),
     (("export", "all"), 1, "give -o FOLDER"),
     (("export", "all", "--columns", "name", "-o", "x.xlsx"), 1, "--columns applies to one table"),

@@ -121,7 +121,7 @@ CONFLICT = [["客户编号", "客户名称", "联系电话", "所属行业", "�
 def test_conflict_fail_names_the_ids(conn, tmp_path: Path) -> None:
     _existing(conn)
     before = dump(conn)
-    with pytest.raises(ImportFailed, match=r"1 row\(s\) are already in the database \(C20240101001\)"):
+    with pytest.raises(ImportFailed, match=r"1 row\(s\) differ from records already in the database \(C20240101001\)"):
         import_file(conn, write_csv(tmp_path / "c.csv", CONFLICT))
     assert dump(conn) == before
 
@@ -133,12 +133,13 @@ def test_conflict_skip(conn, tmp_path: Path) -> None:
     assert conn.execute("SELECT level FROM customers WHERE customer_id='C20240101001'").fetchone()[0] is None
 
 
-def test_conflict_update_keeps_real_phone_and_does_not_blank(conn, tmp_path: Path) -> None:
+def test_conflict_update_keeps_real_phone_and_applies_the_files_cells(conn, tmp_path: Path) -> None:
     _existing(conn)
     result = import_file(conn, write_csv(tmp_path / "c.csv", CONFLICT), on_conflict="update")
-    assert (result.total("inserted"), result.total("updated"), result.total("masked_phones")) == (1, 1, 1)
+    assert (result.total("inserted"), result.total("updated"), result.total("masked")) == (1, 1, 1)
+    assert (result.total("masked_kept"), result.total("masked_empty")) == (1, 0)
     row = conn.execute("SELECT phone, industry, level FROM customers WHERE customer_id='C20240101001'").fetchone()
-    assert tuple(row) == ("13812345678", "制造业", "vip")  # masked phone ignored, empty industry kept
+    assert tuple(row) == ("13812345678", None, "vip")  # masked phone kept, the emptied industry cleared
     change = conn.execute("SELECT action, old, new FROM changes WHERE op_id=? AND action='update'",
                           (result.op_id,)).fetchone()
     assert json.loads(change["old"])["level"] is None
@@ -149,7 +150,7 @@ def test_masked_phone_is_never_stored(conn, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", [["客户名称", "联系电话", "邮箱"], ["甲", "138****5678", "a@b.com"],
                                           ["乙", "139****0000", ""]])
     result = import_file(conn, path, rejects=str(tmp_path / "r.csv"))
-    assert result.total("masked_phones") == 2
+    assert result.total("masked") == 2
     assert [tuple(r) for r in conn.execute("SELECT name, phone FROM customers")] == [("甲", None)]
     assert result.total("rejected") == 1  # 乙 has nothing left to reach it by
 
@@ -163,9 +164,9 @@ def test_same_file_twice_with_skip_adds_nothing(conn, tmp_path: Path) -> None:
     import_file(conn, fu)
     before = dump(conn)
     second = import_file(conn, path, on_conflict="skip")
-    assert (second.total("inserted"), second.total("skipped")) == (0, 2)
+    assert (second.total("inserted"), second.total("skipped"), second.total("unchanged")) == (0, 0, 2)
     again = import_file(conn, fu, on_conflict="skip")
-    assert (again.total("inserted"), again.total("skipped")) == (0, 2)
+    assert (again.total("inserted"), again.total("skipped"), again.total("unchanged")) == (0, 0, 2)
     after = dump(conn)
     for table in ("customers", "followups", "orders"):
         assert after[table] == before[table]
@@ -337,5 +338,5 @@ def test_child_rows_without_ids_are_idempotent_with_defaults(conn, tmp_path: Pat
     path = write_csv(tmp_path / "orders.csv", [["客户编号", "下单日期", "金额", "订单状态"], ["C1", "2024-01-02", "100", ""]])
     assert import_file(conn, path).total("inserted") == 1
     again = import_file(conn, path, on_conflict="skip")
-    assert (again.total("inserted"), again.total("skipped")) == (0, 1)
+    assert (again.total("inserted"), again.total("skipped"), again.total("unchanged")) == (0, 0, 1)
     assert [r[0] for r in conn.execute("SELECT status FROM orders")] == ["completed"]

@@ -164,7 +164,11 @@ def test_zip_that_is_not_a_workbook(cli, tmp_path: Path) -> None:
 def test_conflict_default_fails_naming_ids(cli, tmp_path: Path, db_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", [["客户编号", "客户名称", "联系电话"], ["C20240101001", "甲", "13800000001"]])
     assert cli("import", str(path)).exit_code == 0
+    r = cli("import", str(path))  # the same file again: nothing changes, no conflict
+    assert r.exit_code == 0, r.output
+    assert "0 inserted, 0 updated, 0 skipped, 1 unchanged" in r.stderr
     before = dump(db_path)
+    path = write_csv(tmp_path / "c.csv", [["客户编号", "客户名称", "联系电话"], ["C20240101001", "甲", "13800000002"]])
     r = cli("import", str(path))
     assert r.exit_code == 1
     assert "C20240101001" in r.stderr and "--on-conflict skip" in r.stderr
@@ -184,6 +188,7 @@ def test_import_is_one_logged_operation(cli, tmp_path: Path, db_path: Path) -> N
     assert cli("import", str(write_csv(tmp_path / "c.csv", GOOD))).exit_code == 0
     conn = db.connect(db_path)
     ops = conn.execute("SELECT kind, summary FROM operations").fetchall()
-    assert [tuple(o) for o in ops] == [("import", f"import {tmp_path / 'c.csv'}: 2 inserted, 0 updated, 0 skipped, 0 rejected")]
+    assert [tuple(o) for o in ops] == [
+        ("import", f"import {tmp_path / 'c.csv'}: 2 inserted, 0 updated, 0 skipped, 0 unchanged, 0 rejected")]
     assert conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 2
     conn.close()

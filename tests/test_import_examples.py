@@ -58,7 +58,7 @@ def test_workbook_twice_with_skip_adds_nothing(cli, conn, monkeypatch: pytest.Mo
     assert cli("import", "examples/template-workbook.xlsx").exit_code == 0
     r = cli("import", "examples/template-workbook.xlsx", "--on-conflict", "skip")
     assert r.exit_code == 0, r.output
-    assert r.stderr.splitlines()[-1] == "18 read: 0 inserted, 0 updated, 18 skipped, 0 unchanged, 0 rejected (operation 2)"
+    assert r.stderr.splitlines()[-1] == "18 read: 0 inserted, 0 updated, 0 skipped, 18 unchanged, 0 rejected (operation 2)"
     counts = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("customers", "contacts", "followups", "orders", "tickets", "needs")]
     assert counts == [5, 3, 3, 3, 2, 2]

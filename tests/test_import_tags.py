@@ -102,7 +102,7 @@ def test_conflicts_fail_skip_update(two: sqlite3.Connection, tmp_path: Path) -> 
     assert (res.total("inserted"), res.total("skipped")) == (1, 1)
     assert tags(two) == [("C001", "VIP", "other"), ("C002", "VIP", "other")]
     again = import_file(two, path, on_conflict="skip")  # a second import adds nothing
-    assert (again.total("inserted"), again.total("skipped")) == (0, 2)
+    assert (again.total("inserted"), again.total("skipped"), again.total("unchanged")) == (0, 1, 1)
     assert tags(two) == [("C001", "VIP", "other"), ("C002", "VIP", "other")]
     upd = import_file(two, path, on_conflict="update")
     assert (upd.total("inserted"), upd.total("updated"), upd.total("unchanged")) == (0, 1, 1)
@@ -177,9 +177,9 @@ def test_customers_sheet_tag_column_adds_tags(conn: sqlite3.Connection, tmp_path
     logged = conn.execute("SELECT row_id FROM changes WHERE op_id = ? AND table_name = 'tags' ORDER BY change_id",
                           (res.op_id,)).fetchall()
     assert [r[0] for r in logged] == ['["C001", "重点跟进"]', '["C001", "合同到期2024-12"]']
-    # skip: the stored customer is kept as it is, its new tag is not added; a second import adds nothing
+    # skip: the stored customer the row would change is kept as it is, its new tag is not added
     more = write_csv(tmp_path / "more.csv", [["客户编号", "客户名称", "联系电话", "标签"],
-                                             ["C001", "甲公司", "13812345678", "重点跟进、新标签"]])
+                                             ["C001", "甲公司", "13812345670", "重点跟进、新标签"]])
     again = import_file(conn, more, on_conflict="skip")
     assert (again.total("skipped"), again.sheets[0].tags_inserted) == (1, 0)
     # update: fills — the new tag is added, the stored one stays

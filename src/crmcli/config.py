@@ -8,7 +8,6 @@ CRM_CONFIG points at another file (tests, several profiles).
 from __future__ import annotations
 
 import json
-import locale
 import os
 import tomllib
 from pathlib import Path
@@ -19,7 +18,7 @@ from crmcli.errors import CrmError, InvalidValue
 # key -> (type, default, help)
 SETTINGS: dict[str, tuple[type, Any, str]] = {
     "db": (str, None, "database path used when neither --db nor CRM_DB is given"),
-    "lang": (str, None, "labels shown: en or zh (default: from the locale)"),
+    "lang": (str, None, "language: en, zh or zh-Hant (default: from the locale)"),
     "mask": (bool, True, "mask phones and emails in output and exports (false: you own all the data)"),
     "user": (str, None, "your name, recorded in the operation log and used as owner / follower"),
     "segment_rules": (str, None, "TOML file of segment rules used by `crm segment` (default: the built-in tiers)"),
@@ -63,8 +62,10 @@ def _parse(key: str, text: str) -> Any:
         if low in ("false", "no", "off", "0"):
             return False
         raise InvalidValue(f"{key} takes true or false, not '{text}'")
-    if key == "lang" and text not in ("en", "zh"):
-        raise InvalidValue(f"lang takes en or zh, not '{text}'")
+    if key == "lang":
+        from crmcli.i18n import parse_lang
+
+        return parse_lang(text)
     return text
 
 
@@ -95,13 +96,7 @@ def default_db() -> Path:
 
 
 def default_lang() -> str:
-    env = os.environ.get("CRM_LANG")
-    if env in ("en", "zh"):
-        return env
-    configured = get("lang")
-    if configured:
-        return str(configured)
-    loc = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
-    if not loc:
-        loc = (locale.getlocale()[0] or "")
-    return "zh" if loc.lower().startswith("zh") else "en"
+    """en, zh or zh-Hant from CRM_LANG, this file, the locale (crmcli.i18n.detect)."""
+    from crmcli.i18n import detect
+
+    return detect()

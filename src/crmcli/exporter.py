@@ -42,7 +42,7 @@ from typing import IO, Any
 from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
 from crmcli.errors import CrmError, InvalidValue
-from crmcli.normalize import mask_email, mask_phone
+from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
@@ -140,7 +140,7 @@ class Query:
 
 def _cell_expr(f: fields.Field, col: str, *, lang: str | None, unmask: bool, safe: bool,
                params: list[Any]) -> str:
-    if f.type in ("phone", "email") and not unmask:
+    if f.type in MASKED_TYPES and not unmask:
         return sql_mask(f.type, col, safe)
     checked = f.type in _NO_NEUTRALISE and not f.open  # CHECK constraints keep triggers out
     plain = sql_neutralise(col) if safe and not checked else col

@@ -11,8 +11,12 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from crmcli.errors import InvalidValue
+from crmcli.i18n import zh_text
+
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Field:
     table: str = ""
 
     def label(self, lang: str) -> str:
-        return self.zh[0] if lang == "zh" else self.en
+        return self.en if lang == "en" else zh_text(self.zh[0], lang)
 
 
 @dataclass(frozen=True)
@@ -351,9 +355,31 @@ _add(Table("customer_metrics", "客户指标", "Customer metrics", "customer_id"
 ), aliases=("metrics", "metric", "指标", "客户指标", "分层指标")))
 
 
-def fold(text: str) -> str:
-    """Comparison form of a name or label: width-folded, case-folded, no spaces."""
+def plain_fold(text: str) -> str:
+    """fold() without the script step: for the registry's own names, which are Simplified already
+    (tests/test_i18n.py checks that fold() leaves every one of them unchanged)."""
     return "".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def fold(text: str) -> str:
+    """Comparison form of a name or label: width-folded, case-folded, no spaces, Simplified script
+    (客戶類型 and 客户类型 fold alike; OpenCC is loaded only for text with CJK characters)."""
+    key = plain_fold(text)
+    if key.isascii():
+        return key
+    from crmcli.i18n.script import simplified
+
+    return simplified(key)
+
+
+def _lookup(index: dict[str, _V], text: str) -> _V | None:
+    """INDEX (keyed by fold) at TEXT; a Traditional text that misses gets a second try in mainland phrasing."""
+    hit = index.get(fold(text))
+    if hit is None and not str(text).isascii():
+        from crmcli.i18n.script import mainland
+
+        hit = index.get(fold(mainland(plain_fold(text))))
+    return hit
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
@@ -366,12 +392,12 @@ def _did_you_mean(word: str, options: list[str]) -> str:
 _TABLE_INDEX: dict[str, str] = {}
 for _t in TABLES.values():
     for _name in (_t.name, _t.zh, _t.en, *_t.aliases):
-        _TABLE_INDEX.setdefault(fold(_name), _t.name)
+        _TABLE_INDEX.setdefault(plain_fold(_name), _t.name)
 
 
 def table(name: str) -> Table:
     """Resolve a table by its English name, Chinese name or alias."""
-    key = _TABLE_INDEX.get(fold(name))
+    key = _lookup(_TABLE_INDEX, name)
     if key is None:
         raise InvalidValue(f"unknown table '{name}'{_did_you_mean(name, list(TABLES))}; tables: {', '.join(TABLES)}")
     return TABLES[key]
@@ -380,10 +406,10 @@ def table(name: str) -> Table:
 def _field_index(t: Table) -> dict[str, Field]:
     idx: dict[str, Field] = {}
     for f in t.fields:  # English names win over labels shared by two fields
-        idx[fold(f.name)] = f
+        idx[plain_fold(f.name)] = f
     for f in t.fields:
         for name in (*f.zh, f.en, *f.aliases):
-            idx.setdefault(fold(name), f)
+            idx.setdefault(plain_fold(name), f)
     return idx
 
 
@@ -392,7 +418,7 @@ _FIELD_INDEX = {name: _field_index(t) for name, t in TABLES.items()}
 
 def find_field(tbl: str | Table, name: str) -> Field | None:
     t = tbl if isinstance(tbl, Table) else table(tbl)
-    return _FIELD_INDEX[t.name].get(fold(name))
+    return _lookup(_FIELD_INDEX[t.name], name)
 
 
 def get_field(tbl: str | Table, name: str) -> Field:
@@ -405,12 +431,25 @@ def get_field(tbl: str | Table, name: str) -> Field:
     return f
 
 
+_LABEL_INDEX: dict[int, dict[str, str]] = {}
+
+
+def _label_index(f: Field) -> dict[str, str]:
+    idx = _LABEL_INDEX.get(id(f))
+    if idx is None:
+        idx = {}
+        for lab in f.labels:
+            for name in (lab.value, lab.zh, lab.en, *lab.aliases):
+                idx.setdefault(plain_fold(name), lab.value)
+        _LABEL_INDEX[id(f)] = idx
+    return idx
+
+
 def canonical(f: Field, value: str) -> str:
-    """The stored value of a fixed label given any of its labels or aliases."""
-    key = fold(value)
-    for lab in f.labels:
-        if key in (fold(lab.value), fold(lab.zh), fold(lab.en), *(fold(a) for a in lab.aliases)):
-            return lab.value
+    """The stored value of a fixed label given any of its labels or aliases, in either script."""
+    found = _lookup(_label_index(f), value)
+    if found is not None:
+        return found
     if f.open:
         return " ".join(str(value).split())
     allowed = [f"{lab.value} ({lab.zh})" for lab in f.labels]
@@ -425,7 +464,7 @@ def display(f: Field, value: object, lang: str) -> object:
     if f.labels:
         for lab in f.labels:
             if lab.value == value:
-                return lab.zh if lang == "zh" else lab.en
+                return lab.en if lang == "en" else zh_text(lab.zh, lang)
     if f.type == "bool" and value in (0, 1):
-        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        return ("yes" if value else "no") if lang == "en" else zh_text("是" if value else "否", lang)
     return value

@@ -54,6 +54,7 @@ from crmcli import filter_plan as plan
 from crmcli.dates import date_period
 from crmcli.dates import relative_date as relative_date  # public here too: export, segments, reports
 from crmcli.errors import InvalidValue
+from crmcli.i18n.script import variants
 
 OPS = ("!~", ">=", "<=", "!=", "=", ">", "<", "~")
 AGGS = ("sum", "count", "avg", "max", "min")
@@ -270,6 +271,8 @@ def _compare(col: str, term: Term, today: date | None, params: list[Any]) -> str
             needles = ["".join(n.split()) for n in needles]
         if "" in needles:
             raise _fail(term.raw, f"{op} needs some text to look for")
+        if f is None or f.type != "phone":  # 華信 finds 华信 and the other way round; stored text stays as written
+            needles = list(dict.fromkeys(v for n in needles for v in variants(n)))
         params.extend(needles)
         expr = " OR ".join([f"instr(lower({col}), lower(?)) > 0"] * len(needles))
         expr = f"({expr})" if len(needles) > 1 else expr
@@ -278,6 +281,8 @@ def _compare(col: str, term: Term, today: date | None, params: list[Any]) -> str
         raise _fail(term.raw, f"{f.name} holds labels: use = != ~ or !~, not {op}")
     parts = text.split("|") if "|" in text and op in ("=", "!=") else [text]
     values = [_coerce(term, p.strip(), today) if p.strip() else None for p in parts]
+    if f is not None and f.type == "text" and op in ("=", "!="):
+        values = list(dict.fromkeys(v for x in values for v in (variants(x) if isinstance(x, str) else [x])))
     if len(values) == 1:
         if values[0] is None:
             return _empty(col, op)

@@ -20,6 +20,7 @@ __all__ = [
     "is_masked",
     "mask_email",
     "mask_phone",
+    "mask_value",
     "name_key",
     "normalize_bool",
     "normalize_date",
@@ -83,10 +84,19 @@ def _bad_phone(raw: object, hint: str = _PHONE_HINT) -> InvalidValue:
     return InvalidValue(f"invalid phone {str(raw)!r}: {hint}")
 
 
+MASKED_TYPES = ("phone", "email")  # field types shown masked (the template's privacy rule): mask_value
+MASK_CHAR = "*"  # what mask_phone / mask_email put in place of hidden characters; never in a stored value
+
+
 def is_masked(value: object) -> bool:
-    """True when the value is a masked phone/e-mail such as '138****5678'."""
+    """True when the value is a masked phone/e-mail such as '138****5678' or 's***@x.com'.
+
+    The one test for "this text came out of mask_phone / mask_email": both hide
+    characters behind MASK_CHAR, which no stored phone or e-mail holds (the schema
+    refuses it in phones; the e-mail check never lets a masked address through).
+    """
     s = _text(value) if isinstance(value, str) else None
-    return s is not None and "*" in s
+    return s is not None and MASK_CHAR in s
 
 
 def _phone_text(value: object) -> str | None:
@@ -257,6 +267,15 @@ def mask_email(email: str | None) -> str | None:
     return f"{local[:1]}***{at}{domain}"
 
 
+def mask_value(kind: str, value: str | None) -> str | None:
+    """The masked form of VALUE for a field of type KIND (MASKED_TYPES); other kinds unchanged."""
+    if kind == "phone":
+        return mask_phone(value)
+    if kind == "email":
+        return mask_email(value)
+    return value
+
+
 # ---------------------------------------------------------------------------- e-mail, names
 
 _EMAIL_RE = re.compile(
@@ -272,6 +291,8 @@ def normalize_email(value: object) -> str | None:
         return None
     if s.lower().startswith("mailto:"):
         s = s[7:].strip()
+    if is_masked(s):
+        raise InvalidValue(f"masked email {s!r} cannot be stored; enter the full address")
     m = _EMAIL_RE.fullmatch(s)
     if m is None:
         raise InvalidValue(f"invalid email {s!r}: expected name@domain.tld")

@@ -11,6 +11,7 @@ unless the caller asks otherwise (the template's privacy rule).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from crmcli import fields
-from crmcli.normalize import mask_email, mask_phone
+from crmcli.normalize import MASKED_TYPES, mask_value
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl")
 
@@ -46,10 +47,8 @@ def masker(table: str | None, columns: Sequence[str], unmask: bool) -> dict[str,
     for c in columns:
         f = _field(table, c)
         kind = f.type if f else ("phone" if c.endswith("phone") else "email" if c.endswith("email") else "")
-        if kind == "phone":
-            out[c] = mask_phone
-        elif kind == "email":
-            out[c] = mask_email
+        if kind in MASKED_TYPES:
+            out[c] = functools.partial(mask_value, kind)
     return out
 
 

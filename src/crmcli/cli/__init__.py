@@ -38,18 +38,25 @@ def _version(value: bool) -> None:
 def _global(
     db: Annotated[Path | None, typer.Option(
         "--db", help="database file (else $CRM_DB, else the config, else the per-user default)")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="labels shown: en or zh (else $CRM_LANG, else the locale)")] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="language: en, zh or zh-Hant (else $CRM_LANG, the config, the locale); also after the command")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")] = False,
 ) -> None:
+    from crmcli import i18n
+    from crmcli.errors import CrmError
+
     state.db = db
-    if lang is not None and lang not in ("en", "zh"):
-        raise typer.BadParameter("use en or zh", param_hint="--lang")
-    state.lang = lang
+    try:
+        chosen = i18n.set_lang(lang)  # None: CRM_LANG, the config, the locale
+    except CrmError as e:
+        raise typer.BadParameter(str(e), param_hint="--lang") from None
+    state.lang = chosen if lang is not None else None  # explicit: export and query also relabel files
 
 
 def _register() -> None:
     from crmcli.cli import (
         dedupe_cmds,
+        delete_cmds,
         export_cmds,
         import_cmds,
         query_cmds,
@@ -58,11 +65,12 @@ def _register() -> None:
         safety_cmds,
         segment_cmds,
         setup_cmds,
+        today_cmds,
         tui_cmds,
     )
 
     for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds,
-                safety_cmds, tui_cmds):
+                safety_cmds, today_cmds, delete_cmds, tui_cmds):
         mod.register(app)
 
 
@@ -109,9 +117,14 @@ def _prune(group: typer.Typer, args: list[str], global_values: tuple[str, ...] =
 
 
 def main() -> None:
-    _prune(app, sys.argv[1:])
+    from crmcli.i18n import _
+    from crmcli.i18n.help import prepare
+
+    argv = sys.argv[1:]
+    _prune(app, argv)
     try:
-        app(prog_name="crm")
+        command = typer.main.get_command(app)
+        command(prepare(command, argv), prog_name="crm")
     except BrokenPipeError:
         # `crm export | head`: the reader left; exit quietly without a traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -122,5 +135,6 @@ def main() -> None:
     except Exception as e:  # the last boundary: never a traceback for a user
         if os.environ.get("CRM_DEBUG"):
             raise
-        print(f"Error: unexpected {type(e).__name__}: {e} (set CRM_DEBUG=1 for details)", file=sys.stderr)
+        print(_("Error: unexpected {kind}: {error} (set CRM_DEBUG=1 for details)").format(kind=type(e).__name__, error=e),
+              file=sys.stderr)
         sys.exit(1)

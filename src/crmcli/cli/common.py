@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 
 @dataclass
@@ -34,9 +35,9 @@ class State:
 
     def language(self) -> str:
         if self.lang is None:
-            from crmcli import config
+            from crmcli import i18n
 
-            self.lang = config.default_lang()
+            return i18n.get_lang()
         return self.lang
 
     def conn(self) -> sqlite3.Connection:
@@ -82,13 +83,13 @@ def guard(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except CrmError as e:
-            err(f"Error: {e}")
+            err(_("Error: {message}").format(message=e))
             raise typer.Exit(1) from None
         except sqlite3.IntegrityError as e:
-            err(f"Error: the database refused the change: {e}")
+            err(_("Error: the database refused the change: {error}").format(error=e))
             raise typer.Exit(1) from None
         except sqlite3.OperationalError as e:
-            err(f"Error: database problem: {e}")
+            err(_("Error: database problem: {error}").format(error=e))
             raise typer.Exit(1) from None
         except BrokenPipeError:
             # `crm export | head`: the reader left. Click would turn this into exit 1, so end
@@ -113,7 +114,7 @@ def mask_default() -> bool:
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", "-f", help="table, csv, tsv, json or jsonl (default: table on a terminal, csv in a pipe)")]
 UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and emails in full")]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="labels in en or zh")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="en, zh or zh-Hant; also labels CSV/TSV output")]
 
 
 def pick_format(fmt: str | None, allowed: Sequence[str] = ("table", "csv", "tsv", "json", "jsonl")) -> str:
@@ -121,7 +122,8 @@ def pick_format(fmt: str | None, allowed: Sequence[str] = ("table", "csv", "tsv"
 
     fmt = (fmt or default_format()).lower()
     if fmt not in allowed:
-        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(allowed)}", param_hint="--format")
+        raise typer.BadParameter(_("'{value}' is not one of {choices}").format(value=fmt, choices=", ".join(allowed)),
+                                 param_hint="--format")
     return fmt
 
 
@@ -130,8 +132,13 @@ def emit(rows: Iterable[Any], columns: Sequence[str], fmt: str | None, *, table:
     from crmcli import output
 
     fmt = pick_format(fmt)
-    if lang is not None and lang not in ("en", "zh"):
-        raise typer.BadParameter("use en or zh", param_hint="--lang")
+    if lang is not None:
+        from crmcli import i18n
+
+        try:
+            lang = i18n.parse_lang(lang)
+        except CrmError as e:
+            raise typer.BadParameter(str(e), param_hint="--lang") from None
     return output.render(rows, columns, fmt, table=table, unmask=unmask or not mask_default(),
                          lang=lang or state.language(), labels=True if (lang and fmt != "table") else None,
                          title=title)
@@ -151,7 +158,7 @@ def confirm(question: str, yes: bool) -> bool:
     if yes:
         return True
     if not interactive():
-        raise CrmError(f"{question} — not asked without a terminal; add --yes")
+        raise CrmError(_("{question} — not asked without a terminal; add --yes").format(question=question))
     return typer.confirm(question, default=False, err=True)
 
 

@@ -34,12 +34,17 @@ def _show(v: Any) -> str:
 def readable(change: dict[str, Any], unmask: bool) -> dict[str, Any]:
     """A change row with old/new decoded and masked, plus `diff`: 'field: old -> new; ...'."""
     table = change["table_name"]
-    old = masked_row(table, _decoded(change.get("old")), unmask)
-    new = masked_row(table, _decoded(change.get("new")), unmask)
+    raw_old, raw_new = _decoded(change.get("old")), _decoded(change.get("new"))
+    old, new = masked_row(table, raw_old, unmask), masked_row(table, raw_new, unmask)
     action = change["action"]
-    pairs = audit.field_diff(action, old, new)
+    # what changed is judged on the stored values, then shown masked: a phone changed in its
+    # middle digits still reads as a change
+    masks = masker(table, list(raw_new or raw_old or {}), unmask)
+    pairs = [(k, masks[k](a) if k in masks and a else a, masks[k](b) if k in masks and b else b)
+             for k, a, b in audit.field_diff(action, raw_old, raw_new)]
     if action == "update":
-        text = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" for k, a, b in pairs) or "timestamps only"
+        text = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" + (" (masked; --unmask shows it)" if a == b else "")
+                         for k, a, b in pairs) or "timestamps only"
     elif action == "insert":
         text = "added " + ", ".join(f"{k}={_show(b)}" for k, _a, b in pairs if k not in ("created_at", "updated_at")) \
             if pairs else "added (bulk: key only)"

@@ -47,8 +47,10 @@ def _report(summary: dict[str, Any]) -> None:
             info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
         if s["tags_inserted"]:
             info(f"  {s['tags_inserted']} tag(s) added from the 标签 column")
-        if s["masked_phones"]:
-            info(f"  {s['masked_phones']} masked phone(s) like 138****5678 ignored: a masked number is never stored")
+        if s["masked"]:
+            info(f"  {s['masked']} masked cell(s) like 138****5678 or s***@x.com are not data: "
+                 f"{s['masked_kept']} kept the stored value, {s['masked_empty']} left empty in new rows")
+        _report_duplicates(s)
     for name in summary["skipped_sheets"]:
         info(f"  sheet '{name}' skipped: no module matches its name or headers")
     info(f"{summary['read']} read: {summary['inserted']} inserted, {summary['updated']} updated, "
@@ -56,6 +58,21 @@ def _report(summary: dict[str, Any]) -> None:
          f"({'dry run: nothing written' if summary['dry_run'] else 'operation ' + str(summary['operation'])})")
     if summary["rejected"] and summary.get("rejects_file"):
         info(f"rejected rows written to {summary['rejects_file']} with their line and reason")
+
+
+def _report_duplicates(s: dict[str, Any]) -> None:
+    """New customers whose names normalise alike: each went in, dedupe decides."""
+    groups, of_stored = s["duplicates"], s["duplicates_of_stored"]
+    if not groups and not of_stored:
+        return
+    parts = []
+    if groups:
+        parts.append(f"of each other: {'; '.join(' ~ '.join(g) for g in groups[:5])}{' …' if len(groups) > 5 else ''}")
+    if of_stored:
+        shown = "; ".join(f"{new} ~ {', '.join(old[:3])}" for new, old in of_stored[:5])
+        parts.append(f"of stored customers: {shown}{' …' if len(of_stored) > 5 else ''}")
+    n = sum(len(g) for g in groups) + len({new for new, _ in of_stored if not any(new in g for g in groups)})
+    info(f"  {n} row(s) look like duplicates ({'; '.join(parts)}) — run `crm dedupe`")
 
 
 def register(app: typer.Typer) -> None:
@@ -69,8 +86,8 @@ def register(app: typer.Typer) -> None:
         mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE_COLUMN=field (repeatable); "
                                                           "SOURCE_COLUMN=- skips a column")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
-        on_conflict: Annotated[str, typer.Option("--on-conflict", help="an id that already exists: fail, skip or "
-                                                 "update (fills and corrects, never blanks)")] = "fail",
+        on_conflict: Annotated[str, typer.Option("--on-conflict", help="a stored record the file changes: fail, skip "
+                                                 "or update (the file's cells win: empty clears, masked keeps)")] = "fail",
         rejects: Annotated[str | None, typer.Option("--rejects", help="import the valid rows; write invalid ones "
                                                     "to this CSV with line and reason")] = None,
         encoding: Annotated[str | None, typer.Option("--encoding", help="text encoding (default: detected; "

@@ -19,6 +19,7 @@ from crmcli import fields
 from crmcli.cells import restore
 from crmcli.errors import InvalidValue
 from crmcli.importer.sources import MAX_CELL, looks_like_formula
+from crmcli.normalize import MASKED_TYPES, fold_width, is_masked, mask_value
 from crmcli.values import coerce
 
 SEP = "\x00"
@@ -53,6 +54,24 @@ def _clean_text(s: str) -> bool:
                 or s[-1:] == " " or _ODD_CHARS.search(s))
 
 
+class Masked(str):
+    """A cell masked the way crm masks it (138****5678, s***@x.com): never data.
+
+    It travels through the batch in place of a value so the loader can tell it from an
+    empty cell: an existing row keeps its stored value, a new row gets no value.
+    """
+
+    __slots__ = ()
+
+    def matches(self, kind: str, stored: Any) -> bool:
+        """Whether STORED, masked the same way, reads as this cell."""
+        return stored is not None and mask_value(kind, stored) == self
+
+
+def masked_cell(raw: str) -> Masked:
+    return Masked("".join(fold_width(raw).split()))
+
+
 _MEMO_KINDS = ("label", "date", "bool", "int")
 _MEMO_LIMIT = 100_000
 
@@ -77,9 +96,9 @@ class ColumnConverter:
             if looks_like_formula(raw.strip()):
                 raise InvalidValue(f"{self.f.name}: a formula ({raw.strip()[:40]}) instead of a value; "
                                    "export values, not formulas")
-            if self.kind == "phone" and "*" in raw:
+            if self.kind in MASKED_TYPES and is_masked(raw):
                 self.masked += 1
-                return None  # a masked phone is never stored (and never overwrites a real one)
+                return masked_cell(raw)  # never stored, never overwrites a real value (load.Loader)
             # `crm export` quoted text a spreadsheet would run ('=..., '-...): give back the original.
             raw = restore(raw)
         value = coerce(self.f, raw)

@@ -23,9 +23,10 @@ from typing import Any
 from crmcli import audit, fields, outfile
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.importer import headers as hdr
-from crmcli.importer.convert import ColumnConverter, not_null_defaults
+from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
 from crmcli.importer.load import Loader
-from crmcli.importer.sources import Sheet, Source, csv_sheet, open_source, workbook_sheets
+from crmcli.importer.match import RowMatcher
+from crmcli.importer.sources import Sheet, Source, csv_sheet, json_sheet, open_source, workbook_sheets
 from crmcli.importer.tags import TagLoader
 from crmcli.normalize import name_key
 
@@ -55,7 +56,11 @@ class SheetResult:
     skipped: int = 0
     unchanged: int = 0
     rejected: int = 0
-    masked_phones: int = 0
+    masked: int = 0  # masked cells (138****5678, s***@x.com) read: never data
+    masked_kept: int = 0  # … in rows of stored records: the stored value kept
+    masked_empty: int = 0  # … in new rows: no value
+    duplicates: list[list[str]] = field(default_factory=list)  # new customers alike by name, per group
+    duplicates_of_stored: list[tuple[str, list[str]]] = field(default_factory=list)  # (new id, stored ids alike)
     kind_from_customer_type: int = 0  # 客户类型 cells holding 企业/个人, stored as kind
     conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
     conflict_ids: list[str] = field(default_factory=list)  # the first of them
@@ -78,7 +83,8 @@ class ImportResult:
     def summary(self) -> dict[str, Any]:
         counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
         return {"file": self.file, **self.detected, "dry_run": self.dry_run, **counts,
-                "masked_phones": self.total("masked_phones"), "operation": self.op_id,
+                "masked": self.total("masked"), "masked_kept": self.total("masked_kept"),
+                "masked_empty": self.total("masked_empty"), "operation": self.op_id,
                 "rejects_file": self.rejects_file,
                 "sheets": [s.__dict__ for s in self.sheets], "skipped_sheets": self.skipped_sheets}
 
@@ -157,10 +163,10 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
 
 
 def _sheets(src: Source, sheet: str | None) -> list[Sheet]:
-    if src.kind == "csv":
+    if src.kind in ("csv", "json"):
         if sheet is not None:
-            raise InvalidValue(f"--sheet is for Excel workbooks; {src.display} is a CSV file")
-        return [csv_sheet(src)]
+            raise InvalidValue(f"--sheet is for Excel workbooks; {src.display} is a {src.kind.upper()} file")
+        return [csv_sheet(src) if src.kind == "csv" else json_sheet(src)]
     return workbook_sheets(src, sheet)
 
 
@@ -186,11 +192,11 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
             result.skipped_sheets.append(sh.name)
             continue
         by_name = forced or (hdr.table_for_sheet(sh.name) if src.kind == "workbook" else None) \
-            or (hdr.table_for_sheet(Path(src.display).stem) if src.kind == "csv" else None)
+            or (hdr.table_for_sheet(Path(src.display).stem) if src.kind != "workbook" else None)
         found = hdr.find_header([r for _, r in head], by_name, overrides)
         if found is None:
-            if src.kind == "workbook" and len(sheets) > 1 and forced is None:
-                result.skipped_sheets.append(sh.name)
+            if src.kind == "workbook" and len(sheets) > 1 and forced is None and by_name is None:
+                result.skipped_sheets.append(sh.name)  # a sheet of notes or charts beside the modules
                 continue
             read_as = f", read as {src.encoding_label}" if src.kind == "csv" else ""
             raise ImportFailed(f"{src.display}{_where(src, sh)}: no header row found (no row of the first "
@@ -223,7 +229,7 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
          progress: Progress | None) -> ImportResult:
     detected = {"format": "csv", "encoding": src.encoding_label,
                 "delimiter": {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(src.delimiter or ",", "")} \
-        if src.kind == "csv" else {"format": src.path.suffix.lstrip(".").lower() or "xlsx"}
+        if src.kind == "csv" else {"format": "json" if src.kind == "json" else src.path.suffix.lstrip(".").lower() or "xlsx"}
     result = ImportResult(src.display, detected, dry_run, rejects_file=rejects.path)
     plans = _plan(src, _sheets(src, sheet), forced, overrides, result)
     completed = False
@@ -238,16 +244,16 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
             n_conflicts = result.total("conflicts")
             if n_conflicts:
-                raise ImportFailed(f"{n_conflicts} row(s) are already in the database ({', '.join(conflicts[:5])}"
-                                   f"{' …' if n_conflicts > 5 else ''}); nothing imported. "
-                                   "Use --on-conflict skip or --on-conflict update")
+                raise ImportFailed(f"{n_conflicts} row(s) differ from records already in the database "
+                                   f"({', '.join(conflicts[:5])}{' …' if n_conflicts > 5 else ''}); nothing imported. "
+                                   "Use --on-conflict update (the file's values) or --on-conflict skip (the stored ones)")
             if rejects.count and rejects.path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
                                    "(fix them, or add --rejects FILE to import the valid rows)")
-            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "rejected")}
+            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
             op.set_summary(f"import {src.display}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                           f"{counts['skipped']} skipped, {counts['rejected']} rejected",
+                           f"{counts['skipped']} skipped, {counts['unchanged']} unchanged, {counts['rejected']} rejected",
                            {**details, **counts, "sheets": [{"sheet": s.sheet, "table": s.table, "inserted": s.inserted,
                                                              "updated": s.updated} for s in result.sheets]})
             if dry_run:
@@ -284,14 +290,21 @@ class _SheetImport:
             stored.insert(0, self.t.key)
         self.out_cols = stored
         self.defaults = not_null_defaults(conn, self.t.name)
-        loader = TagLoader if self.t.name == "tags" else Loader  # tags: keyed by (customer_id, tag)
-        self.loader: Loader | TagLoader = loader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        self.loader: Loader | TagLoader
+        self.matcher: RowMatcher | None = None
+        if self.t.name == "tags":  # keyed by (customer_id, tag)
+            self.loader = TagLoader(conn, self.t, stored, on_conflict, op, self._reject_line)
+        else:
+            from_file = [n for n in self.names if n not in (hdr.CUSTOMER_NAME, hdr.TAGS)]
+            self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line, from_file)
+            self.matcher = RowMatcher(conn, self.t, stored, self.loader, self.defaults)
         # a customers sheet's 标签 column: its tags go to the tags table through the tag loader
         self.tag_loader = TagLoader(conn, fields.TABLES["tags"], ["customer_id", "tag"], on_conflict, op,
                                     self._reject_line) if hdr.TAGS in self.names else None
         self._rejected_lines: set[int] = set()
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
+        self._masked_seen = 0
 
     def _reject_line(self, line: int, reason: str) -> None:
         if line and line in self._rejected_lines:
@@ -316,7 +329,11 @@ class _SheetImport:
         lo = self.loader
         self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
-        self.res.masked_phones = sum(c.masked for c in self.converters if c is not None)
+        self.res.masked = sum(c.masked for c in self.converters if c is not None)
+        if isinstance(lo, Loader):
+            self.res.masked_kept, self.res.masked_empty = lo.masked_kept, lo.masked_new
+        if self.matcher is not None:
+            self.res.duplicates, self.res.duplicates_of_stored = self.matcher.duplicates()
         self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
         if self.tag_loader is not None:
             self.res.tags_inserted = self.tag_loader.inserted
@@ -368,6 +385,8 @@ class _SheetImport:
         kinds, kind_errs = self.kind_conv.convert([col[i] if i in errs else None for i in range(len(col))])
         left = {i: m for i, m in errs.items() if i in kind_errs or kinds[i] is None}
         self.res.kind_from_customer_type += len(errs) - len(left)
+        if len(errs) > len(left) and isinstance(self.loader, Loader):
+            self.loader.clearable.discard("customer_type")  # this column holds kinds: it clears no customer type
         out["kind"] = kinds
         return values, left
 
@@ -440,23 +459,28 @@ class _SheetImport:
         if self.t.name == "customers":
             # phone or email: required of a new customer, not of a row that updates or is skipped
             none = [None] * n
-            self.loader.not_insertable = {lines[i]: NEEDS_CONTACT for i, (p, e) in enumerate(
-                zip(out.get("phone", none), out.get("email", none), strict=True)) if p is None and e is None}
+            self.loader.not_insertable = {
+                lines[i]: NEEDS_CONTACT if p is None and e is None else f"{NEEDS_CONTACT}; {p or e} is masked"
+                for i, (p, e) in enumerate(zip(out.get("phone", none), out.get("email", none), strict=True))
+                if (p is None or type(p) is Masked) and (e is None or type(e) is Masked)}
+        masked = sum(c.masked for c in self.converters if c is not None)
+        self.loader.batch_masked, self._masked_seen = masked > self._masked_seen, masked
         good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
         if errors:
             for i in sorted(errors):
                 self._reject_line(lines[i], "; ".join(errors[i]))
             good = [g for i, g in enumerate(good) if i not in errors]
-        if self.loader.key_pos is not None:
-            self._match_existing(good)
+        new: list[list[Any]] = []
+        if self.matcher is not None:
+            kp = self.matcher.kp
+            new = self.matcher.match([r for _, r in good if r[kp] is None])
         self.loader.write(good)
+        if new and self.t.name == "customers":
+            went_in = {id(r) for line, r in good if line not in self._rejected_lines}
+            self.matcher.note_new(r for r in new if id(r) in went_in)  # type: ignore[union-attr]
         if self.tag_loader is not None:
             self._write_tags(out[hdr.TAGS], lines, good)
         self._raw_by_line = {}
-        if self.t.name == "customers" and self._names is not None:
-            ni, kp = self.out_cols.index("name"), self.loader.key_pos
-            for _, r in good:  # later rows of this file match these too
-                self._names.setdefault(name_key(r[ni]), r[kp])
 
     def _write_tags(self, cells: list[Any], lines: list[int], good: list[tuple[int, list[Any]]]) -> None:
         """Tags of the customer rows that went in (inserted, updated or unchanged; not skipped or rejected)."""
@@ -468,45 +492,6 @@ class _SheetImport:
         rows = [(line, [r[kp], by_line[line]]) for line, r in good
                 if line not in skipped and line not in self._rejected_lines and by_line[line] not in (None, "")]
         self.tag_loader.write(rows)
-
-    def _match_existing(self, good: list[tuple[int, list[Any]]]) -> None:
-        """Rows without an id that are already stored get that id, so --on-conflict applies and a
-        second import of the same file adds nothing: a customer by its normalised name, a follow-up,
-        order … by having exactly the same values for the same customer."""
-        kp = self.loader.key_pos
-        assert kp is not None
-        new = [r for _, r in good if r[kp] is None]
-        if not new:
-            return
-        cols = self.out_cols
-        if self.t.name == "customers":
-            ni = cols.index("name")
-            idx = self._name_index()
-            for r in new:
-                hit = idx.get(name_key(r[ni]))
-                if hit:
-                    r[kp] = hit
-            return
-        same = [c for c in cols if c not in (self.t.key, "created_at", "updated_at")]
-        pos = [cols.index(c) for c in same]
-        cids = list({r[cols.index("customer_id")] for r in new})
-        known: dict[tuple[Any, ...], Any] = {}
-        for i in range(0, len(cids), 900):
-            part = cids[i:i + 900]
-            q = (f"SELECT {self.t.key}, {', '.join(same)} FROM {self.t.name} "
-                 f"WHERE customer_id IN ({','.join('?' * len(part))})")
-            for row in self.conn.execute(q, part):
-                known.setdefault(tuple(row[1:]), row[0])
-        if known:
-            fill = [(k, self.defaults[c]) for k, c in enumerate(same) if c in self.defaults]
-            for r in new:
-                probe = [r[p] for p in pos]
-                for k, d in fill:  # what an insert would store for an empty cell
-                    if probe[k] is None:
-                        probe[k] = d
-                hit = known.get(tuple(probe))
-                if hit is not None:
-                    r[kp] = hit
 
 
 def _live_ids(conn: sqlite3.Connection, wanted: set[Any]) -> dict[Any, str]:

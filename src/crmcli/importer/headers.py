@@ -51,7 +51,7 @@ def match_header(t: fields.Table, raw: Any) -> str | None:
         if stripped and stripped != h:
             f = fields.find_field(t, stripped)
     if f is not None:
-        if f.system and f.name not in _SYSTEM_OK:
+        if f.system and f.name not in _SYSTEM_OK and f.name != t.key:  # a contact's number matches it on re-import
             return None
         if t.name != "customers" and f.name == "customer_id" and key in _NAME_HEADERS:
             return CUSTOMER_NAME
@@ -142,7 +142,7 @@ def map_columns(t: fields.Table, header_row: list[Any], overrides: dict[str, str
                 name = TAGS
             else:
                 f = fields.get_field(t, dst)
-                if f.system and f.name not in _SYSTEM_OK:
+                if f.system and f.name not in _SYSTEM_OK and f.name != t.key:
                     raise InvalidValue(f"--map {h}={dst}: {f.name} is kept by the system and cannot be imported")
                 name = f.name
         else:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
 from crmcli import audit, fields
+from crmcli.importer.convert import Masked
 
 _IN_CHUNK = 900  # ids per IN (...) query
 BIG_IMPORT = 20_000  # rows: above this (and above the rows already stored) indexes are rebuilt after the load
@@ -66,27 +67,55 @@ def existing_keys(conn: sqlite3.Connection, t: fields.Table, keys: list[Any]) ->
 
 
 class Loader:
-    """Inserts (and on conflict skips or updates) the rows of one sheet."""
+    """Inserts (and on conflict skips or updates) the rows of one sheet.
+
+    A row whose key is stored is compared with the stored row first (`diff`): a row
+    that changes nothing is *unchanged* whatever --on-conflict says, so importing an
+    exported file back is never a conflict. A masked cell (convert.Masked) keeps the
+    stored value; an empty cell in a column the file has clears it (update: the
+    file's cells are the truth), except in columns that cannot be empty.
+    """
 
     def __init__(self, conn: sqlite3.Connection, t: fields.Table, columns: list[str], on_conflict: str,
-                 op: audit.Operation, reject: Callable[[int, str], None]) -> None:
+                 op: audit.Operation, reject: Callable[[int, str], None],
+                 file_columns: Collection[str] | None = None) -> None:
         self.conn, self.t, self.columns, self.on_conflict, self.op = conn, t, columns, on_conflict, op
         self.reject = reject
         # source line -> why the row may update or be skipped but not be inserted (set per batch)
         self.not_insertable: dict[int, str] = {}
         self.key_pos = columns.index(t.key) if t.key in columns else None
+        info = conn.execute(f"PRAGMA table_info({t.name})").fetchall()
         # An empty cell (None) gets the column's schema default, as if the column were left out.
-        defaults = {r[1]: r[4] for r in conn.execute(f"PRAGMA table_info({t.name})") if r[4] is not None}
+        defaults = {r[1]: r[4] for r in info if r[4] is not None}
         values = ", ".join(f"coalesce(?, {defaults[c]})" if c in defaults else "?" for c in columns)
         self.sql = f"INSERT INTO {t.name} ({', '.join(columns)}) VALUES ({values})"
         self.start_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {t.name}").fetchone()[0]
         self.inserted = self.updated = self.skipped = self.unchanged = 0
+        self.masked_new = self.masked_kept = 0  # masked cells: no value in a new row / stored value kept
+        self.batch_masked = False  # set per batch: some cell of it is convert.Masked
         self.conflicts: list[str] = []
         self.conflict_count = 0
         self.skipped_lines: set[int] = set()  # source lines of rows skipped as conflicts
         self.checks = check_expressions(conn, t.name)
         self.deferred_indexes: list[str] = []
         self.existing_rows = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {t.name} LIMIT {BIG_IMPORT})").fetchone()[0]
+        notnull = {r[1] for r in info if r[3]}
+        from_file = set(columns if file_columns is None else file_columns)
+        self.compared = [(i, c) for i, c in enumerate(columns) if c not in (t.key, "created_at", "updated_at")]
+        self.clearable = {c for c in from_file if c not in notnull}
+        self.cust_pos = columns.index("customer_id") if t.name != "customers" and "customer_id" in columns else None
+
+    def diff(self, old: Any, r: list[Any]) -> dict[str, Any]:
+        """{column: new value} for what row R would change in the stored row OLD."""
+        out: dict[str, Any] = {}
+        for i, c in self.compared:
+            v = r[i]
+            if v is None:
+                if c in self.clearable and old[c] is not None:
+                    out[c] = None
+            elif type(v) is not Masked and old[c] != v:
+                out[c] = v
+        return out
 
     def expect(self, rows: int) -> None:
         """A big load into a small table: drop the secondary indexes now, rebuild them (sorted, fast) at the end."""
@@ -111,41 +140,67 @@ class Loader:
             rows = self._resolve_conflicts(rows)
         self._insert(rows)
 
+    def stored(self, keys: list[Any]) -> dict[Any, Any]:
+        """key -> stored row, for the KEYS that are stored."""
+        out: dict[Any, Any] = {}
+        t = self.t
+        for i in range(0, len(keys), _IN_CHUNK):
+            part = keys[i:i + _IN_CHUNK]
+            marks = ",".join("?" * len(part))
+            out.update((r[t.key], r) for r in self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} IN ({marks})", part))
+        return out
+
     def _resolve_conflicts(self, rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
         kp = self.key_pos
         assert kp is not None
         keys = [r[kp] for _, r in rows]
-        taken = existing_keys(self.conn, self.t, keys)
+        taken = self.stored([k for k in keys if k is not None])
         if not taken and None not in keys and len(set(keys)) == len(keys):
             return rows  # the common case: every id new and unique, no per-row work
         fresh: list[tuple[int, list[Any]]] = []
         seen: set[Any] = set()
+        cp = self.cust_pos
         for line, r in rows:
             key = r[kp]
+            old = taken.get(key)
+            if old is not None and not self.t.id_prefix and cp is not None and old["customer_id"] != r[cp]:
+                r[kp] = key = None  # a contact number of another customer (another database's file): a new contact
             if key is None:  # contacts: the database numbers them
                 fresh.append((line, r))
                 continue
-            if key not in taken and key not in seen:
+            if old is None and key not in seen:
                 seen.add(key)
                 fresh.append((line, r))
                 continue
-            if key in seen:  # twice in one batch: handle after the first is written
+            if key in seen:  # twice in one batch: compare with the first once it is written
                 self._insert(fresh)
                 fresh, seen = [], set()
-            self._conflict(line, r)
+                old = self.stored([key]).get(key)
+                if old is None:  # the first was refused
+                    fresh.append((line, r))
+                    seen.add(key)
+                    continue
+            self._existing(line, r, old)
         return fresh
 
-    def _conflict(self, line: int, r: list[Any]) -> None:
-        key = r[self.key_pos]  # type: ignore[index]
+    def _existing(self, line: int, r: list[Any], old: Any) -> None:
+        """Row R whose record OLD is stored: unchanged, or a conflict (--on-conflict)."""
+        change = self.diff(old, r)
+        masked = sum(type(v) is Masked for v in r) if self.batch_masked else 0
+        if not change:
+            self.unchanged += 1
+            self.masked_kept += masked
+            return
         if self.on_conflict == "skip":
             self.skipped += 1
             self.skipped_lines.add(line)
         elif self.on_conflict == "update":
-            self._update(line, r)
+            self.masked_kept += masked
+            self._update(line, r[self.key_pos], old, change)  # type: ignore[index]
         else:
             self.conflict_count += 1
             if len(self.conflicts) < 10:
-                self.conflicts.append(str(key))
+                self.conflicts.append(str(r[self.key_pos]))  # type: ignore[index]
 
     def _insert(self, rows: list[tuple[int, list[Any]]]) -> None:
         if not rows:
@@ -159,6 +214,12 @@ class Loader:
                 else:
                     kept.append((line, r))
             rows = kept
+        if self.batch_masked:  # a masked cell of a new row: no value
+            for _, r in rows:
+                for i, v in enumerate(r):
+                    if type(v) is Masked:
+                        r[i] = None
+                        self.masked_new += 1
         try:
             # Every value was converted by values.coerce; the schema's CHECKs are verified once for
             # the whole load in finish() — evaluated per row they cost more than the insert itself.
@@ -181,27 +242,16 @@ class Loader:
                 except sqlite3.IntegrityError as e:
                     self.reject(line, f"the database refused the row: {e}")
 
-    def _update(self, line: int, r: list[Any]) -> None:
-        t, kp = self.t, self.key_pos
-        assert kp is not None
-        old = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (r[kp],)).fetchone()
-        if old is None:  # inserted earlier in this batch run and since removed? treat as new
-            self._insert([(line, r)])
-            return
-        # Empty cells keep what is stored: an import fills and corrects, it does not blank.
-        diff = {c: v for c, v in zip(self.columns, r, strict=True)
-                if v is not None and c != t.key and old[c] != v and c not in ("created_at", "updated_at")}
-        if not diff:
-            self.unchanged += 1
-            return
-        sets = ", ".join(f"{c} = ?" for c in diff)
+    def _update(self, line: int, key: Any, old: Any, change: dict[str, Any]) -> None:
+        t = self.t
+        sets = ", ".join(f"{c} = ?" for c in change)
         try:
-            self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*diff.values(), r[kp]])
+            self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*change.values(), key])
         except sqlite3.IntegrityError as e:
-            self.reject(line, f"the database refused the update of {r[kp]}: {e}")
+            self.reject(line, f"the database refused the update of {key}: {e}")
             return
-        new = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (r[kp],)).fetchone()
-        self.op.change(t.name, str(r[kp]), "update", old=old, new=new)
+        new = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (key,)).fetchone()  # after triggers
+        self.op.change(t.name, str(key), "update", old=old, new=new)
         self.updated += 1
 
     def finish(self) -> None:

@@ -1,5 +1,5 @@
 """Open an import source as office software writes it: sniff the format (CSV text,
-.xlsx/.xls/.ods workbook), the text encoding (UTF-8, UTF-8 with BOM, GBK/GB18030,
+.xlsx/.xls/.ods workbook, JSON array or JSON lines as `crm export` writes them), the text encoding (UTF-8, UTF-8 with BOM, GBK/GB18030,
 UTF-16 "Unicode text") and the CSV dialect (comma, semicolon, tab; quoted fields
 with newlines; CRLF), and hand out sheets of rows with their source line numbers.
 
@@ -50,7 +50,7 @@ class Sheet:
 class Source:
     path: Path
     display: str
-    kind: str  # csv | workbook
+    kind: str  # csv | workbook | json
     encoding: str | None = None
     encoding_label: str = ""
     delimiter: str | None = None
@@ -99,6 +99,13 @@ def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | Non
         text = _decode_sample(head, codec)
     except UnicodeDecodeError as e:
         raise SourceError(f"{display} is not {label} text (byte {e.start}); give --encoding") from None
+    json_suffix = path.suffix.lower() in _JSON_SUFFIXES
+    lead = text.lstrip()[:1]
+    if json_suffix or lead == "{" or (lead == "[" and text.lstrip()[1:].lstrip()[:1] in ("{", "]")):
+        if lead not in ("[", "{"):
+            raise SourceError(f"{display} is not JSON (it starts with {text.lstrip()[:20].splitlines()[0]!r}); "
+                              "a CSV file needs a .csv name")
+        return Source(path, display, "json", codec, label, _cleanup=cleanup)
     _check_text(text, display)
     return Source(path, display, "csv", codec, label, sniff_delimiter(text), _cleanup=cleanup)
 
@@ -169,6 +176,52 @@ def sniff_delimiter(text: str) -> str:
 
 
 _DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+def json_sheet(src: Source) -> Sheet:
+    """A JSON array of objects or JSON lines (one object a line): the first object's keys
+    are the header row, each object one row (numbered from 2, the header being 1)."""
+    import json
+
+    assert src.encoding is not None
+    with open(src.path, encoding=src.encoding) as fh:
+        text = fh.read()
+    try:
+        if text.lstrip()[:1] == "[":
+            records = json.loads(text)
+            if not isinstance(records, list):
+                raise SourceError(f"{src.display}: a JSON array of objects was expected")
+            numbered = list(enumerate(records, start=2))
+        else:
+            numbered = [(n, json.loads(line)) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    except json.JSONDecodeError as e:
+        raise SourceError(f"{src.display} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    head: list[str] = []
+    for n, rec in numbered:
+        if not isinstance(rec, dict):
+            raise SourceError(f"{src.display} record {n}: an object {{\"field\": value, …}} was expected")
+        head = list(rec)
+        break
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        if head:
+            yield 1, list(head)
+        wanted = set(head)
+        for n, rec in numbered:
+            if not isinstance(rec, dict):
+                raise SourceError(f"{src.display} record {n}: an object {{\"field\": value, …}} was expected")
+            extra = [k for k in rec if k not in wanted]
+            if extra:
+                raise SourceError(f"{src.display} record {n}: field '{extra[0]}' is not in the first record")
+            cells = [rec.get(k) for k in head]
+            for k, v in zip(head, cells, strict=True):
+                if isinstance(v, dict | list):
+                    raise SourceError(f"{src.display} record {n}: field '{k}' holds a nested {type(v).__name__}")
+            yield n, ["" if v is None else v for v in cells]
+
+    return Sheet(Path(src.display).stem if src.display != "stdin" else "stdin", rows(), len(numbered),
+                 None, {"encoding": src.encoding_label})
 
 
 def csv_sheet(src: Source) -> Sheet:

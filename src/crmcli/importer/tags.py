@@ -74,12 +74,11 @@ class TagLoader:
                 self.op.change("tags", [cid, name], "insert", new=new, customer_id=cid)
                 self.inserted += 1
                 return
-            if self.on_conflict == "skip":
+            if group is None or group == old["tag_group"]:
+                self.unchanged += 1  # the pair as stored: no conflict, whatever --on-conflict says
+            elif self.on_conflict == "skip":
                 self.skipped += 1
             elif self.on_conflict == "update":
-                if group is None or group == old["tag_group"]:
-                    self.unchanged += 1
-                    return
                 new = self.conn.execute(
                     f"UPDATE tags SET tag_group = ?, updated_at = {_NOW} WHERE customer_id = ? AND tag = ? "
                     "RETURNING *", (group, cid, name)).fetchone()

@@ -3,11 +3,13 @@ command, so every other command starts as fast as before."""
 
 from __future__ import annotations
 
-import typer
-
 from crmcli.cli.common import guard, state
+from crmcli.cli.lazy import new_app
+
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
 
+@app.command("tui")
 @guard
 def tui() -> None:
     """Open the full-screen workspace: customers, a customer's card, duplicates.
@@ -27,7 +29,3 @@ def tui() -> None:
     from crmcli.tui.app import CrmApp
 
     CrmApp(state.conn(), lang=state.language()).run()
-
-
-def register(app: typer.Typer) -> None:
-    app.command("tui")(tui)

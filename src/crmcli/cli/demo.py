@@ -74,6 +74,8 @@ STEPS: list[tuple[str, str]] = [
      " are not data, nothing is duplicated (here, unedited: every row unchanged)",
      "import {dir}/全部客户.xlsx --on-conflict update"),
     ("The blank template workbook, with an instructions sheet (说明)", "template -o {dir}/客户信息模板.xlsx"),
+    ("For the day at the terminal: `crm tui`, a full-screen workspace (customers, the card, quick actions, "
+     "duplicates); its keys", "tui --help"),
 ]
 
 

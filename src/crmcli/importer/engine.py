@@ -22,6 +22,7 @@ from typing import Any
 
 from crmcli import audit, fields, invalid, outfile, rules
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
 from crmcli.importer.keep import KeptAside
@@ -246,9 +247,10 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
             n_conflicts = result.total("conflicts")
             if n_conflicts:
-                raise ImportFailed(f"{n_conflicts} row(s) differ from records already in the database "
-                                   f"({', '.join(conflicts[:5])}{' …' if n_conflicts > 5 else ''}); nothing imported. "
-                                   "Use --on-conflict update (the file's values) or --on-conflict skip (the stored ones)")
+                raise ImportFailed(_("{n} row(s) differ from records already in the database ({ids}); nothing "
+                                     "imported. Use --on-conflict update (the file's values) or --on-conflict skip "
+                                     "(the stored ones)").format(n=n_conflicts, ids=", ".join(conflicts[:5])
+                                                                 + (" …" if n_conflicts > 5 else "")))
             if rejects.count and rejects.path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
@@ -518,7 +520,7 @@ class _SheetImport:
 def _masked_note(out: dict[str, list[Any]], i: int) -> str:
     """'; 138****5678 is masked' when a masked cell is why a new customer has no contact."""
     cells = [out[f][i] for f in ("phone", "email") if f in out and type(out[f][i]) is Masked]
-    return f"; {cells[0]} is masked" if cells else ""
+    return "; " + _("{value} is masked").format(value=cells[0]) if cells else ""
 
 
 def _live_ids(conn: sqlite3.Connection, wanted: set[Any]) -> dict[Any, str]:

@@ -205,13 +205,6 @@ def rotate(db_path: Path, directory: Path, keep: int, *, spare: Path | None = No
     return gone
 
 
-def list_backups(db_path: str | os.PathLike[str]) -> list[Path]:
-    d = default_dir(db_path)
-    if not d.is_dir():
-        return []
-    return sorted((p for p in d.iterdir() if p.suffix == ".db"), key=lambda p: p.name)
-
-
 def keep_as_is(db_path: str | os.PathLike[str], tag: str = "damaged-") -> Path:
     """Copy the database file (and its -wal) byte for byte into backups/, unverified: a
     damaged database is kept as it is, named for what it is, never rotated away."""

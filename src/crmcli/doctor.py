@@ -30,6 +30,7 @@ from typing import Any
 
 from crmcli import audit, db, fields
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 
 EXAMPLES = 5
 _TEMPLATE_ID = re.compile(r"^(DD|SR|C|F|D|S)(\d{8})(\d{3,})$")
@@ -81,7 +82,7 @@ def check_unreachable(conn: sqlite3.Connection) -> list[Finding]:
     if not rows:
         return []
     return [Finding("unreachable", "customers", len(rows),
-                    f"{len(rows)} customers have neither phone nor email (联系方式 is required)", None,
+                    _("{n} customers have neither phone nor email (联系方式 is required)").format(n=len(rows)), None,
                     rows[:EXAMPLES])]
 
 

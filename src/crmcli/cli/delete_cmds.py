@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.common import confirm, guard, info, state
+from crmcli.i18n import _
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                 context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
@@ -35,13 +36,14 @@ def delete(
     targets = lib.plan(conn, ids)
     for t in targets:
         hanging = ", ".join(f"{n} {table}" for table, n in t.hanging.items())
-        info(f"{t.label}" + (f": with {hanging}" if hanging else ""))
-    if not confirm(f"delete {len(targets)} record(s)" + (" and what hangs on them" if any(t.hanging for t in targets)
-                                                          else "") + "?", yes):
-        info("nothing deleted")
+        info(t.label + (_(": with {records}").format(records=hanging) if hanging else ""))
+    question = _("delete {n} record(s) and what hangs on them?") if any(t.hanging for t in targets) \
+        else _("delete {n} record(s)?")
+    if not confirm(question.format(n=len(targets)), yes):
+        info(_("nothing deleted"))
         raise typer.Exit(1)
     res = lib.delete(conn, ids)
-    info(f"deleted {res.rows} rows (operation {res.op_id}); `crm undo` puts them back")
+    info(_("deleted {n} rows (operation {op}); `crm undo` puts them back").format(n=res.rows, op=res.op_id))
     for t in res.targets:
         typer.echo(t.key)
 

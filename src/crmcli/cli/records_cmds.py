@@ -161,9 +161,11 @@ def register(app: typer.Typer) -> None:
 
         adds = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
         removes = [c[1:] for c in changes if c.startswith("-")]
+        from crmcli.i18n import _
+
         notes: list[str] = []
         tags = records.tag(state.conn(), customer_id, adds, removes, notes)
         for note in notes:
-            info(f"note: {note}")
+            info(_("note: {note}").format(note=note))
         for t in tags:
             typer.echo(t)

@@ -48,7 +48,7 @@ def review_not_same(conn: sqlite3.Connection, cluster: dict[str, Any], live: lis
     """The review flow's [n]: the cluster's remaining members are different customers."""
     from crmcli.dedupe import decisions
 
-    _, new = decisions.not_same(conn, live)
+    new = decisions.not_same(conn, live)[1]
     cluster["action"] = "not_same"
     info(_("not the same: {ids} — remembered ({n} new pair(s)); never proposed again").format(
         ids=", ".join(live), n=len(new)))

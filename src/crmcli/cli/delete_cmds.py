@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.common import confirm, guard, info, state
+from crmcli.cli.lazy import new_app
 from crmcli.i18n import _
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-                context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
 
 @app.command("delete")
@@ -46,7 +46,3 @@ def delete(
     info(_("deleted {n} rows (operation {op}); `crm undo` puts them back").format(n=res.rows, op=res.op_id))
     for t in res.targets:
         typer.echo(t.key)
-
-
-def register(root: typer.Typer) -> None:
-    root.registered_commands.extend(app.registered_commands)

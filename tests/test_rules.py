@@ -146,7 +146,7 @@ def test_update_and_bulk_cannot_leave_a_customer_without_contact(cli, base: sqli
 
 def test_doctor_lists_customers_without_contact(cli, base: sqlite3.Connection) -> None:  # type: ignore[no-untyped-def]
     base.execute("UPDATE customers SET phone = NULL WHERE customer_id = 'C1'")  # another tool's write
-    found = [f for f in doctor.diagnose(base) if f.check == "contacts"]
+    found = [f for f in doctor.diagnose(base) if f.check == "unreachable"]
     assert [(f.table, f.count, f.examples, f.fix) for f in found] == [("customers", 1, ["C1"], None)]
     res = cli("doctor")
     assert res.exit_code != 0 and "1 customers have neither phone nor email" in res.output

@@ -7,7 +7,7 @@ Checks, each yielding Findings:
                  (older data, other tools, or CHECKs missing from an old file)
 - formats        dates, phones, emails not in stored form (2024/5/20, +86 138-...)
 - masked         phones/emails stored masked (138****5678): the number is lost
-- contacts       customers with neither phone nor e-mail (crmcli.rules: every write refuses that)
+- unreachable    customers with neither phone nor e-mail (crmcli.rules: every write refuses that)
 - invalid        values kept aside by `crm import --keep-invalid` (seed 003's quarterly clean-up)
 - ids            malformed record ids (spaces, wrong prefix, impossible date)
 - duplicate_ids  ids equal but for case/spaces, or a live id also listed as merged away
@@ -32,6 +32,7 @@ from typing import Any
 
 from crmcli import audit, db, fields
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 
 EXAMPLES = 5
 _TEMPLATE_ID = re.compile(r"^(DD|SR|C|F|D|S)(\d{8})(\d{3,})$")
@@ -69,11 +70,25 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
     out += check_labels(conn)
     out += check_formats(conn)
     out += check_masked(conn)
-    out += check_contacts(conn)
     out += check_invalid(conn)
     out += check_ids(conn)
     out += check_duplicate_ids(conn)
+    out += check_unreachable(conn)
     return out
+
+
+def check_unreachable(conn: sqlite3.Connection) -> list[Finding]:
+    """Customers with neither phone nor email (the template requires one): nobody can reach them."""
+    rows = [r[0] for r in conn.execute(
+        "SELECT customer_id FROM customers WHERE coalesce(phone, '') = '' AND coalesce(email, '') = '' "
+        "AND customer_id NOT IN (SELECT customer_id FROM invalid_values WHERE table_name = 'customers' "
+        "AND field IN ('phone', 'email') AND customer_id IS NOT NULL) "  # kept aside: listed under invalid
+        "ORDER BY customer_id")]
+    if not rows:
+        return []
+    return [Finding("unreachable", "customers", len(rows),
+                    _("{n} customers have neither phone nor email (联系方式 is required)").format(n=len(rows)), None,
+                    rows[:EXAMPLES])]
 
 
 def damage_finding(db_path: str, lines: list[str]) -> Finding:
@@ -385,23 +400,6 @@ def check_masked(conn: sqlite3.Connection) -> list[Finding]:
                            f"moves the masked {col} into notes and empties {col} (ask the customer again)",
                            [f"{k}: {v}" for k, v in rows[:EXAMPLES]]))
     return out
-
-
-def check_contacts(conn: sqlite3.Connection) -> list[Finding]:
-    """Customers that break the contact rule (written before it held on every write, or by another tool)."""
-    from crmcli import rules
-
-    if "invalid_values" not in _tables(conn):
-        return []
-    rows = conn.execute(
-        "SELECT customer_id FROM customers WHERE coalesce(trim(phone), '') = '' AND coalesce(trim(email), '') = '' "
-        "AND customer_id NOT IN (SELECT customer_id FROM invalid_values WHERE table_name = 'customers' "
-        "AND field IN ('phone', 'email') AND customer_id IS NOT NULL) ORDER BY customer_id").fetchall()
-    if not rows:
-        return []
-    return [Finding("contacts", "customers", len(rows), f"{len(rows)} customers have neither phone nor email: "
-                    f"{rules.NEEDS_CONTACT}; set one with `crm update ID --set phone=…`", None,
-                    [r[0] for r in rows[:EXAMPLES]])]
 
 
 def check_invalid(conn: sqlite3.Connection) -> list[Finding]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from crmcli import audit, fields, ids, invalid, rules
 from crmcli.errors import InvalidValue, NotFound
+from crmcli.i18n import _
 from crmcli.normalize import drop_controls
 from crmcli.values import coerce
 
@@ -201,7 +202,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_
     absent = [n for n in removes if n not in current]
     for name in absent:
         if notes is not None:
-            notes.append(f"{cid} has no tag '{name}': nothing to remove")
+            notes.append(_("{id} has no tag '{tag}': nothing to remove").format(id=cid, tag=name))
     removes = [n for n in removes if n in current]
     if not removes and all(current.get(n) == g for n, g in adds):
         return sorted(current)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import IO, Any
@@ -41,10 +42,25 @@ def humanize(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
 def tr(text: str, lang: str) -> str:
     """A report's English title, column label, note or metric name in LANG. The reports define them in
-    English; their Chinese is in the i18n catalog (po/zh/report_pages.po); one without an entry stays English."""
-    return translate(text, lang) if text else text
+    English; their Chinese is in the i18n catalog (po/zh/report_pages.po); one without an entry stays English.
+
+    A text with figures in it ("Overdue open tickets (oldest 20 of 171)") is looked up with the figures
+    as placeholders ("Overdue open tickets (oldest {0} of {1})") and filled in again."""
+    if not text or lang == "en":
+        return text
+    out = translate(text, lang)
+    if out != text or not _FIGURE.search(text):
+        return out
+    figures = _FIGURE.findall(text)
+    counter = iter(range(len(figures)))
+    template = _FIGURE.sub(lambda _: "{" + str(next(counter)) + "}", text)
+    found = translate(template, lang)
+    return found.format(*figures) if found != template else text
 
 
 def localized(rep: Report, lang: str) -> Report:

@@ -140,10 +140,10 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
 
     con = console(out)
     bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
-    period = f"{rep.since or 'start'} … {rep.until or 'today'}"
+    period = f"{rep.since or translate('start of records', lang)} … {rep.until or translate('today', lang)}"
     head = Text.assemble((rep.title, "bold"), f"  {period}")
     if rep.filters:
-        head.append(f"  filters: {printable(' '.join(rep.filters))}")
+        head.append(f"  {translate('Filters', lang)}: {printable(' '.join(rep.filters))}")
     con.print(head)
     for section in rep.sections:
         tbl = Table(title=section.title, title_justify="left", title_style="bold", header_style="bold")

@@ -58,6 +58,7 @@ def test_extension_and_keys() -> None:
     assert phone_key("+14155550100-12") == fast_phone_key("+14155550100-12") == "+14155550100"
     # the mainland keys are what they were: digits
     assert phone_key("13812345678") == fast_phone_key("13812345678") == "13812345678" and is_mobile("13812345678")
+    assert fast_phone_key("+8613812345678") == "13812345678" and mask_phone("+8613812345678") == "138****5678"
 
 
 def test_logged_text_masks_them() -> None:

@@ -286,7 +286,7 @@ def _mask_digits(s: str) -> str:
 
 # What normalize_phone stores: a mobile, AREA-NUMBER[-EXT], or 400/800-NNN-NNNN[-EXT].
 _CANON_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{8}(-\d{1,6})?|[48]00-\d{3}-\d{4}(-\d{1,6})?")
-_E164_RE = re.compile(r"\+[1-9]\d{6,14}(?:-\d{1,6})?")
+_E164_RE = re.compile(r"\+(?!86)[1-9]\d{6,14}(?:-\d{1,6})?")
 
 
 def _mask_international(e164: str) -> str:

@@ -43,6 +43,7 @@ MIN_NAME = {False: 60.0, True: 80.0}  # below this, names are "clearly different
 
 _WORD = re.compile(r"[a-z]{3,}")
 _LATIN_NOISE = {"the", "and", "company", "limited", "ltd", "inc", "corp", "corporation", "group", "llc", "co"}
+_E164 = re.compile(r"\+(?!86)[1-9]\d{6,14}(?:-\d{1,6})?")
 _CANON_PHONE = re.compile(r"^(1[3-9]\d{9})$|^(0\d{2,3})-(\d{7,8})(?:-\d+)?$|^(400|800)-(\d{3})-(\d{4})$")
 
 
@@ -50,7 +51,7 @@ def fast_phone_key(phone: str | None) -> str | None:
     """Digits of a stored phone (extension dropped); falls back to full normalisation for odd input."""
     if not phone:
         return None
-    if phone[0] == "+":  # outside the mainland, stored in E.164: the number without its extension
+    if phone[0] == "+" and _E164.fullmatch(phone):  # outside the mainland, stored in E.164: no extension
         return phone.split("-")[0]
     m = _CANON_PHONE.match(phone)
     if m:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 from crmcli.importer import limits
 
 MAX_CELL = 5000  # characters; longer cells are rejected (a pasted document, not a CRM value)
@@ -129,7 +130,7 @@ def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | Non
                 with open(path, "rb") as stream:
                     spool = _Spool(stream)
             except OSError as e:
-                raise SourceError(f"cannot read {name}: {e.strerror or e}") from None
+                raise SourceError(_("cannot read {name}: {reason}").format(name=name, reason=e.strerror or e)) from None
     try:
         return _sniff(spool.path if spool else path, display, encoding, spool)
     except BaseException:

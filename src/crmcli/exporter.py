@@ -42,6 +42,7 @@ from typing import IO, Any
 from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -237,8 +238,10 @@ def check_suffix(path: str | None, fmt: str) -> None:
         return
     if by_suffix is None:
         names = ", ".join(dict.fromkeys(_SUFFIX_FORMAT))
-        raise InvalidValue(f"cannot write {path}: crm export writes {names} files (or - for stdout), not {suffix}")
-    raise InvalidValue(f"cannot write {fmt} to {path}: a {suffix} file holds {by_suffix}; name it .{fmt} or leave out --format")
+        raise InvalidValue(_("cannot write {path}: {command} writes {formats} (or - for stdout), not {suffix}").format(
+            path=path, command="crm export", formats=names, suffix=suffix))
+    raise InvalidValue(_("cannot write {fmt} to {path}: a {suffix} file holds {holds}; name it .{other} or leave out "
+                         "--format").format(fmt=fmt, path=path, suffix=suffix, holds=by_suffix, other=fmt))
 
 
 @contextlib.contextmanager

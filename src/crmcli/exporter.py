@@ -218,8 +218,10 @@ def check_suffix(path: str | None, fmt: str) -> None:
         return
     if by_suffix is None:
         names = ", ".join(dict.fromkeys(_SUFFIX_FORMAT))
-        raise InvalidValue(f"cannot write {path}: crm export writes {names} files (or - for stdout), not {suffix}")
-    raise InvalidValue(f"cannot write {fmt} to {path}: a {suffix} file holds {by_suffix}; name it .{fmt} or leave out --format")
+        raise InvalidValue(_("cannot write {path}: {command} writes {formats} (or - for stdout), not {suffix}").format(
+            path=path, command="crm export", formats=names, suffix=suffix))
+    raise InvalidValue(_("cannot write {fmt} to {path}: a {suffix} file holds {holds}; name it .{other} or leave out "
+                         "--format").format(fmt=fmt, path=path, suffix=suffix, holds=by_suffix, other=fmt))
 
 
 @contextlib.contextmanager

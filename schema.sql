@@ -247,6 +247,19 @@ CREATE TABLE IF NOT EXISTS merged_ids (
     merge_id    INTEGER NOT NULL REFERENCES merges(merge_id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 
+-- Dedupe decisions: pairs a person said are NOT the same customer (crm dedupe --not-same).
+-- `crm dedupe` never proposes such a pair again and `crm maintain` never merges it. Plain ids,
+-- no foreign keys: a decision outlives a delete that undo may reverse. customer_a < customer_b.
+CREATE TABLE IF NOT EXISTS dedupe_decisions (
+    customer_a TEXT NOT NULL,
+    customer_b TEXT NOT NULL,
+    decision   TEXT NOT NULL DEFAULT 'different' CHECK (decision IN ('different')),
+    decided_by TEXT,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')),
+    PRIMARY KEY (customer_a, customer_b),
+    CHECK (customer_a < customer_b)
+) WITHOUT ROWID;
+
 -- Triggers: timestamps and status history are the database's job ------------------
 -- updated_at moves on every update unless the statement sets it itself (an exact
 -- restore by unmerge/undo sets the old value and must keep it).

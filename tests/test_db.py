@@ -110,5 +110,6 @@ def test_a_version_1_database_gets_the_segment_and_report_additions(tmp_path: Pa
     conn = db.connect(path)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"customer_metrics", "idx_orders_counted"} <= names and "idx_tickets_customer_date" not in names
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert "dedupe_decisions" in names  # version 3
     assert conn.execute("SELECT name FROM customers").fetchone()[0] == "老数据公司"

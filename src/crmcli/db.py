@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crmcli.errors import CrmError, NotFound
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -62,6 +62,12 @@ def _m002_segments_reports(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS idx_followups_customer_date")
     conn.execute("DROP INDEX IF EXISTS idx_tickets_customer_date")
     conn.execute("DROP INDEX IF EXISTS idx_followups_by")
+    reconcile(conn)
+
+
+@migration(3)
+def _m003_dedupe_decisions(conn: sqlite3.Connection) -> None:
+    """Version 2 -> 3: the dedupe_decisions table (pairs marked "not the same customer")."""
     reconcile(conn)
 
 

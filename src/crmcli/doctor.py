@@ -175,7 +175,7 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, list[tuple[int, str | None, 
             from crmcli.records import resolve_customer
 
             try:
-                survivor = resolve_customer(conn, cid)
+                survivor = resolve_customer(conn, cid, names=False)
             except CrmError:
                 survivor = None
         out.setdefault(table, []).append((rowid, cid, survivor))

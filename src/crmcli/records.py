@@ -19,19 +19,12 @@ _ORDER_BY = {"contacts": "role = 'main' DESC, contact_id", "followups": "date DE
              "tickets": "date DESC", "needs": "coalesce(date, created_at) DESC"}
 
 
-def resolve_customer(conn: sqlite3.Connection, customer_id: str) -> str:
-    """The live id for CUSTOMER_ID, following merges; NotFound when there is none."""
-    cid = str(customer_id).strip()
-    seen = set()
-    while cid not in seen:
-        seen.add(cid)
-        if conn.execute("SELECT 1 FROM customers WHERE customer_id = ?", (cid,)).fetchone():
-            return cid
-        row = conn.execute("SELECT survivor_id FROM merged_ids WHERE old_id = ?", (cid,)).fetchone()
-        if row is None:
-            break
-        cid = row[0]
-    raise NotFound(f"no customer {customer_id}")
+def resolve_customer(conn: sqlite3.Connection, customer_id: str, *, names: bool = True) -> str:
+    """The live id for CUSTOMER_ID — an id in any case (merges followed) or, with NAMES, a customer
+    name (exact, then a unique fuzzy match); NotFound / lookup.AmbiguousName otherwise."""
+    from crmcli import lookup
+
+    return lookup.customer(conn, customer_id, names=names)
 
 
 def merged_into(conn: sqlite3.Connection, customer_id: str) -> str | None:
@@ -57,8 +50,9 @@ def _check_customer_rules(values: dict[str, Any], old: dict[str, Any] | None = N
     merged = {**(old or {}), **values}
     if not merged.get("name"):
         raise InvalidValue("a customer needs a name (客户全称)")
-    if old is None and not (merged.get("phone") or merged.get("email")):
-        raise InvalidValue("a customer needs a phone or an email (联系方式)")
+    if not (merged.get("phone") or merged.get("email")) and (old is None or old.get("phone") or old.get("email")):
+        raise InvalidValue("a customer needs a phone or an email (联系方式)"
+                           + ("" if old is None else ": set the other one first"))
     # Seed 001: a customer moves 潜在 -> 意向 only with a clear need and a confirmed budget.
     moving_to_intent = values.get("status") == "intent" and (old or {}).get("status") in (None, "potential")
     if moving_to_intent and not (merged.get("needs") and merged.get("budget")):
@@ -111,6 +105,8 @@ def get(conn: sqlite3.Connection, table: str, key: str) -> sqlite3.Row:
     if t.name == "customers":
         key = resolve_customer(conn, key)
     row = conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (key,)).fetchone()
+    if row is None and t.name != "customers":
+        row = conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (str(key).strip().upper(),)).fetchone()
     if row is None:
         raise NotFound(f"no {t.name[:-1]} {key}")
     return row
@@ -122,13 +118,28 @@ def table_of(conn: sqlite3.Connection, record_id: str) -> str:
     guess = ids.table_for(rid)
     order = ["customers"] + ([guess] if guess and guess != "customers" else []) + \
         [t for t in CHILD_TABLES if t not in ("contacts", guess)]
-    for name in order:
-        t = fields.TABLES[name]
-        if conn.execute(f"SELECT 1 FROM {name} WHERE {t.key} = ?", (rid,)).fetchone():
-            return name
-    if merged_into(conn, rid):
-        return "customers"
-    raise NotFound(f"no record {record_id}")
+    for form in dict.fromkeys((rid, rid.upper())):
+        for name in order:
+            t = fields.TABLES[name]
+            if conn.execute(f"SELECT 1 FROM {name} WHERE {t.key} = ?", (form,)).fetchone():
+                return name
+    try:
+        resolve_customer(conn, rid)  # a merged-away id, or a customer's name
+    except NotFound:
+        raise NotFound(f"no record {record_id}") from None
+    return "customers"
+
+
+def record_key(conn: sqlite3.Connection, table: str, record_id: str) -> str:
+    """The stored key of RECORD_ID in TABLE: customers resolved (names, merges), other ids in any case."""
+    t = fields.table(table)
+    if t.name == "customers":
+        return resolve_customer(conn, record_id)
+    rid = record_id.strip()
+    for form in dict.fromkeys((rid, rid.upper())):
+        if conn.execute(f"SELECT 1 FROM {t.name} WHERE {t.key} = ?", (form,)).fetchone():
+            return form
+    raise NotFound(f"no {t.name[:-1]} {record_id}")
 
 
 def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, table: str | None = None,
@@ -183,18 +194,30 @@ def _parse_tag(token: str) -> tuple[str, str]:
     return tag.strip(), group or "other"
 
 
-def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_tags: list[str]) -> list[str]:
-    """Add and remove tags (comma-separated lists allowed); returns the customer's tags after."""
+def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_tags: list[str],
+        notes: list[str] | None = None) -> list[str]:
+    """Add and remove tags (comma-separated lists allowed); returns the customer's tags after.
+
+    Removing a tag the customer does not have changes nothing and is a note (appended to
+    NOTES), not an error: `-高风险` means "not tagged 高风险", which already holds."""
     cid = resolve_customer(conn, customer_id)
     adds = [_parse_tag(x) for item in add_tags for x in item.replace("，", ",").split(",") if x.strip()]
     removes = [_parse_tag(x)[0] for item in remove_tags for x in item.replace("，", ",").split(",") if x.strip()]
     if not adds and not removes:
         raise InvalidValue("give tags to add (+tag) or remove (-tag)")
+    current = {r[0]: r[1] for r in conn.execute("SELECT tag, tag_group FROM tags WHERE customer_id = ?", (cid,))}
+    absent = [n for n in removes if n not in current]
+    for name in absent:
+        if notes is not None:
+            notes.append(f"{cid} has no tag '{name}': nothing to remove")
+    removes = [n for n in removes if n in current]
+    if not removes and all(current.get(n) == g for n, g in adds):
+        return sorted(current)
     with audit.operation(conn, "tag", f"tag {cid}") as o:
         for name in removes:
             old = conn.execute("SELECT * FROM tags WHERE customer_id = ? AND tag = ?", (cid, name)).fetchone()
-            if old is None:
-                raise NotFound(f"{cid} has no tag '{name}'")
+            if old is None:  # gone since the read above (another writer)
+                continue
             conn.execute("DELETE FROM tags WHERE customer_id = ? AND tag = ?", (cid, name))
             o.change("tags", [cid, name], "delete", old=old, customer_id=cid)
         for name, group in adds:
@@ -215,8 +238,9 @@ def customer_card(conn: sqlite3.Connection, customer_id: str) -> dict[str, Any]:
     """Everything about one customer: the card and every module hung on it."""
     cid = resolve_customer(conn, customer_id)
     card: dict[str, Any] = {"customer": dict(get(conn, "customers", cid))}
-    if cid != customer_id.strip():
-        card["merged_from"] = customer_id.strip()
+    typed = customer_id.strip()
+    if cid not in (typed, typed.upper()) and (merged_into(conn, typed) or merged_into(conn, typed.upper())):
+        card["merged_from"] = typed
     for name in CHILD_TABLES:
         card[name] = [dict(r) for r in conn.execute(
             f"SELECT * FROM {name} WHERE customer_id = ? ORDER BY {_ORDER_BY[name]}", (cid,))]

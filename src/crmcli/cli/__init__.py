@@ -56,6 +56,7 @@ def _global(
 def _register() -> None:
     from crmcli.cli import (
         dedupe_cmds,
+        delete_cmds,
         export_cmds,
         import_cmds,
         query_cmds,
@@ -64,10 +65,11 @@ def _register() -> None:
         safety_cmds,
         segment_cmds,
         setup_cmds,
+        today_cmds,
     )
 
     for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds,
-                safety_cmds):
+                safety_cmds, today_cmds, delete_cmds):
         mod.register(app)
 
 

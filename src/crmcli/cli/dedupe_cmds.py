@@ -84,9 +84,14 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
             continue
         while True:
             _show_cluster({**c, "members": [m for m in c["members"] if m["customer_id"] not in drop]}, unmask)
-            answer = typer.prompt("[m]erge, [s]kip, [p]ick survivor, [d]rop a member, [q]uit", default="s",
-                                  err=True).strip().lower()[:1]
+            answer = typer.prompt("[m]erge, [s]kip, [n]ot the same (remember), [p]ick survivor, [d]rop a member, "
+                                  "[q]uit", default="s", err=True).strip().lower()[:1]
             live = [m["customer_id"] for m in c["members"] if m["customer_id"] not in drop]
+            if answer == "n":
+                from crmcli.cli.dedupe_memory import review_not_same
+
+                review_not_same(conn, c, live)
+                break
             if answer == "m":
                 try:
                     res = scan.merge_cluster(conn, c, drop=drop)
@@ -120,13 +125,16 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
                         c["action"] = "skipped"
                         break
             else:
-                info("answer m, s, p, d or q")
+                info("answer m, s, n, p, d or q")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def dedupe(
+        ids: Annotated[list[str] | None, typer.Argument(metavar="[IDS]...", help="with --not-same: the customers")] = None,
+        not_same: Annotated[bool, typer.Option("--not-same", help="remember that IDS are different customers")] = False,
+        show_decisions: Annotated[bool, typer.Option("--decisions", help="list the remembered 'not the same' pairs")] = False,
         threshold: Annotated[float, typer.Option("--threshold", "-t", help="report pairs scoring at least this (0-100)")] = 80.0,
         auto: Annotated[float, typer.Option("--auto-threshold", help="--merge --yes merges clusters scoring at least this")] = 90.0,
         do_merge: Annotated[bool, typer.Option("--merge", help="ask per cluster on a terminal (with --yes: no asking)")] = False,
@@ -142,8 +150,18 @@ def register(app: typer.Typer) -> None:
         Example: crm dedupe
         Example: crm dedupe --format json --threshold 85
         Example: crm dedupe --merge --yes --format json   (monthly cron: merges the sure ones, lists the rest)
+        Example: crm dedupe --not-same C20240105001 C20240312004   (never proposed or merged again)
         """
+        from crmcli.cli import dedupe_memory
         from crmcli.dedupe import scan
+
+        dedupe_memory.ids_need_not_same(ids, not_same)
+        if not_same:
+            dedupe_memory.not_same(ids or [])
+            return
+        if show_decisions:
+            dedupe_memory.show_decisions(fmt)
+            return
 
         if yes and not do_merge:
             raise typer.BadParameter("--yes only makes sense with --merge", param_hint="--yes")

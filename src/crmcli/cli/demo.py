@@ -53,6 +53,8 @@ STEPS: list[tuple[str, str]] = [
     ("The churn-risk list with the figures that put each customer there",
      "segment show 流失风险 --sort -yearly_amount --limit 5"),
     ("Why is a customer where it is? Every rule evaluated with its figures", "segment explain {first}"),
+    ("A salesperson's day: overdue next steps, today's, tickets near their deadline, the weekly review",
+     "today --days 3 --owner 张伟"),
     ("Reports: the template's analyses, one line each", "report"),
     ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
      "report overview"),

@@ -51,7 +51,12 @@ def _make_add(table: str) -> Any:
     def add(**kwargs: Any) -> None:
         from crmcli import records
 
+        force = bool(kwargs.pop("force", False))
         raw = {name: v for name, v in kwargs.items() if v is not None}
+        if table == "customers":
+            from crmcli.cli.dedupe_memory import check_new_customer
+
+            check_new_customer(raw, force)
         if table in ("followups",) and "followed_by" not in raw:
             from crmcli import config
 
@@ -63,6 +68,9 @@ def _make_add(table: str) -> Any:
     params = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                 annotation=Annotated[str | None, typer.Option(*_option_name(f), help=_help(f))])
               for f in settable]
+    if table == "customers":
+        params.append(inspect.Parameter("force", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+            bool, typer.Option("--force", help="add even when the duplicate check finds this customer stored")]))
     add.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     add.__annotations__ = {p.name: p.annotation for p in params}
     add.__doc__ = f"Add one {t.en.lower().rstrip('s')} ({t.zh}); prints its new id.\n\nExample: {EXAMPLES[table]}"
@@ -153,6 +161,9 @@ def register(app: typer.Typer) -> None:
 
         adds = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
         removes = [c[1:] for c in changes if c.startswith("-")]
-        tags = records.tag(state.conn(), customer_id, adds, removes)
+        notes: list[str] = []
+        tags = records.tag(state.conn(), customer_id, adds, removes, notes)
+        for note in notes:
+            info(f"note: {note}")
         for t in tags:
             typer.echo(t)

@@ -337,17 +337,27 @@ def mark_ambiguous(records: list[Record]) -> None:
 
 
 def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD, auto: float = AUTO_THRESHOLD,
-                    stats: Stats | None = None) -> list[Cluster]:
+                    stats: Stats | None = None, different: set[frozenset[str]] | None = None) -> list[Cluster]:
     """Sure clusters (every link >= AUTO) first, then review clusters (some link below AUTO).
 
     The sure clusters are built from the strong pairs alone, so one weak look-alike
     hanging on a group of certain duplicates does not hold the whole group back from
     `--merge --yes`; the weak look-alike shows up in a review cluster with them.
+
+    DIFFERENT: pairs of customer ids a person marked "not the same" (dedupe.decisions):
+    never a pair, and a contradiction, so no cluster holds both.
     """
     stats = stats if stats is not None else Stats()
     stats.records = len(records)
     mark_ambiguous(records)
     pairs, cannot = candidate_pairs(records, threshold, stats)
+    if different:
+        index = {r.customer_id: i for i, r in enumerate(records)}
+        for pair in different:
+            ends = sorted(index[c] for c in pair if c in index)
+            if len(ends) == 2:
+                cannot.add((ends[0], ends[1]))
+        pairs = [p for p in pairs if (p.a, p.b) not in cannot]
     sure = cluster(records, [p for p in pairs if p.score >= auto], cannot)
     seen = {frozenset(c.members) for c in sure}
     review = [c for c in cluster(records, pairs, cannot) if c.score < auto and frozenset(c.members) not in seen]

@@ -56,7 +56,9 @@ def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, a
     with gc_paused():  # millions of long-lived objects: the collector would walk them again and again
         records = match.load_records(conn, progress=progress)
         stats = match.Stats()
-        clusters = match.find_duplicates(records, threshold, auto, stats)
+        from crmcli.dedupe.decisions import different_pairs
+
+        clusters = match.find_duplicates(records, threshold, auto, stats, different_pairs(conn))
         described = describe(records, clusters, auto)
     return ScanResult(described, stats, time.perf_counter() - t0)
 
@@ -92,7 +94,7 @@ def refresh(conn: sqlite3.Connection, cluster: dict[str, Any]) -> bool:
     seen: set[str] = set()
     for m in cluster["members"]:
         try:
-            live = resolve_customer(conn, m["customer_id"])
+            live = resolve_customer(conn, m["customer_id"], names=False)
         except NotFound:
             continue
         if live in seen:

@@ -1,0 +1,50 @@
+"""crm delete: remove records of any module, after showing what goes with them; one undoable operation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.common import confirm, guard, info, state
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
+                context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
+
+
+@app.command("delete")
+@guard
+def delete(
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="record ids (C…, F…, DD…, SR…, D…, contact:N) "
+                                                                   "or customer names")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
+) -> None:
+    """Delete records: customers with everything hanging on them, or single follow-ups, orders …
+
+    Shows what would go and asks (--yes in scripts). One logged operation: `crm undo`
+    puts every row back exactly. Prints the deleted ids.
+
+    \b
+    Example: crm delete F20241122003
+    Example: crm delete C20241122001 --yes
+    Example: crm delete 北京华信科技有限公司
+    """
+    from crmcli import delete as lib
+
+    conn = state.conn()
+    targets = lib.plan(conn, ids)
+    for t in targets:
+        hanging = ", ".join(f"{n} {table}" for table, n in t.hanging.items())
+        info(f"{t.label}" + (f": with {hanging}" if hanging else ""))
+    if not confirm(f"delete {len(targets)} record(s)" + (" and what hangs on them" if any(t.hanging for t in targets)
+                                                          else "") + "?", yes):
+        info("nothing deleted")
+        raise typer.Exit(1)
+    res = lib.delete(conn, ids)
+    info(f"deleted {res.rows} rows (operation {res.op_id}); `crm undo` puts them back")
+    for t in res.targets:
+        typer.echo(t.key)
+
+
+def register(root: typer.Typer) -> None:
+    root.registered_commands.extend(app.registered_commands)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli import backup, db, records
+from crmcli import backup, db, records, restore
 from crmcli.errors import CrmError, NotFound
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -103,7 +103,7 @@ def test_restore_keeps_a_safety_copy_and_logs_itself(conn: sqlite3.Connection, d
     saved = backup.backup(conn, db_path).path
     add(conn, "乙公司", "13912345678")
     conn.close()
-    res = backup.restore(db_path, saved)
+    res = restore.restore(db_path, saved)
     assert res.safety_copy is not None and "before-restore" in res.safety_copy.name
     after = db.connect(db_path)
     assert [r[0] for r in after.execute("SELECT name FROM customers")] == ["甲公司"]
@@ -120,21 +120,21 @@ def test_restore_refuses_damaged_foreign_and_newer_files(conn: sqlite3.Connectio
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(CrmError, match="not a SQLite database"):
-        backup.restore(db_path, junk)
+        restore.restore(db_path, junk)
     other = tmp_path / "other.db"
     o = sqlite3.connect(other)
     o.execute("CREATE TABLE things (x)")
     o.commit()
     o.close()
     with pytest.raises(CrmError, match="not a crm database"):
-        backup.restore(db_path, other)
+        restore.restore(db_path, other)
     newer = backup.backup(conn, db_path, tmp_path / "newer.db").path
     n = sqlite3.connect(newer)
     n.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
     n.commit()
     n.close()
     with pytest.raises(CrmError, match="newer crmcli"):
-        backup.restore(db_path, newer)
+        restore.restore(db_path, newer)
     damaged = backup.backup(conn, db_path, tmp_path / "damaged.db").path
     data = bytearray(damaged.read_bytes())
     page = 4096
@@ -142,9 +142,9 @@ def test_restore_refuses_damaged_foreign_and_newer_files(conn: sqlite3.Connectio
         data[i] = 0xFF
     damaged.write_bytes(bytes(data))
     with pytest.raises(CrmError, match="damaged"):
-        backup.restore(db_path, damaged)
+        restore.restore(db_path, damaged)
     with pytest.raises(NotFound):
-        backup.restore(db_path, tmp_path / "missing.db")
+        restore.restore(db_path, tmp_path / "missing.db")
     assert list(conn.iterdump()) == before
     assert not backup.default_dir(db_path).exists()  # no safety copy made for a refused restore
 
@@ -155,7 +155,7 @@ def test_restore_recreates_a_lost_database(conn: sqlite3.Connection, db_path: Pa
     conn.close()
     for p in db_path.parent.glob("crm.db*"):
         p.unlink()
-    res = backup.restore(db_path, saved)
+    res = restore.restore(db_path, saved)
     assert res.safety_copy is None
     assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
     assert db.connect(db_path).execute("SELECT count(*) FROM customers").fetchone()[0] == 1
@@ -204,7 +204,7 @@ def test_restore_of_an_older_backup_upgrades_it(conn: sqlite3.Connection, db_pat
     o.commit()
     o.close()
     conn.close()
-    res = backup.restore(db_path, old)
+    res = restore.restore(db_path, old)
     assert res.schema_version == 0
     after = db.connect(db_path)
     assert after.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
@@ -229,6 +229,6 @@ def test_restore_while_another_session_is_connected(conn: sqlite3.Connection, db
     add(conn, "乙公司", "13912345678")
     session = db.connect(db_path)  # a salesperson's open session
     assert session.execute("SELECT count(*) FROM customers").fetchone()[0] == 2
-    backup.restore(db_path, saved)  # one transaction through the backup API: no file swapped underneath
+    restore.restore(db_path, saved)  # one transaction through the backup API: no file swapped underneath
     assert session.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
     assert session.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -13,10 +13,7 @@ Default place: a `backups/` directory next to the database, files named
 `<db stem>-YYYYMMDD-HHMMSS.db`; `--keep N` removes the oldest of those beyond N
 (other files there, like restore safety copies, are never rotated away).
 
-Restore checks the file first (SQLite, integrity, a crm schema no newer than this
-crmcli), keeps a safety copy of the current database, then copies the file in
-with SQLite's online backup API — one transaction, so another process sees the
-old database or the restored one, never a mix — and logs a `restore` operation.
+Restoring is crmcli.restore: it trusts no file, not even one of these, and rebuilds what it is given.
 """
 
 from __future__ import annotations
@@ -24,12 +21,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from crmcli import audit, db
+from crmcli import db
 from crmcli.errors import CrmError, NotFound
 
 _STAMP = "%Y%m%d-%H%M%S"
@@ -50,15 +48,6 @@ class BackupResult:
     schema_version: int
     counts: dict[str, int]
     removed: list[Path] = field(default_factory=list)
-
-
-@dataclass
-class RestoreResult:
-    restored_from: Path
-    safety_copy: Path | None
-    schema_version: int
-    op_id: int
-    counts: dict[str, int]
 
 
 def default_dir(db_path: str | os.PathLike[str]) -> Path:
@@ -156,7 +145,7 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
     # killed backup is swept once it is a day old.
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        _sweep_partials(target.parent)
+        sweep_partials(target.parent)
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
         _private_empty_file(partial)
@@ -189,7 +178,7 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
     return BackupResult(target, size, checked.schema_version, checked.counts, removed)
 
 
-def _sweep_partials(directory: Path) -> None:
+def sweep_partials(directory: Path) -> None:
     if not directory.is_dir():
         return
     import time
@@ -223,32 +212,21 @@ def list_backups(db_path: str | os.PathLike[str]) -> list[Path]:
     return sorted((p for p in d.iterdir() if p.suffix == ".db"), key=lambda p: p.name)
 
 
-def restore(db_path: str | os.PathLike[str], file: str | os.PathLike[str]) -> RestoreResult:
-    """Replace the database at DB_PATH with the verified copy FILE, keeping a safety copy."""
-    target = Path(db_path).expanduser()
-    source = verify(file)
-    if target.exists() and source.path.resolve() == target.resolve():
-        raise CrmError("that file is the database itself; nothing to restore")
-    safety: Path | None = None
-    if target.exists():
-        live = db.connect(target)
-        safety = backup(live, target, tag="before-restore-").path
-    else:
-        _private_empty_file(target)
-        live = sqlite3.connect(str(target), isolation_level=None)
+def keep_as_is(db_path: str | os.PathLike[str], tag: str = "damaged-") -> Path:
+    """Copy the database file (and its -wal) byte for byte into backups/, unverified: a
+    damaged database is kept as it is, named for what it is, never rotated away."""
+    src = Path(db_path).expanduser()
+    target = _auto_name(src, default_dir(src), tag)
     try:
-        src = sqlite3.connect(f"{source.path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            src.backup(live)
-        finally:
-            src.close()
-        live.close()
-        live = db.connect(target)  # upgrades an older schema
-        live.execute("PRAGMA journal_mode = WAL")
-        details = {"file": str(source.path.resolve()), "safety_copy": str(safety) if safety else None,
-                   "schema_version": source.schema_version}
-        with audit.operation(live, "restore", f"restore from {source.path.name}", details=details) as op:
-            op_id = op.op_id
-        return RestoreResult(source.path, safety, source.schema_version, op_id, source.counts)
-    finally:
-        live.close()
+        for suffix in ("", "-wal"):
+            part = Path(f"{src}{suffix}")
+            if part.is_file() and (suffix == "" or part.stat().st_size):
+                dest = Path(f"{target}{suffix}")
+                _private_empty_file(dest)
+                with open(part, "rb") as fin, open(dest, "wb") as fout:
+                    shutil.copyfileobj(fin, fout, 1 << 20)
+                    fout.flush()
+                    os.fsync(fout.fileno())
+    except OSError as e:
+        raise CrmError(f"cannot keep a copy of {src} in {target.parent}: {e.strerror or e}") from None
+    return target

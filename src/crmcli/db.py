@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from crmcli.errors import CrmError, NotFound
+from crmcli.errors import CrmError, Damaged, NotFound
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
@@ -154,8 +154,8 @@ def create(path: str | os.PathLike[str], *, exist_ok: bool = False) -> sqlite3.C
     return conn
 
 
-def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open an existing database, upgrading an older schema in place."""
+def check_file(path: str | os.PathLike[str]) -> Path:
+    """PATH if it is a SQLite file; otherwise the one clear reason why not. Opens nothing with SQLite."""
     p = Path(path).expanduser()
     if not p.exists():
         raise NotFound(f"no database at {p}; create one with `crm init` (or `crm --db {p} init`)")
@@ -167,7 +167,18 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise CrmError(f"{p} is an empty file, not a crm database; create one there with `crm --db {p} init`")
     if head != b"SQLite format 3\x00":
         raise CrmError(f"{p} is not a SQLite database")
-    conn = _raw_connect(p)
+    return p
+
+
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open an existing database, upgrading an older schema in place."""
+    p = check_file(path)
+    try:
+        conn = _raw_connect(p)
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as e:
+        raise damaged(p, e) from None
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0 and not conn.execute(
@@ -179,13 +190,22 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
                            f"{SCHEMA_VERSION}); upgrade crmcli")
         if version < SCHEMA_VERSION:
             upgrade(conn)
+    except sqlite3.OperationalError:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise CrmError(f"{p} is not a usable SQLite database: {e}") from None
+        raise damaged(p, e) from None
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def damaged(path: str | os.PathLike[str], error: BaseException | str) -> Damaged:
+    """The one message for a database SQLite cannot read, with the way forward."""
+    return Damaged(f"{path} is damaged ({error}); `crm doctor` names the latest good backup to restore, "
+                   "or `crm doctor --salvage` copies every readable row into a new file")
 
 
 def upgrade(conn: sqlite3.Connection) -> int:

@@ -72,8 +72,30 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
     return out
 
 
+def damage_finding(db_path: str, lines: list[str]) -> Finding:
+    """Damage needs a person: the finding names the latest good backup to restore, or salvage."""
+    from crmcli.salvage import way_forward
+
+    return Finding("integrity", None, len(lines), "the database file is damaged: " + "; ".join(lines[:3])
+                   + f" — {way_forward(db_path)}", None, lines[:EXAMPLES])
+
+
+def damage_before_opening(db_path: str) -> list[Finding]:
+    """Damage seen on a read-only connection, before a writable one could checkpoint a stale
+    -wal into the file and make it worse (crmcli.salvage.damage)."""
+    from crmcli.salvage import damage
+
+    lines = damage(db.check_file(db_path))
+    return [damage_finding(db_path, lines)] if lines else []
+
+
 def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
-    rows = [r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as e:  # SQLite gave up on a page mid-check
+        rows = [str(e)]
     if rows == ["ok"]:
         return []
     # integrity_check also reports rows breaking CHECK / NOT NULL rules: data, not damage.
@@ -88,14 +110,14 @@ def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Fi
     out = [Finding("constraints", t, n, f"{n} {t} rows break a rule of the schema (CHECK / NOT NULL); "
                    "the findings below name the ones crm recognises", None) for t, n in rules.items()]
     if damage:
-        out.insert(0, Finding("integrity", None, len(damage), "the database file is damaged: " + "; ".join(damage[:3]),
-                              None, damage[:EXAMPLES]))
+        path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "") or "the database"
+        out.insert(0, damage_finding(path, damage))
     return out
 
 
 # ------------------------------------------------------------------------------------ schema
 
-def _norm_sql(sql: str | None) -> str:
+def norm_sql(sql: str | None) -> str:
     text = re.sub(r"--[^\n]*", " ", sql or "")
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"\s*([(),=])\s*", r"\1", text).lower()
@@ -121,7 +143,7 @@ def _schema_problems(conn: sqlite3.Connection) -> list[tuple[str, str, str, str 
         for (kind, name), sql in want.items():
             if (kind, name) not in have:
                 out.append((kind, name, f"{kind} {name} is missing", f"creates {kind} {name}", [sql]))
-            elif _norm_sql(have[(kind, name)]) != _norm_sql(sql):
+            elif norm_sql(have[(kind, name)]) != norm_sql(sql):
                 if kind == "table":
                     want_cols = [r[1] for r in ref.execute(f"PRAGMA table_info({name})")]
                     have_cols = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}

@@ -11,3 +11,7 @@ class NotFound(CrmError):
 
 class InvalidValue(CrmError):
     """A value that does not fit its field."""
+
+
+class Damaged(CrmError):
+    """A database file whose pages SQLite cannot read: `crm doctor` says what to do."""

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import backup, db, doctor
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, Damaged
 
 # Exit codes (documented in README "## Safety" and `crm maintain --help`).
 EXIT_OK = 0
@@ -52,7 +52,7 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 @contextlib.contextmanager
 def exclusive(db_path: str | os.PathLike[str]) -> Iterator[Path]:
     """Hold the maintain lock for DB_PATH or raise MaintainBusyError at once."""
-    db.connect(db_path).close()  # a mistyped path fails here, before a lock file appears beside it
+    db.check_file(db_path)  # a mistyped path fails here, before a lock file appears beside it
     path = lock_path(db_path)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -123,16 +123,39 @@ def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEF
     summary: dict[str, Any] = {"database": str(Path(db_path).expanduser()), "started": started, "applied": apply,
                                "steps": steps}
     with exclusive(db_path):
+        damage = _damage(Path(db_path).expanduser())
+        if damage:
+            steps.append({"step": "doctor", "status": "failed", "error": damage[0].message, **doctor.summary(damage)})
+            _skip(steps, ["backup", *(n for n, _ in WRITE_STEPS)],
+                  "the database file is damaged; nothing was written (crm doctor says what to do)")
+            return _finish(summary, EXIT_FAILED)
         conn = db.connect(db_path)
         try:
             code = _run_steps(conn, Path(db_path).expanduser(), steps, apply=apply, keep=keep,
                               backup_dir=backup_dir, today=today)
         finally:
             conn.close()
+    return _finish(summary, code)
+
+
+def _finish(summary: dict[str, Any], code: int) -> dict[str, Any]:
     summary["finished"] = datetime.now().isoformat(timespec="seconds")
     summary["exit_code"] = code
     summary["ok"] = code == EXIT_OK
     return summary
+
+
+def _damage(path: Path) -> list[doctor.Finding]:
+    """Damage, looked for before anything is written — a backup of a damaged file would fail
+    its own check and seem to be the problem. Read-only first (crmcli.salvage)."""
+    found = doctor.damage_before_opening(str(path))
+    if found:
+        return found
+    try:
+        db.connect(path).close()
+    except Damaged as e:
+        return [doctor.damage_finding(str(path), [str(e)])]
+    return []
 
 
 def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]], *, apply: bool, keep: int,

@@ -91,6 +91,11 @@ def guard(fn: F) -> F:
         except sqlite3.OperationalError as e:
             err(_("Error: database problem: {error}").format(error=e))
             raise typer.Exit(1) from None
+        except sqlite3.DatabaseError as e:  # pages SQLite cannot read: say so, and the way out
+            from crmcli.db import damaged
+
+            err(f"Error: {damaged(state.db_path(), e)}")
+            raise typer.Exit(1) from None
         except BrokenPipeError:
             # `crm export | head`: the reader left. Click would turn this into exit 1, so end
             # here with 0, stdout pointed at /dev/null so the final flush cannot fail again.

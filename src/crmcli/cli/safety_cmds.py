@@ -143,22 +143,34 @@ def register(app: typer.Typer) -> None:
     def restore(
         file: Annotated[Path, typer.Argument(metavar="FILE", help="a backup made by `crm backup`")],
         yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
+        force: Annotated[bool, typer.Option("--force", help="leave behind triggers, views and tables crm did not "
+                                            "define, and keep rows pointing nowhere")] = False,
     ) -> None:
-        """Replace the database with a backup, after checking it; the current one is kept as a safety copy.
+        """Replace the database with a backup, after rebuilding it through crm's schema; the current one is kept.
 
         Example: crm restore backups/crm-20240501-020000.db
         """
-        from crmcli import backup as lib
+        from crmcli import restore as lib
 
-        checked = lib.verify(file)
-        info(f"{file}: integrity ok, schema {checked.schema_version}, {checked.counts.get('customers', 0)} customers, "
-             f"{checked.counts.get('operations', 0)} logged operations")
         target = state.db_path()
-        if not confirm(f"replace {target} with it?", yes):
-            info("nothing restored")
-            raise typer.Exit(1)
-        state.close()
-        res = lib.restore(target, file)
+        prepared = lib.prepare(target, file, force=force)
+        try:
+            c = prepared.counts
+            info(f"{file}: integrity ok, schema {prepared.schema_version}, every row passes crm's schema: "
+                 f"{c.get('customers', 0)} customers, {c.get('operations', 0)} logged operations")
+            for what in prepared.stripped:
+                info(f"left behind (--force): {what}")
+            for what in prepared.orphans:
+                info(f"kept (--force): {what}")
+            if lib.current_state(target) == "damaged":
+                info(f"{target} is damaged: it is kept as it is in {lib.backup.default_dir(target)}")
+            if not confirm(f"replace {target} with it?", yes):
+                info("nothing restored")
+                raise typer.Exit(1)
+            state.close()
+            res = lib.commit(target, prepared)
+        finally:
+            lib.discard(prepared)
         if res.safety_copy:
             info(f"the database as it was is kept at {res.safety_copy}")
         info(f"restored {target} from {file} (logged as operation {res.op_id})")
@@ -169,27 +181,26 @@ def register(app: typer.Typer) -> None:
         fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged: crm log show)")] = False,
         quick: Annotated[bool, typer.Option("--quick", help="quick_check instead of the full integrity_check (big files)")] = False,
         fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
+        salvage: Annotated[bool, typer.Option("--salvage", help="copy every readable row of a damaged database "
+                                              "into a new, checked file; prints its path")] = False,
+        out: Annotated[Path | None, typer.Option("--output", "-o", help="where --salvage writes (default: "
+                                                 "<db>-salvaged-<time>.db next to the database)")] = None,
     ) -> None:
         """Check the database: integrity, orphans, labels, formats, masked phones, ids, schema drift.
 
-        Exit 0 when healthy, 3 when problems remain (each says what --fix would do).
+        Exit 0 when healthy, 3 when problems remain (each says what --fix would do). A damaged
+        file names the latest good backup to restore, or `crm doctor --salvage`.
 
         Example: crm doctor
         Example: crm doctor --fix
+        Example: crm doctor --salvage
         """
         from crmcli import doctor as lib
 
-        conn = state.conn()
-        fixed: list[str] = []
-        if fix:
-            res = lib.fix(conn)
-            findings, fixed = res.remaining, res.fixed
-            for line in fixed:
-                info(f"fixed: {line}")
-            if res.op_id:
-                info(f"(logged as operation {res.op_id}; `crm log show {res.op_id}` lists every row before and after)")
-        else:
-            findings = lib.diagnose(conn, quick=quick)
+        if salvage:
+            _salvage(out)
+            return
+        findings, fixed = _diagnose(fix, quick)
         fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
         if fmt == "json":
             _json_out({**lib.summary(findings), "fixed": fixed})
@@ -235,6 +246,43 @@ def register(app: typer.Typer) -> None:
         if not apply:
             info("without --yes nothing was merged or re-segmented (dry run of those steps)")
         raise typer.Exit(summary["exit_code"])
+
+
+def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:
+    from crmcli import doctor as lib
+    from crmcli.errors import Damaged
+
+    path = str(state.db_path())
+    findings = lib.damage_before_opening(path)
+    if findings:
+        return findings, []
+    try:
+        conn = state.conn()
+    except Damaged as e:
+        return [lib.damage_finding(path, [str(e)])], []
+    if not fix:
+        return lib.diagnose(conn, quick=quick), []
+    res = lib.fix(conn)
+    for line in res.fixed:
+        info(f"fixed: {line}")
+    if res.op_id:
+        info(f"(logged as operation {res.op_id}; `crm log show {res.op_id}` lists every row before and after)")
+    return res.remaining, res.fixed
+
+
+def _salvage(out: Path | None) -> None:
+    from crmcli import salvage
+
+    res = salvage.salvage(state.db_path(), out)
+    for c in res.tables:
+        if c.read or c.kept:
+            info(f"  {c.table}: {c.kept} rows" + (f" ({c.lost} refused by the schema)" if c.lost else ""))
+    info(f"salvaged {res.rows} rows from {res.source}" + (f", skipping {res.skipped} unreadable stretch(es)"
+                                                           if res.skipped else "") + "; the new file passes its check")
+    for line in res.orphans:
+        info(f"note: {line} (their parent rows were unreadable; `crm restore {res.path} --force` keeps them)")
+    info(f"look at it with `crm --db {res.path} query`, put it in place with `crm restore {res.path}`")
+    typer.echo(str(res.path))
 
 
 def _step_detail(step: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +37,74 @@ def path() -> Path:
     return Path(env).expanduser() if env else app_dir() / "config.toml"
 
 
-def load() -> dict[str, Any]:
+class ConfigBroken(CrmError):
+    """The settings file does not parse or holds a value crm refuses; `crm config` still works."""
+
+
+_FIX = "`crm config list` shows what it holds and `crm config set KEY VALUE` rewrites it"
+
+
+def load(*, lenient: bool = False) -> dict[str, Any]:
+    """The settings in the file. A file that does not parse, or a value that breaks a rule, raises
+    ConfigBroken naming the way out — unless LENIENT (`crm config` itself), which keeps what it can."""
     p = path()
     if not p.exists():
         return {}
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise CrmError(f"config file {p} does not parse: {e}") from None
-    return {k: v for k, v in data.items() if k in SETTINGS}
+        text = p.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        if lenient:
+            return _salvage(p)
+        raise ConfigBroken(f"config file {p} does not parse ({e}); {_FIX}") from None
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k not in SETTINGS:
+            continue
+        problem = _problem(k, v)
+        if problem and not lenient:
+            raise ConfigBroken(f"config file {p}: {problem}; {_FIX}")
+        if not problem:
+            out[k] = v
+    return out
 
 
-def get(key: str) -> Any:
+def _salvage(p: Path) -> dict[str, Any]:
+    """The settings of the lines that still parse and pass, one by one."""
+    out: dict[str, Any] = {}
+    try:
+        lines = p.read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        try:
+            item = tomllib.loads(line)
+        except tomllib.TOMLDecodeError:
+            continue
+        out.update({k: v for k, v in item.items() if k in SETTINGS and not _problem(k, v)})
+    return out
+
+
+def _problem(key: str, value: Any) -> str | None:
+    """Why VALUE cannot be setting KEY (None: it can)."""
+    kind = SETTINGS[key][0]
+    if not isinstance(value, kind):
+        return f"{key} takes {'true or false' if kind is bool else 'text'}, not {value!r}"
+    if isinstance(value, str):
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
+        if bad is not None:
+            return f"{key} holds a control character ({bad!r}); settings are plain text"
+        if not value.strip():
+            return f"{key} is blank; leave it out with `crm config set {key}`"
+        if len(value) > 4096:
+            return f"{key} is longer than 4,096 characters"
+    return None
+
+
+def get(key: str, *, lenient: bool = False) -> Any:
     if key not in SETTINGS:
         raise InvalidValue(f"unknown setting '{key}'; settings: {', '.join(SETTINGS)}")
-    return load().get(key, SETTINGS[key][1])
+    return load(lenient=lenient).get(key, SETTINGS[key][1])
 
 
 def _parse(key: str, text: str) -> Any:
@@ -70,14 +124,21 @@ def _parse(key: str, text: str) -> Any:
 
 
 def set_value(key: str, text: str | None) -> None:
-    """Set KEY (None removes it) and rewrite the file."""
+    """Set KEY (None removes it) and rewrite the file; a value that breaks a rule is refused first.
+
+    Works on a broken file (the lines that still parse are kept), so the command that fixes a
+    setting is never blocked by it."""
     if key not in SETTINGS:
         raise InvalidValue(f"unknown setting '{key}'; settings: {', '.join(SETTINGS)}")
-    data = load()
+    data = load(lenient=True)
     if text is None:
         data.pop(key, None)
     else:
-        data[key] = _parse(key, text)
+        value = _parse(key, text)
+        problem = _problem(key, value)
+        if problem:
+            raise InvalidValue(problem)
+        data[key] = value
     p = path()
     p.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(data.items())]

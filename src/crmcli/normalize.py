@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from crmcli.errors import InvalidValue
 
 __all__ = [
+    "drop_controls",
     "fold_width",
     "is_masked",
     "mask_email",
@@ -36,6 +37,26 @@ __all__ = [
 # str.strip() covers U+3000, NBSP etc.; also drop zero-width junk from pastes.
 _ZW = "\u200b\u200c\u200d\u2060\ufeff"
 _WIDTH_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 32, 0xA0: 32}
+
+
+# Terminal control characters are never data: C0 but tab/newline, DEL and C1 (ESC [2J clears a
+# screen, ESC ]0; retitles a window, 0x9b is a one-byte CSI). Line-like ones become newlines.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"}
+_LINE_BREAK_RE = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+
+
+def drop_controls(s: str) -> str:
+    """S as stored: CR, CRLF, VT, FF, NEL and the Unicode line/paragraph separators become a newline,
+    every other control character (ESC, BEL, DEL, C1 …) is removed; tab and newline stay.
+
+    Used on every text that enters the database (values.coerce, tags), so no stored value can
+    drive a terminal; old data is shown escaped by crmcli.output.printable.
+    """
+    if _CONTROLS.search(s) is None:
+        return s
+    s = _LINE_BREAK_RE.sub(lambda m: _LINE_BREAKS[m.group()], s)
+    return _CONTROLS.sub("", s)
 
 
 def fold_width(s: str) -> str:

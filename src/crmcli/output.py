@@ -6,6 +6,11 @@ the result. Only the terminal table imports Rich.
 Machine formats carry stored values keyed by the schema's English column names;
 the table shows labels in the chosen language. Phones and emails are masked
 unless the caller asks otherwise (the template's privacy rule).
+
+Nothing from the data drives a terminal: every string Rich draws passes
+`printable` (control characters shown as \\x1b escapes) and Rich markup and emoji
+codes are off, so a name like `[/]` or `:smile:` prints as typed; machine formats
+written to a terminal are escaped the same way (to a file or a pipe they are data).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import itertools
 import json
 import operator
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
@@ -25,6 +31,20 @@ from crmcli import fields
 from crmcli.normalize import MASKED_TYPES, mask_value
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl")
+# C0 controls but tab and newline, DEL and C1: a terminal obeys them (ESC [2J, ESC ]0;title BEL, CSI 0x9b).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """TEXT with every terminal control character shown as a \\xNN escape instead of sent."""
+    if _TERMINAL_CONTROLS.search(text) is None:
+        return text
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _printable_cells(cells: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+    for row in cells:
+        yield [printable(v) if isinstance(v, str) else v for v in row]
 
 
 def default_format(stream: IO[str] | None = None) -> str:
@@ -105,6 +125,8 @@ def write_cells(cells: Iterable[Sequence[Any]], heads: Sequence[str], fmt: str, 
     CSV and TSV go through csv.writer.writerows without a Python step per row.
     """
     n = 0
+    if _isatty(out):  # machine formats are data, but a terminal would obey what they carry
+        cells = _printable_cells(cells)
     if fmt in ("csv", "tsv"):
         w = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         w.writerow(heads)
@@ -129,12 +151,41 @@ def write_cells(cells: Iterable[Sequence[Any]], heads: Sequence[str], fmt: str, 
     return n
 
 
-def console(stream: IO[str] | None = None, stderr: bool = False) -> Any:
-    from rich.console import Console
+def _isatty(out: IO[str]) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
+
+_CONSOLE_CLASS: Any = None
+
+
+def _console_class() -> Any:
+    """Rich's Console with every string made printable before it becomes text (see the module docstring)."""
+    global _CONSOLE_CLASS
+    if _CONSOLE_CLASS is None:
+        from rich.console import Console
+
+        class SafeConsole(Console):
+            def render_str(self, text: str, **kwargs: Any) -> Any:
+                return super().render_str(printable(text), **kwargs)
+
+        _CONSOLE_CLASS = SafeConsole
+    return _CONSOLE_CLASS
+
+
+def console(stream: IO[str] | None = None, stderr: bool = False) -> Any:
     width = None if (stream or sys.stdout).isatty() else int(os.environ.get("COLUMNS", "120"))
-    return Console(file=stream, stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")) or None,
-                   width=width, highlight=False, soft_wrap=False)
+    return _console_class()(file=stream, stderr=stderr, no_color=bool(os.environ.get("NO_COLOR")) or None,
+                            width=width, highlight=False, soft_wrap=False, markup=False, emoji=False)
+
+
+def styled(text: str, style: str) -> Any:
+    """Text in a Rich style (markup is off: data may hold brackets)."""
+    from rich.text import Text
+
+    return Text(printable(text), style=style)
 
 
 def _rich_table(cells: Iterable[list[Any]], heads: Sequence[str], out: IO[str], title: str | None) -> int:
@@ -171,9 +222,9 @@ def card(sections: Sequence[tuple[str, Any]], out: IO[str] | None = None) -> Non
             for k, v in body.items():
                 if v not in (None, ""):
                     grid.add_row(str(k), _fmt_cell(v))
-            con.print(Panel(grid, title=title, title_align="left", expand=False))
+            con.print(Panel(grid, title=styled(title, "") if title else None, title_align="left", expand=False))
         else:
-            con.print(body if title is None else f"[bold]{title}[/bold]")
+            con.print(body if title is None else styled(title, "bold"))
             if title is not None and body is not None:
                 con.print(body)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from crmcli import audit, fields, ids
 from crmcli.errors import InvalidValue, NotFound
+from crmcli.normalize import drop_controls
 from crmcli.values import coerce
 
 CHILD_TABLES = ("contacts", "followups", "orders", "tickets", "needs")
@@ -176,7 +177,9 @@ def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, tab
 def group_prefix(token: str) -> tuple[str, str | None]:
     """'行为标签:价格敏感' (or 'behaviour:价格敏感') -> ('价格敏感', 'behaviour'); no group prefix -> (token, None).
 
-    A colon that does not follow a tag-group label is part of the tag itself."""
+    A colon that does not follow a tag-group label is part of the tag itself. Control characters
+    are dropped (normalize.drop_controls), as from every text that is stored."""
+    token = drop_controls(token).replace("\n", " ").replace("\t", " ")
     group_field = fields.TABLES["tags"].by_name["tag_group"]
     for sep in (":", "："):
         if sep in token:

@@ -24,7 +24,7 @@ def coerce(f: Field, raw: Any) -> Any:
     if raw is None:
         return None
     if isinstance(raw, str):
-        raw = raw.strip().strip("\u3000")
+        raw = n.drop_controls(raw).strip().strip("\u3000")
         if raw == "":
             return None
     kind = f.type

@@ -134,6 +134,8 @@ def main() -> None:
     except Exception as e:  # the last boundary: never a traceback for a user
         if os.environ.get("CRM_DEBUG"):
             raise
-        print(_("Error: unexpected {kind}: {error} (set CRM_DEBUG=1 for details)").format(kind=type(e).__name__, error=e),
-              file=sys.stderr)
+        from crmcli.output import printable
+
+        print(printable(_("Error: unexpected {kind}: {error} (set CRM_DEBUG=1 for details)").format(
+            kind=type(e).__name__, error=e)), file=sys.stderr)
         sys.exit(1)

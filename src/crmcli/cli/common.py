@@ -64,12 +64,16 @@ def _apply_user() -> None:
 
 
 def err(message: str) -> None:
-    typer.echo(message, err=True)
+    from crmcli.output import printable
+
+    typer.echo(printable(message), err=True)  # messages quote input: it must not drive the terminal
 
 
 def info(message: str) -> None:
     """A message for the person at the terminal: stderr, never stdout."""
-    typer.echo(message, err=True)
+    from crmcli.output import printable
+
+    typer.echo(printable(message), err=True)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -62,7 +62,11 @@ def register(app: typer.Typer) -> None:
         """
         from crmcli import config
 
-        values = config.load()
+        try:
+            config.load()
+        except config.ConfigBroken as e:
+            info(f"Warning: {e}")
+        values = config.load(lenient=True)
         for key, (_, default, help_text) in config.SETTINGS.items():
             value = values.get(key, default)
             typer.echo(f"{key} = {'' if value is None else value}\t# {help_text}")
@@ -77,7 +81,7 @@ def register(app: typer.Typer) -> None:
         """
         from crmcli import config
 
-        value = config.get(key)
+        value = config.get(key, lenient=True)
         typer.echo("" if value is None else str(value).lower() if isinstance(value, bool) else value)
 
     @config_app.command("set")

@@ -47,7 +47,7 @@ def _draw(card: dict[str, Any], lang: str) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from crmcli.output import console
+    from crmcli.output import console, styled
 
     con = console()
     cust = card["customer"]
@@ -64,13 +64,13 @@ def _draw(card: dict[str, Any], lang: str) -> None:
     title = f"{cust['customer_id']}  {cust['name']}"
     if card.get("merged_from"):
         title += f"  (merged from {card['merged_from']})"
-    con.print(Panel(grid, title=title, title_align="left", expand=False))
+    con.print(Panel(grid, title=styled(title, ""), title_align="left", expand=False))  # Panel parses str titles as markup
     for name, cols in SECTIONS.items():
         rows = card[name]
         tt = fields.TABLES[name]
         heading = f"{tt.zh if lang == 'zh' else tt.en} ({len(rows)})"
         if not rows:
-            con.print(f"[dim]{heading}: —[/dim]")
+            con.print(styled(f"{heading}: —", "dim"))
             continue
         table = Table(title=heading, title_justify="left", header_style="bold")
         for c in cols:

@@ -44,7 +44,7 @@ _LANDLINE_CELL = re.compile(r"(0\d{2,3})-([2-9]\d)(\d{5,6})")
 _DATETIME_CELL = re.compile(_DATETIME)
 # Characters that make coerce change a text: whitespace other than a plain space,
 # control and zero-width characters.
-_ODD_CHARS = re.compile("[\\x01-\\x1f\\x7f\\x85\\xa0\\u1680\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff]")
+_ODD_CHARS = re.compile("[\\x01-\\x1f\\x7f-\\xa0\\u1680\\u2000-\\u200d\\u2028\\u2029\\u202f\\u205f\\u2060\\u3000\\ufeff]")
 
 
 def _clean_text(s: str) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.errors import CrmError
+from crmcli.importer import limits
 
 MAX_CELL = 5000  # characters; longer cells are rejected (a pasted document, not a CRM value)
 _CSV_FIELD_LIMIT = 1 << 20  # the csv module's own ceiling, far above MAX_CELL: a runaway quote
@@ -36,6 +37,16 @@ _WORKBOOK_MAGIC = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": ".xls"}
 
 class SourceError(CrmError):
     """The file itself cannot be read as a table."""
+
+
+def _reader_error(e: BaseException) -> BaseException:
+    """E itself when it is the reader failing (re-raise anything else, e.g. Ctrl-C).
+
+    A Rust panic inside python-calamine arrives as pyo3's PanicException, a BaseException.
+    """
+    if isinstance(e, Exception) or type(e).__name__ == "PanicException":
+        return e
+    raise e
 
 
 @dataclass
@@ -55,39 +66,86 @@ class Source:
     encoding: str | None = None
     encoding_label: str = ""
     delimiter: str | None = None
-    _cleanup: list[Path] = field(default_factory=list)
+    spool: _Spool | None = None
 
     def close(self) -> None:
-        for p in self._cleanup:
+        if self.spool is not None:
+            self.spool.close()
+
+
+class _Spool:
+    """A pipe's bytes (stdin, `<(cmd)`, a FIFO) read exactly once into a private temporary file,
+    so the sniffing and the reading that follow can open it as often as they need.
+
+    Where /proc/self/fd exists (Linux) the file is unlinked the moment it is made and reached
+    through its descriptor: nothing is left in the temp folder however the process ends —
+    a failed import, Ctrl-C, SIGTERM or SIGKILL. Elsewhere it keeps its 0600 name until close().
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        head = stream.read(8)
+        fd, name = tempfile.mkstemp(prefix="crm-import-", suffix=_WORKBOOK_MAGIC.get(head[:4], ".csv"))
+        self.fd: int | None = fd
+        self.named: Path | None = Path(name)
+        if os.path.isdir("/proc/self/fd"):
+            os.unlink(name)
+            self.named = None
+            self.path = Path(f"/proc/self/fd/{fd}")
+        else:
+            self.path = Path(name)
+        try:
+            with os.fdopen(os.dup(fd), "wb") as out:  # spool to disk: bounded memory, seekable
+                out.write(head)
+                shutil.copyfileobj(stream, out, 1 << 20)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.named is not None:
             with contextlib.suppress(OSError):
-                p.unlink()
+                self.named.unlink()
+            self.named = None
 
 
 def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | None = None) -> Source:
-    """Sniff NAME ('-' = stdin): its format and, for text, its encoding and delimiter."""
-    cleanup: list[Path] = []
+    """Sniff NAME ('-' = stdin): its format and, for text, its encoding and delimiter.
+
+    A pipe (stdin, `<(cmd)`, a FIFO) is read once into a spool (see _Spool); a regular file is read in place.
+    """
+    spool: _Spool | None = None
     if name == "-":
-        stream = stdin or sys.stdin.buffer
-        head = stream.read(8)
-        suffix = _WORKBOOK_MAGIC.get(head[:4], ".csv")
-        fd, tmp = tempfile.mkstemp(prefix="crm-import-", suffix=suffix)
-        with os.fdopen(fd, "wb") as out:  # spool to disk: bounded memory, seekable
-            out.write(head)
-            shutil.copyfileobj(stream, out, 1 << 20)
-        path, display = Path(tmp), "stdin"
-        cleanup.append(path)
+        spool, display = _Spool(stdin or sys.stdin.buffer), "stdin"
     else:
         path, display = Path(name).expanduser(), name
         if not path.exists():
             raise SourceError(f"no file {name}")
         if path.is_dir():
             raise SourceError(f"{name} is a directory, not a file")
+        if not path.is_file():  # /dev/fd/63 from <(cmd), a FIFO, /dev/stdin: one writer, one read
+            try:
+                with open(path, "rb") as stream:
+                    spool = _Spool(stream)
+            except OSError as e:
+                raise SourceError(f"cannot read {name}: {e.strerror or e}") from None
+    try:
+        return _sniff(spool.path if spool else path, display, encoding, spool)
+    except BaseException:
+        if spool is not None:
+            spool.close()
+        raise
+
+
+def _sniff(path: Path, display: str, encoding: str | None, spool: _Spool | None) -> Source:
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE)
     if not head.strip():
         raise SourceError(f"{display} is empty")
     if head[:4] in _WORKBOOK_MAGIC or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        return Source(path, display, "workbook", _cleanup=cleanup)
+        return Source(path, display, "workbook", spool=spool)
     if encoding:
         try:
             codec = codecs.lookup(encoding).name
@@ -106,9 +164,9 @@ def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | Non
         if lead not in ("[", "{"):
             raise SourceError(f"{display} is not JSON (it starts with {text.lstrip()[:20].splitlines()[0]!r}); "
                               "a CSV file needs a .csv name")
-        return Source(path, display, "json", codec, label, _cleanup=cleanup)
+        return Source(path, display, "json", codec, label, spool=spool)
     _check_text(text, display)
-    return Source(path, display, "csv", codec, label, sniff_delimiter(text), _cleanup=cleanup)
+    return Source(path, display, "csv", codec, label, sniff_delimiter(text), spool=spool)
 
 
 def detect_encoding(head: bytes, display: str = "the file") -> tuple[str, str]:
@@ -266,10 +324,12 @@ def csv_sheet(src: Source) -> Sheet:
     def rows() -> Iterator[tuple[int, list[Any]]]:
         old_limit = csv.field_size_limit()
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-        reader = csv.reader(text, delimiter=src.delimiter or ",")
+        pending = [0]  # characters read since the last complete record (limits.MAX_RECORD)
+        reader = csv.reader(limits.bounded_lines(text, src.display, pending), delimiter=src.delimiter or ",")
         last = 0
         try:
             for row in reader:
+                pending[0] = 0
                 start, last = last + 1, reader.line_num
                 if any(row) and (row[0].strip() or any(c.strip() for c in row)):
                     yield start, row
@@ -295,10 +355,12 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
     """Every sheet of a workbook (or only WANTED), read with python-calamine."""
     from python_calamine import CalamineWorkbook
 
+    limits.check_workbook(src.path, src.display)  # a crafted file must not reach calamine (see limits)
     try:
         wb = CalamineWorkbook.from_path(str(src.path))
         names = list(wb.sheet_names)
-    except Exception as e:  # calamine raises its own error types for zip/xml damage
+    except BaseException as e:  # calamine raises its own error types for zip/xml damage
+        e = _reader_error(e)
         raise SourceError(f"{src.display} is not a readable Excel workbook (truncated or damaged?): "
                           f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     if wanted is not None:
@@ -316,7 +378,8 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
             ws = wb.get_sheet_by_name(name)
             height = ws.height
             first = ws.start[0] if ws.start else 0
-        except Exception as e:
+        except BaseException as e:
+            e = _reader_error(e)
             raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
         sheets.append(_workbook_sheet(src, name, ws, first, height))
     return sheets
@@ -328,7 +391,8 @@ def _workbook_sheet(src: Source, name: str, ws: Any, first: int, height: int) ->
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             it = ws.iter_rows()
-        except Exception as e:
+        except BaseException as e:
+            e = _reader_error(e)
             raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
         for i, row in enumerate(it):
             done[0] = i

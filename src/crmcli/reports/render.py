@@ -85,14 +85,14 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from crmcli.output import console
+    from crmcli.output import console, printable
 
     con = console(out)
     bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
     period = f"{rep.since or 'start'} … {rep.until or 'today'}"
-    head = f"[bold]{rep.title}[/bold]  {period}"
+    head = Text.assemble((rep.title, "bold"), f"  {period}")
     if rep.filters:
-        head += f"  filters: {' '.join(rep.filters)}"
+        head.append(f"  filters: {printable(' '.join(rep.filters))}")
     con.print(head)
     for section in rep.sections:
         tbl = Table(title=section.title, title_justify="left", title_style="bold", header_style="bold")

@@ -8,9 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from crmcli import db
+
+# No per-example time limit: on a loaded 2-core machine Hypothesis' 200 ms deadline fails correct code
+# (speed is measured in benchmarks/, never in unit tests).
+settings.register_profile("crm", deadline=None)
+settings.load_profile("crm")
 
 
 @pytest.fixture(autouse=True)
@@ -41,39 +47,18 @@ def conn(db_path: Path) -> sqlite3.Connection:
 
 Runner = Callable[..., Result]
 
-_built: dict[int, object] = {}
-
-
-def _cache_command(app: object) -> None:
-    """Typer's test runner rebuilds the whole click command tree on every invoke
-    (~80 ms with every crm command registered); build it once per session."""
-    import typer.testing
-
-    original = getattr(typer.testing, "_crm_original_get_command", None) or typer.testing._get_command
-    typer.testing._crm_original_get_command = original  # type: ignore[attr-defined]
-
-    def cached(a: object) -> object:
-        if id(a) not in _built:
-            _built[id(a)] = original(a)
-        return _built[id(a)]
-
-    typer.testing._get_command = cached  # type: ignore[assignment]
-
 
 @pytest.fixture
 def cli(db_path: Path) -> Runner:
     """cli('query', 'status=意向') runs `crm --db <tmp db> query status=意向`."""
+    import typer
+
     from crmcli.cli import app
-
-    _cache_command(app)
-
-    import typer.testing
-
     from crmcli.i18n.help import hoist_lang
 
     def run(*args: str, input: str | None = None, db: Path | None = db_path, env: dict[str, str] | None = None) -> Result:
         full = (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
-        full = hoist_lang(typer.testing._get_command(app), full)  # `--lang` after the subcommand, as main() does
+        full = hoist_lang(typer.main.get_command(app), full)  # `--lang` after the subcommand, as main() does
         return CliRunner().invoke(app, full, input=input, env=env)
 
     return run

@@ -18,10 +18,10 @@ def _commands() -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
 
     def walk(cmd: object, path: list[str]) -> None:
-        subs = getattr(cmd, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*path, name])
+        if hasattr(cmd, "list_commands"):  # a group: click's public API, which builds lazy commands too
+            ctx = cmd.make_context(path[-1] if path else "crm", ["--help"], resilient_parsing=True)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*path, name])
         else:
             out.append((" ".join(path), cmd))
 

@@ -1,7 +1,6 @@
 """Export -> `crm import` gives back the same data; the blank template, filled in, imports.
 
-These run against the importer (issue 4) through its CLI contract
-(`crm import FILE`); they are skipped while that command is not on this branch.
+These run against the importer through its CLI contract (`crm import FILE`).
 """
 
 from __future__ import annotations
@@ -15,15 +14,6 @@ from openpyxl import load_workbook
 
 from crmcli import db, workbook
 from tests.export_helpers import fill
-
-
-def _has_import() -> bool:
-    from crmcli.cli import app
-
-    return any((c.name or getattr(c.callback, "__name__", "")) in ("import", "import_") for c in app.registered_commands)
-
-
-pytestmark = pytest.mark.skipif(not _has_import(), reason="`crm import` (issue 4, branch import) is not merged yet")
 
 SYSTEM = ("created_at", "updated_at")
 RECORDS = ("customers", "contacts", "followups", "orders", "tickets", "needs")

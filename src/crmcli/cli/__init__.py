@@ -1,7 +1,9 @@
 """The `crm` command: a thin Typer layer over the library.
 
-Each noun has its own module here; this one holds the app, the global options
-(--db, --lang) and `main()`, the last-resort error boundary.
+Each noun has its own module here, its commands module-level functions on that
+module's `app`; this one holds the root app, which names every command and builds
+only the one invoked (cli/lazy.py), the global options (--db, --lang) and
+`main()`, the last-resort error boundary.
 """
 
 from __future__ import annotations
@@ -15,16 +17,32 @@ import typer
 
 from crmcli import __version__
 from crmcli.cli.common import state
+from crmcli.cli.lazy import from_module, lazy_group, new_app
 
-app = typer.Typer(
+# Every top-level command: name -> the module whose `app` defines it, in the order `crm --help` lists them.
+# A command is built only when it is invoked (cli/lazy.py); a new command is added here and on its module's app
+# (tests/test_startup_imports.py checks the two agree).
+COMMANDS: dict[str, str] = {
+    "init": "setup_cmds", "demo": "setup_cmds", "config": "setup_cmds",
+    "add": "add_cmds", "show": "records_cmds", "update": "records_cmds", "tag": "records_cmds",
+    "query": "query_cmds", "fields": "query_cmds",
+    "import": "import_cmds",
+    "dedupe": "dedupe_cmds", "merge": "dedupe_cmds", "unmerge": "dedupe_cmds", "merges": "dedupe_cmds",
+    "segment": "segment_cmds",
+    "report": "report_cmds",
+    "export": "export_cmds", "template": "export_cmds",
+    "log": "safety_cmds", "undo": "safety_cmds", "backup": "safety_cmds", "restore": "safety_cmds",
+    "doctor": "safety_cmds", "maintain": "safety_cmds",
+    "today": "today_cmds",
+    "delete": "delete_cmds",
+}
+
+app = new_app(
     name="crm",
     help="A command-line CRM over one local SQLite file, following the Chinese customer-management template.\n\n"
          "Start with `crm demo` (a guided tour) or `crm init --demo`.",
-    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    cls=lazy_group({name: from_module(f"crmcli.cli.{module}", name) for name, module in COMMANDS.items()}),
 )
 
 
@@ -53,74 +71,11 @@ def _global(
     state.lang = chosen if lang is not None else None  # explicit: export and query also relabel files
 
 
-def _register() -> None:
-    from crmcli.cli import (
-        dedupe_cmds,
-        delete_cmds,
-        export_cmds,
-        import_cmds,
-        query_cmds,
-        records_cmds,
-        report_cmds,
-        safety_cmds,
-        segment_cmds,
-        setup_cmds,
-        today_cmds,
-    )
-
-    for mod in (setup_cmds, records_cmds, query_cmds, import_cmds, dedupe_cmds, segment_cmds, report_cmds, export_cmds,
-                safety_cmds, today_cmds, delete_cmds):
-        mod.register(app)
-
-
-_register()
-
-
-def _name(info: typer.models.CommandInfo | typer.models.TyperInfo) -> str | None:
-    if isinstance(info, typer.models.CommandInfo):
-        return info.name or (info.callback.__name__.lower().replace("_", "-") if info.callback else None)
-    return info.name or (info.typer_instance.info.name if info.typer_instance else None)
-
-
-# Commands that run other crm commands in this process need the whole app.
-KEEP_ALL = ("demo",)
-
-
-def _prune(group: typer.Typer, args: list[str], global_values: tuple[str, ...] = ("--db", "--lang")) -> None:
-    """Keep only the command ARGS invoke (and, in a sub-group, its subcommand).
-
-    Typer builds a click object for every registered command on every call: all of
-    them with their options (the six `add` subcommands have ~25 options each), to run
-    one. For `crm query ...` only `query` is needed; `crm --help`, no command, or a
-    name nobody registered (click then lists or suggests) keep everything.
-    """
-    i = 0
-    while i < len(args) and args[i].startswith("-"):
-        if args[i] in ("-h", "--help", "--version"):
-            return
-        i += 2 if args[i] in global_values else 1
-    if i >= len(args):
-        return
-    word = args[i]
-    if word in KEEP_ALL:
-        return
-    commands = [c for c in group.registered_commands if _name(c) == word]
-    groups = [g for g in group.registered_groups if _name(g) == word]
-    if not commands and not groups:
-        return
-    group.registered_commands[:] = commands
-    group.registered_groups[:] = groups
-    for g in groups:
-        if g.typer_instance is not None:
-            _prune(g.typer_instance, args[i + 1:], ())
-
-
 def main() -> None:
     from crmcli.i18n import _
     from crmcli.i18n.help import prepare
 
     argv = sys.argv[1:]
-    _prune(app, argv)
     try:
         command = typer.main.get_command(app)
         command(prepare(command, argv), prog_name="crm")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
+from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
 
 FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "reason"]
@@ -128,121 +129,126 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
                 info("answer m, s, n, p, d or q")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @guard
-    def dedupe(
-        ids: Annotated[list[str] | None, typer.Argument(metavar="[IDS]...", help="with --not-same: the customers")] = None,
-        not_same: Annotated[bool, typer.Option("--not-same", help="remember that IDS are different customers")] = False,
-        show_decisions: Annotated[bool, typer.Option("--decisions", help="list the remembered 'not the same' pairs")] = False,
-        threshold: Annotated[float, typer.Option("--threshold", "-t", help="report pairs scoring at least this (0-100)")] = 80.0,
-        auto: Annotated[float, typer.Option("--auto-threshold", help="--merge --yes merges clusters scoring at least this")] = 90.0,
-        do_merge: Annotated[bool, typer.Option("--merge", help="ask per cluster on a terminal (with --yes: no asking)")] = False,
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="with --merge: merge clusters >= --auto-threshold, list the rest")] = False,
-        fmt: FormatOpt = None,
-        unmask: UnmaskOpt = False,
-    ) -> None:
-        """Find duplicate customers by fuzzy name (Chinese-aware), phone and email.
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-        Without --merge it only reports and writes nothing. Each member carries a
-        reason ("name 96 + same mobile"); the survivor is the oldest record.
 
-        Example: crm dedupe
-        Example: crm dedupe --format json --threshold 85
-        Example: crm dedupe --merge --yes --format json   (monthly cron: merges the sure ones, lists the rest)
-        Example: crm dedupe --not-same C20240105001 C20240312004   (never proposed or merged again)
-        """
-        from crmcli.cli import dedupe_memory
-        from crmcli.dedupe import scan
+@app.command()
+@guard
+def dedupe(
+    ids: Annotated[list[str] | None, typer.Argument(metavar="[IDS]...", help="with --not-same: the customers")] = None,
+    not_same: Annotated[bool, typer.Option("--not-same", help="remember that IDS are different customers")] = False,
+    show_decisions: Annotated[bool, typer.Option("--decisions", help="list the remembered 'not the same' pairs")] = False,
+    threshold: Annotated[float, typer.Option("--threshold", "-t", help="report pairs scoring at least this (0-100)")] = 80.0,
+    auto: Annotated[float, typer.Option("--auto-threshold", help="--merge --yes merges clusters scoring at least this")] = 90.0,
+    do_merge: Annotated[bool, typer.Option("--merge", help="ask per cluster on a terminal (with --yes: no asking)")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="with --merge: merge clusters >= --auto-threshold, list the rest")] = False,
+    fmt: FormatOpt = None,
+    unmask: UnmaskOpt = False,
+) -> None:
+    """Find duplicate customers by fuzzy name (Chinese-aware), phone and email.
 
-        dedupe_memory.ids_need_not_same(ids, not_same)
-        if not_same:
-            dedupe_memory.not_same(ids or [])
-            return
-        if show_decisions:
-            dedupe_memory.show_decisions(fmt)
-            return
+    Without --merge it only reports and writes nothing. Each member carries a
+    reason ("name 96 + same mobile"); the survivor is the oldest record.
 
-        if yes and not do_merge:
-            raise typer.BadParameter("--yes only makes sense with --merge", param_hint="--yes")
-        fmt = pick_format(fmt)
-        if do_merge and not yes and not interactive():
-            raise CrmError("dedupe --merge asks per cluster on a terminal; without one add --yes "
-                           "(merges only clusters at or above --auto-threshold)")
-        conn = state.conn()
-        result = scan.scan(conn, threshold, auto)
-        clusters = result.clusters
-        s = result.stats
-        info(f"{s.records} customers, {s.pairs_scored} pairs compared, {len(clusters)} clusters "
-             f"({sum(c['auto'] for c in clusters)} at or above {auto:g}) in {result.seconds:.1f}s")
-        if s.skipped_blocks:
-            info(f"note: {s.skipped_blocks} phone/email/name keys shared by more than 500 customers were not used")
-        if do_merge and yes:
-            scan.auto_merge(conn, clusters)
-            merged = [c for c in clusters if c.get("action") == "merged"]
-            info(f"merged {len(merged)} clusters; {len(clusters) - len(merged)} left for review (crm dedupe --merge on a terminal)")
-        elif do_merge:
-            _walk(conn, clusters, unmask)
-        _emit_clusters(clusters, fmt, unmask)
+    Example: crm dedupe
+    Example: crm dedupe --format json --threshold 85
+    Example: crm dedupe --merge --yes --format json   (monthly cron: merges the sure ones, lists the rest)
+    Example: crm dedupe --not-same C20240105001 C20240312004   (never proposed or merged again)
+    """
+    from crmcli.cli import dedupe_memory
+    from crmcli.dedupe import scan
 
-    @app.command("merge")
-    @guard
-    def merge_cmd(
-        ids: Annotated[list[str], typer.Argument(metavar="ID ID...", help="customers to merge into one")],
-        survivor: Annotated[str | None, typer.Option("--survivor", help="the record to keep (default: the oldest)")] = None,
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
-        unmask: UnmaskOpt = False,
-    ) -> None:
-        """Merge customers into one: fill empty fields, move every record, keep old ids resolvable.
+    dedupe_memory.ids_need_not_same(ids, not_same)
+    if not_same:
+        dedupe_memory.not_same(ids or [])
+        return
+    if show_decisions:
+        dedupe_memory.show_decisions(fmt)
+        return
 
-        Prints the merge id; `crm unmerge MERGE_ID` undoes it exactly.
+    if yes and not do_merge:
+        raise typer.BadParameter("--yes only makes sense with --merge", param_hint="--yes")
+    fmt = pick_format(fmt)
+    if do_merge and not yes and not interactive():
+        raise CrmError("dedupe --merge asks per cluster on a terminal; without one add --yes "
+                       "(merges only clusters at or above --auto-threshold)")
+    conn = state.conn()
+    result = scan.scan(conn, threshold, auto)
+    clusters = result.clusters
+    s = result.stats
+    info(f"{s.records} customers, {s.pairs_scored} pairs compared, {len(clusters)} clusters "
+         f"({sum(c['auto'] for c in clusters)} at or above {auto:g}) in {result.seconds:.1f}s")
+    if s.skipped_blocks:
+        info(f"note: {s.skipped_blocks} phone/email/name keys shared by more than 500 customers were not used")
+    if do_merge and yes:
+        scan.auto_merge(conn, clusters)
+        merged = [c for c in clusters if c.get("action") == "merged"]
+        info(f"merged {len(merged)} clusters; {len(clusters) - len(merged)} left for review (crm dedupe --merge on a terminal)")
+    elif do_merge:
+        _walk(conn, clusters, unmask)
+    _emit_clusters(clusters, fmt, unmask)
 
-        Example: crm merge C20240105001 C20240312004
-        Example: crm merge C20240105001 C20240312004 --survivor C20240312004 --yes
-        """
-        from crmcli.dedupe import merge as merging
 
-        conn = state.conn()
-        p = merging.plan(conn, ids, survivor)
-        info(f"keep {p.survivor}; merge {', '.join(p.merged)} into it")
-        _tell_plan(p, unmask)
-        if not confirm(f"merge {len(p.merged) + 1} customers into {p.survivor}?", yes):
-            info("nothing merged")
-            raise typer.Exit(1)
-        res = merging.merge(conn, ids, survivor)
-        moved = ", ".join(f"{n} {t}" for t, n in res.moved.items())
-        info(f"merge {res.merge_id}: moved {moved or 'no records'}; undo with `crm unmerge {res.merge_id}`")
-        typer.echo(res.merge_id)
+@app.command("merge")
+@guard
+def merge_cmd(
+    ids: Annotated[list[str], typer.Argument(metavar="ID ID...", help="customers to merge into one")],
+    survivor: Annotated[str | None, typer.Option("--survivor", help="the record to keep (default: the oldest)")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+    unmask: UnmaskOpt = False,
+) -> None:
+    """Merge customers into one: fill empty fields, move every record, keep old ids resolvable.
 
-    @app.command()
-    @guard
-    def unmerge(
-        merge_id: Annotated[str, typer.Argument(metavar="MERGE_ID", help="from `crm merge` or `crm merges`")],
-    ) -> None:
-        """Undo a merge: every customer and record back as it was; later changes are kept and reported.
+    Prints the merge id; `crm unmerge MERGE_ID` undoes it exactly.
 
-        Example: crm unmerge 3
-        """
-        from crmcli.dedupe import merge as merging
+    Example: crm merge C20240105001 C20240312004
+    Example: crm merge C20240105001 C20240312004 --survivor C20240312004 --yes
+    """
+    from crmcli.dedupe import merge as merging
 
-        res = merging.unmerge(state.conn(), merge_id)
-        info(f"merge {res.merge_id} undone: {', '.join(res.restored)} restored beside {res.survivor}")
-        for c in res.collisions:
-            info(f"  kept a later change: {c}")
-        for cid in res.restored:
-            typer.echo(cid)
+    conn = state.conn()
+    p = merging.plan(conn, ids, survivor)
+    info(f"keep {p.survivor}; merge {', '.join(p.merged)} into it")
+    _tell_plan(p, unmask)
+    if not confirm(f"merge {len(p.merged) + 1} customers into {p.survivor}?", yes):
+        info("nothing merged")
+        raise typer.Exit(1)
+    res = merging.merge(conn, ids, survivor)
+    moved = ", ".join(f"{n} {t}" for t, n in res.moved.items())
+    info(f"merge {res.merge_id}: moved {moved or 'no records'}; undo with `crm unmerge {res.merge_id}`")
+    typer.echo(res.merge_id)
 
-    @app.command()
-    @guard
-    def merges(
-        limit: Annotated[int | None, typer.Option("--limit", "-n", help="the latest N")] = None,
-        fmt: FormatOpt = None,
-    ) -> None:
-        """List past merges, newest first, with their conflicts and whether they were undone.
 
-        Example: crm merges --limit 10
-        """
-        from crmcli.dedupe import merge as merging
+@app.command()
+@guard
+def unmerge(
+    merge_id: Annotated[str, typer.Argument(metavar="MERGE_ID", help="from `crm merge` or `crm merges`")],
+) -> None:
+    """Undo a merge: every customer and record back as it was; later changes are kept and reported.
 
-        rows = merging.list_merges(state.conn(), limit)
-        emit(rows, ["merge_id", "created_at", "survivor_id", "merged_ids", "conflicts", "undone_at"], fmt)
+    Example: crm unmerge 3
+    """
+    from crmcli.dedupe import merge as merging
+
+    res = merging.unmerge(state.conn(), merge_id)
+    info(f"merge {res.merge_id} undone: {', '.join(res.restored)} restored beside {res.survivor}")
+    for c in res.collisions:
+        info(f"  kept a later change: {c}")
+    for cid in res.restored:
+        typer.echo(cid)
+
+
+@app.command()
+@guard
+def merges(
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="the latest N")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List past merges, newest first, with their conflicts and whether they were undone.
+
+    Example: crm merges --limit 10
+    """
+    from crmcli.dedupe import merge as merging
+
+    rows = merging.list_merges(state.conn(), limit)
+    emit(rows, ["merge_id", "created_at", "survivor_id", "merged_ids", "conflicts", "undone_at"], fmt)

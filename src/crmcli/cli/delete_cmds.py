@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.common import confirm, guard, info, state
+from crmcli.cli.lazy import new_app
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-                context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
 
 @app.command("delete")
@@ -44,7 +44,3 @@ def delete(
     info(f"deleted {res.rows} rows (operation {res.op_id}); `crm undo` puts them back")
     for t in res.targets:
         typer.echo(t.key)
-
-
-def register(root: typer.Typer) -> None:
-    root.registered_commands.extend(app.registered_commands)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
+from crmcli.cli.lazy import new_app
 
 _FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
@@ -36,61 +37,64 @@ def _choice(value: str | None, allowed: tuple[str, ...], hint: str) -> str | Non
     return value.lower()
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @guard
-    def export(
-        args: Annotated[list[str] | None, typer.Argument(metavar="[TABLE|all] [FILTER]...", help=_ARGS_HELP)] = None,
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help=_FORMAT_HELP)] = None,
-        output: Annotated[str | None, typer.Option("--output", "-o", help=_OUTPUT_HELP)] = None,
-        columns: Annotated[str | None, typer.Option("--columns", "-c", help="a,b,c (default: all)")] = None,
-        lang: Annotated[str | None, typer.Option("--lang", help=_LANG_HELP)] = None,
-        unmask: Annotated[bool, typer.Option("--unmask", help="full phones and emails (recorded in the operation log)")] = False,
-        encoding: Annotated[str | None, typer.Option("--encoding", help=_ENCODING_HELP)] = None,
-        force: ForceOpt = False,
-    ) -> None:
-        """Export records as CSV, TSV, JSON, JSONL or an Excel workbook; phones and emails masked.
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-        \b
-        Example: crm export orders orders.date>=-1m | csvstat
-        Example: crm export customers tag=重点维护 -o 重点客户.xlsx
-        Example: crm export all -o 全部客户.xlsx --unmask
-        """
-        from crmcli import exporter
 
-        fmt = _choice(fmt, _FORMATS, "--format")
-        encoding = _choice(encoding, _ENCODINGS, "--encoding")
-        lang = _choice(lang, ("zh", "en"), "--lang") or state.lang  # a global --lang given on purpose
-        table, flt = _split_table(list(args or []))
-        full = unmask or not mask_default()
-        result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
-                                 unmask=full, encoding=encoding, force=overwrite(force))
-        for w in result.warnings:
-            info(f"Warning: {w}")
-        if output and output != "-":
-            what = ", ".join(f"{n:,} {t}" for t, n in result.rows.items())
-            info(f"exported {what} to {output} ({result.fmt})")
-        if result.op_id is not None:
-            reason = "--unmask" if unmask else "config mask=false"
-            info(f"phones and emails in full ({reason}): recorded as operation {result.op_id}")
+@app.command()
+@guard
+def export(
+    args: Annotated[list[str] | None, typer.Argument(metavar="[TABLE|all] [FILTER]...", help=_ARGS_HELP)] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=_FORMAT_HELP)] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help=_OUTPUT_HELP)] = None,
+    columns: Annotated[str | None, typer.Option("--columns", "-c", help="a,b,c (default: all)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=_LANG_HELP)] = None,
+    unmask: Annotated[bool, typer.Option("--unmask", help="full phones and emails (recorded in the operation log)")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help=_ENCODING_HELP)] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Export records as CSV, TSV, JSON, JSONL or an Excel workbook; phones and emails masked.
 
-    @app.command()
-    @guard
-    def template(
-        output: Annotated[str, typer.Option("--output", "-o", help="the workbook to write, e.g. 客户信息模板.xlsx")],
-        lang: Annotated[str | None, typer.Option("--lang", help="zh (default) or en: sheet names, headers, dropdowns")] = None,
-        force: ForceOpt = False,
-    ) -> None:
-        """Write the blank template workbook: one sheet per module, dropdowns for fixed labels, instructions.
+    \b
+    Example: crm export orders orders.date>=-1m | csvstat
+    Example: crm export customers tag=重点维护 -o 重点客户.xlsx
+    Example: crm export all -o 全部客户.xlsx --unmask
+    """
+    from crmcli import exporter
 
-        Fill it in and load it with `crm import FILE.xlsx`.
+    fmt = _choice(fmt, _FORMATS, "--format")
+    encoding = _choice(encoding, _ENCODINGS, "--encoding")
+    lang = _choice(lang, ("zh", "en"), "--lang") or state.lang  # a global --lang given on purpose
+    table, flt = _split_table(list(args or []))
+    full = unmask or not mask_default()
+    result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
+                             unmask=full, encoding=encoding, force=overwrite(force))
+    for w in result.warnings:
+        info(f"Warning: {w}")
+    if output and output != "-":
+        what = ", ".join(f"{n:,} {t}" for t, n in result.rows.items())
+        info(f"exported {what} to {output} ({result.fmt})")
+    if result.op_id is not None:
+        reason = "--unmask" if unmask else "config mask=false"
+        info(f"phones and emails in full ({reason}): recorded as operation {result.op_id}")
 
-        \b
-        Example: crm template -o 客户信息模板.xlsx
-        Example: crm template -o template-en.xlsx --lang en
-        """
-        from crmcli import workbook
 
-        lang = _choice(lang, ("zh", "en"), "--lang") or "zh"
-        sheets = workbook.write_template(output, lang, force=overwrite(force), avoid=database_avoid())
-        info(f"wrote {output}: sheets {', '.join(sheets)}")
+@app.command()
+@guard
+def template(
+    output: Annotated[str, typer.Option("--output", "-o", help="the workbook to write, e.g. 客户信息模板.xlsx")],
+    lang: Annotated[str | None, typer.Option("--lang", help="zh (default) or en: sheet names, headers, dropdowns")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write the blank template workbook: one sheet per module, dropdowns for fixed labels, instructions.
+
+    Fill it in and load it with `crm import FILE.xlsx`.
+
+    \b
+    Example: crm template -o 客户信息模板.xlsx
+    Example: crm template -o template-en.xlsx --lang en
+    """
+    from crmcli import workbook
+
+    lang = _choice(lang, ("zh", "en"), "--lang") or "zh"
+    sheets = workbook.write_template(output, lang, force=overwrite(force), avoid=database_avoid())
+    info(f"wrote {output}: sheets {', '.join(sheets)}")

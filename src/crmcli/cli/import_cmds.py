@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
+from crmcli.cli.lazy import new_app
 
 
 def _progress() -> tuple[Any, Any]:
@@ -75,52 +76,54 @@ def _report_duplicates(s: dict[str, Any]) -> None:
     info(f"  {n} row(s) look like duplicates ({'; '.join(parts)}) — run `crm dedupe`")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("import")
-    @guard
-    def import_(
-        file: Annotated[str, typer.Argument(metavar="FILE", help="a .csv/.tsv/.txt or .xlsx/.xls file; - reads stdin")],
-        table: Annotated[str | None, typer.Option("--table", "-t", help="module for every sheet: customers, followups, "
-                                                  "orders, tickets, needs, contacts (default: by sheet name/headers)")] = None,
-        sheet: Annotated[str | None, typer.Option("--sheet", help="import only this sheet of a workbook")] = None,
-        mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE_COLUMN=field (repeatable); "
-                                                          "SOURCE_COLUMN=- skips a column")] = None,
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
-        on_conflict: Annotated[str, typer.Option("--on-conflict", help="a stored record the file changes: fail, skip "
-                                                 "or update (the file's cells win: empty clears, masked keeps)")] = "fail",
-        rejects: Annotated[str | None, typer.Option("--rejects", help="import the valid rows; write invalid ones "
-                                                    "to this CSV with line and reason")] = None,
-        encoding: Annotated[str | None, typer.Option("--encoding", help="text encoding (default: detected; "
-                                                     "utf-8, gbk, gb18030, utf-16 …)")] = None,
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="json: print the summary on stdout "
-                                                "(for cron jobs)")] = None,
-        force: ForceOpt = False,
-    ) -> None:
-        """Import customers, follow-ups, orders, tickets, needs or contacts from CSV or Excel, all or nothing.
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-        Encoding (UTF-8, GBK, UTF-16 …), separator and header row are detected; Chinese
-        and English headers map to fields automatically.
 
-        Example: crm import 客户.csv --dry-run
+@app.command("import")
+@guard
+def import_(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="a .csv/.tsv/.txt or .xlsx/.xls file; - reads stdin")],
+    table: Annotated[str | None, typer.Option("--table", "-t", help="module for every sheet: customers, followups, "
+                                              "orders, tickets, needs, contacts (default: by sheet name/headers)")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="import only this sheet of a workbook")] = None,
+    mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE_COLUMN=field (repeatable); "
+                                                      "SOURCE_COLUMN=- skips a column")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check everything, write nothing")] = False,
+    on_conflict: Annotated[str, typer.Option("--on-conflict", help="a stored record the file changes: fail, skip "
+                                             "or update (the file's cells win: empty clears, masked keeps)")] = "fail",
+    rejects: Annotated[str | None, typer.Option("--rejects", help="import the valid rows; write invalid ones "
+                                                "to this CSV with line and reason")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="text encoding (default: detected; "
+                                                 "utf-8, gbk, gb18030, utf-16 …)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="json: print the summary on stdout "
+                                            "(for cron jobs)")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Import customers, follow-ups, orders, tickets, needs or contacts from CSV or Excel, all or nothing.
 
-        Example: crm import 客户管理.xlsx --rejects rejects.csv
-        """
-        from crmcli.importer import import_file
+    Encoding (UTF-8, GBK, UTF-16 …), separator and header row are detected; Chinese
+    and English headers map to fields automatically.
 
-        if fmt not in (None, "json", "text"):
-            raise typer.BadParameter("use json (or leave it out for a summary on stderr)", param_hint="--format")
-        if on_conflict not in ("fail", "skip", "update"):
-            raise typer.BadParameter("use fail, skip or update", param_hint="--on-conflict")
-        callback, bar = _progress()
-        try:
-            result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
-                                 dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,
-                                 progress=callback, force=overwrite(force))
-        finally:
-            if bar is not None:
-                bar.stop()
-        summary = result.summary()
-        if fmt == "json":
-            typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-        else:
-            _report(summary)
+    Example: crm import 客户.csv --dry-run
+
+    Example: crm import 客户管理.xlsx --rejects rejects.csv
+    """
+    from crmcli.importer import import_file
+
+    if fmt not in (None, "json", "text"):
+        raise typer.BadParameter("use json (or leave it out for a summary on stderr)", param_hint="--format")
+    if on_conflict not in ("fail", "skip", "update"):
+        raise typer.BadParameter("use fail, skip or update", param_hint="--on-conflict")
+    callback, bar = _progress()
+    try:
+        result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
+                             dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,
+                             progress=callback, force=overwrite(force))
+    finally:
+        if bar is not None:
+            bar.stop()
+    summary = result.summary()
+    if fmt == "json":
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        _report(summary)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.common import FormatOpt, LangOpt, UnmaskOpt, emit, guard, info, pick_format, state
+from crmcli.cli.lazy import new_app
 from crmcli.errors import InvalidValue
 
 # What a terminal table shows when --columns is not given: 26 customer columns do
@@ -38,86 +39,89 @@ def split_table(args: list[str]) -> tuple[str, list[str]]:
         raise InvalidValue(f"'{args[0]}' is neither a filter (field=value, e.g. status=意向) nor a module: {e}") from None
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @guard
-    def query(
-        args: Annotated[list[str] | None, typer.Argument(
-            metavar="[TABLE] [FILTER]...", help="a module (default customers) and filters, ANDed")] = None,
-        sort: Annotated[str | None, typer.Option("--sort", help="field,-field (minus: descending)")] = None,
-        limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N rows")] = None,
-        columns: Annotated[str | None, typer.Option(
-            "--columns", "-c", help="a,b,c or 'all' (default: all; a readable subset in a terminal table)")] = None,
-        fmt: FormatOpt = None,
-        unmask: UnmaskOpt = False,
-        lang: LangOpt = None,
-        count_only: Annotated[bool, typer.Option("--count", help="print only how many records match")] = False,
-    ) -> None:
-        """Find records with stacked filters (ANDed), field names in Chinese or English.
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-        Filters: field=value != > >= < <= ~ (contains) !~ ; field= (empty); a|b (any of);
-        module.field (one related row matches all of a module's conditions);
-        !module.field (no such row); module.count, module.sum(amount), avg/max/min;
-        tag=X or +X, !tag=X; dates YYYY-MM-DD, 2024-05, today, -90d, -3m, -1y,
-        this-month, last-month. Quote filters holding < > | ! * for the shell.
-        See `crm fields` for every field and label. The terminal table shows a
-        readable set of columns (--columns all for every one) and at most 200
-        rows unless --limit is given; csv, tsv, json and jsonl carry every column
-        and row. Phones and emails are masked unless --unmask.
 
-        Example: crm query 客户类型=老客户 'orders.date>=-3m' 'orders.amount>=50000' 'tickets.satisfaction>=4'
+@app.command()
+@guard
+def query(
+    args: Annotated[list[str] | None, typer.Argument(
+        metavar="[TABLE] [FILTER]...", help="a module (default customers) and filters, ANDed")] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help="field,-field (minus: descending)")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N rows")] = None,
+    columns: Annotated[str | None, typer.Option(
+        "--columns", "-c", help="a,b,c or 'all' (default: all; a readable subset in a terminal table)")] = None,
+    fmt: FormatOpt = None,
+    unmask: UnmaskOpt = False,
+    lang: LangOpt = None,
+    count_only: Annotated[bool, typer.Option("--count", help="print only how many records match")] = False,
+) -> None:
+    """Find records with stacked filters (ANDed), field names in Chinese or English.
 
-        Example: crm query 'followups.by~经理' tag=重点维护
+    Filters: field=value != > >= < <= ~ (contains) !~ ; field= (empty); a|b (any of);
+    module.field (one related row matches all of a module's conditions);
+    !module.field (no such row); module.count, module.sum(amount), avg/max/min;
+    tag=X or +X, !tag=X; dates YYYY-MM-DD, 2024-05, today, -90d, -3m, -1y,
+    this-month, last-month. Quote filters holding < > | ! * for the shell.
+    See `crm fields` for every field and label. The terminal table shows a
+    readable set of columns (--columns all for every one) and at most 200
+    rows unless --limit is given; csv, tsv, json and jsonl carry every column
+    and row. Phones and emails are masked unless --unmask.
 
-        Example: crm query orders status=已完成 'date>=this-month' --sort -amount --format csv
+    Example: crm query 客户类型=老客户 'orders.date>=-3m' 'orders.amount>=50000' 'tickets.satisfaction>=4'
 
-        Example: crm query '!followups.date>=-90d' --count
-        """
-        from crmcli import filters
+    Example: crm query 'followups.by~经理' tag=重点维护
 
-        table, flt = split_table(list(args or []))
-        if count_only:
-            typer.echo(filters.count(state.conn(), table, flt))
-            return
-        fmt = pick_format(fmt)
-        capped = fmt == "table" and limit is None  # a terminal cannot show a million rows; pipes get them all
-        if columns is None and fmt == "table":
-            columns = TABLE_COLUMNS.get(table)
-        cols, cur = filters.select(state.conn(), table, flt, columns=columns, sort=sort,
-                                   limit=TABLE_ROWS + 1 if capped else limit)
-        rows = cur.fetchall() if capped else cur
-        more = capped and len(rows) > TABLE_ROWS  # type: ignore[arg-type]
-        # --lang relabels the table, and CSV/TSV for spreadsheets; JSON stays keyed by column names (contract).
-        n = emit(rows[:TABLE_ROWS] if more else rows, cols, fmt, table=table, unmask=unmask,  # type: ignore[index]
-                 lang=lang if fmt in ("table", "csv", "tsv") else None)
-        if more:
-            info(f"the first {n} {table}; more match: --limit N to see more, --format csv for all")
-        elif fmt == "table":
-            info(f"{n} {table}" + (f" (--limit {limit})" if limit is not None and n == limit else ""))
+    Example: crm query orders status=已完成 'date>=this-month' --sort -amount --format csv
 
-    @app.command("fields")
-    @guard
-    def fields_cmd(
-        table: Annotated[str | None, typer.Argument(help="a module (default: all)")] = None,
-        fmt: FormatOpt = None,
-    ) -> None:
-        """List every filterable field: English name, Chinese labels, type, allowed values.
+    Example: crm query '!followups.date>=-90d' --count
+    """
+    from crmcli import filters
 
-        Use either name in filters (客户类型=老客户 is customer_type=returning), and any
-        allowed value or its Chinese label.
+    table, flt = split_table(list(args or []))
+    if count_only:
+        typer.echo(filters.count(state.conn(), table, flt))
+        return
+    fmt = pick_format(fmt)
+    capped = fmt == "table" and limit is None  # a terminal cannot show a million rows; pipes get them all
+    if columns is None and fmt == "table":
+        columns = TABLE_COLUMNS.get(table)
+    cols, cur = filters.select(state.conn(), table, flt, columns=columns, sort=sort,
+                               limit=TABLE_ROWS + 1 if capped else limit)
+    rows = cur.fetchall() if capped else cur
+    more = capped and len(rows) > TABLE_ROWS  # type: ignore[arg-type]
+    # --lang relabels the table, and CSV/TSV for spreadsheets; JSON stays keyed by column names (contract).
+    n = emit(rows[:TABLE_ROWS] if more else rows, cols, fmt, table=table, unmask=unmask,  # type: ignore[index]
+             lang=lang if fmt in ("table", "csv", "tsv") else None)
+    if more:
+        info(f"the first {n} {table}; more match: --limit N to see more, --format csv for all")
+    elif fmt == "table":
+        info(f"{n} {table}" + (f" (--limit {limit})" if limit is not None and n == limit else ""))
 
-        Example: crm fields orders
-        """
-        from crmcli import fields
 
-        tables = [fields.table(table)] if table else list(fields.TABLES.values())
-        rows = []
-        for t in tables:
-            for f in t.fields:
-                allowed = " | ".join(f"{lab.value}={lab.zh}" for lab in f.labels)
-                rows.append({"table": t.name, "field": f.name, "labels": " / ".join(f.zh), "english": f.en,
-                             "type": f.type, "allowed": allowed})
-            if t.name == "customers":
-                rows.append({"table": t.name, "field": "tag", "labels": "标签", "english": "Tag", "type": "tag",
-                             "allowed": "tag=X, +X, !tag=X, tag~X (see crm tag)"})
-        emit(rows, ["table", "field", "labels", "english", "type", "allowed"], fmt)
+@app.command("fields")
+@guard
+def fields_cmd(
+    table: Annotated[str | None, typer.Argument(help="a module (default: all)")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List every filterable field: English name, Chinese labels, type, allowed values.
+
+    Use either name in filters (客户类型=老客户 is customer_type=returning), and any
+    allowed value or its Chinese label.
+
+    Example: crm fields orders
+    """
+    from crmcli import fields
+
+    tables = [fields.table(table)] if table else list(fields.TABLES.values())
+    rows = []
+    for t in tables:
+        for f in t.fields:
+            allowed = " | ".join(f"{lab.value}={lab.zh}" for lab in f.labels)
+            rows.append({"table": t.name, "field": f.name, "labels": " / ".join(f.zh), "english": f.en,
+                         "type": f.type, "allowed": allowed})
+        if t.name == "customers":
+            rows.append({"table": t.name, "field": "tag", "labels": "标签", "english": "Tag", "type": "tag",
+                         "allowed": "tag=X, +X, !tag=X, tag~X (see crm tag)"})
+    emit(rows, ["table", "field", "labels", "english", "type", "allowed"], fmt)

@@ -11,6 +11,7 @@ import typer
 
 from crmcli import outfile
 from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
+from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
 
 if TYPE_CHECKING:
@@ -38,87 +39,90 @@ def _format(fmt: str | None, output: Path | None) -> str:
     return fmt
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @guard
-    def report(
-        args: Annotated[list[str] | None, typer.Argument(metavar="[NAME] [FILTER]...",
-                                                         help="a report (none: list them; all: every one) and filters")] = None,
-        since: Annotated[str | None, typer.Option("--since", help="first day of the period: YYYY-MM-DD, -3m, this-month")] = None,
-        until: Annotated[str | None, typer.Option("--until", help="last day of the period (inclusive)")] = None,
-        by: Annotated[str, typer.Option("--by", help="period of the time series: month or quarter")] = "month",
-        section: Annotated[str | None, typer.Option("--section", "-s", help="print only this section (its key, e.g. by_product)")] = None,
-        fmt: Annotated[str | None, typer.Option(
-            "--format", "-f", help="table, csv, tsv, json or xlsx (default: table / csv in a pipe / xlsx for -o *.xlsx)")] = None,
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="write to FILE (.xlsx: a workbook with charts)")] = None,
-        force: ForceOpt = False,
-    ) -> None:
-        """Show the template's analyses: overview, structure, funnel, revenue, satisfaction, service, follow-ups.
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-        Filters narrow every report to the matching customers. Revenue counts completed
-        and partially refunded orders; customer lifetime value is the revenue a customer
-        has brought to date. Service levels: urgent/critical respond 2 h, resolve 24 h;
-        normal resolve within 3 working days (weekends excluded, public holidays not).
 
-        \b
-        Example: crm report
-        Example: crm report overview owner=张伟
-        Example: crm report revenue industry~制造 --since 2024-01-01 --by quarter
-        Example: crm report service --section on_time --format json
-        Example: crm report all --since last-month -o monthly.xlsx
-        """
-        from crmcli import reports
-        from crmcli.reports import render
+@app.command()
+@guard
+def report(
+    args: Annotated[list[str] | None, typer.Argument(metavar="[NAME] [FILTER]...",
+                                                     help="a report (none: list them; all: every one) and filters")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="first day of the period: YYYY-MM-DD, -3m, this-month")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="last day of the period (inclusive)")] = None,
+    by: Annotated[str, typer.Option("--by", help="period of the time series: month or quarter")] = "month",
+    section: Annotated[str | None, typer.Option("--section", "-s", help="print only this section (its key, e.g. by_product)")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", "-f", help="table, csv, tsv, json or xlsx (default: table / csv in a pipe / xlsx for -o *.xlsx)")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to FILE (.xlsx: a workbook with charts)")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Show the template's analyses: overview, structure, funnel, revenue, satisfaction, service, follow-ups.
 
-        items = list(args or [])
-        if not items:
-            rows = [{"report": r.name, "description": r.summary} for r in reports.available()]
-            emit(rows, ["report", "description"], None if fmt in (None, "xlsx") else fmt)
-            return
-        name, filters = items[0], items[1:]
-        if _looks_like_filter(name):
-            raise typer.BadParameter(f"'{name}' is a filter; name a report first, e.g. crm report overview {name}",
-                                     param_hint="NAME")
-        out_fmt = _format(fmt, output)
-        names = [r.name for r in reports.available()] if name.lower() == "all" else [reports.get(name).name]
-        if len(names) > 1 and out_fmt in ("csv", "tsv"):
-            raise typer.BadParameter("CSV holds one report: name it, or use --format json or xlsx for all",
-                                     param_hint="--format")
-        conn = state.conn()
-        results = [reports.run(conn, n, filters, since=since, until=until, by=by) for n in names]
-        if section:
-            results = [render.only(r, section) for r in results]
-        try:
-            _write(results, out_fmt, output, overwrite(force), outfile.database_files(conn))
-        except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
-            raise
-        except OSError as e:
-            raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
+    Filters narrow every report to the matching customers. Revenue counts completed
+    and partially refunded orders; customer lifetime value is the revenue a customer
+    has brought to date. Service levels: urgent/critical respond 2 h, resolve 24 h;
+    normal resolve within 3 working days (weekends excluded, public holidays not).
 
-    def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,
-               avoid: list[tuple[Path, str]]) -> None:
-        import json
+    \b
+    Example: crm report
+    Example: crm report overview owner=张伟
+    Example: crm report revenue industry~制造 --since 2024-01-01 --by quarter
+    Example: crm report service --section on_time --format json
+    Example: crm report all --since last-month -o monthly.xlsx
+    """
+    from crmcli import reports
+    from crmcli.reports import render
 
-        from crmcli.reports import render, xlsx
+    items = list(args or [])
+    if not items:
+        rows = [{"report": r.name, "description": r.summary} for r in reports.available()]
+        emit(rows, ["report", "description"], None if fmt in (None, "xlsx") else fmt)
+        return
+    name, filters = items[0], items[1:]
+    if _looks_like_filter(name):
+        raise typer.BadParameter(f"'{name}' is a filter; name a report first, e.g. crm report overview {name}",
+                                 param_hint="NAME")
+    out_fmt = _format(fmt, output)
+    names = [r.name for r in reports.available()] if name.lower() == "all" else [reports.get(name).name]
+    if len(names) > 1 and out_fmt in ("csv", "tsv"):
+        raise typer.BadParameter("CSV holds one report: name it, or use --format json or xlsx for all",
+                                 param_hint="--format")
+    conn = state.conn()
+    results = [reports.run(conn, n, filters, since=since, until=until, by=by) for n in names]
+    if section:
+        results = [render.only(r, section) for r in results]
+    try:
+        _write(results, out_fmt, output, overwrite(force), outfile.database_files(conn))
+    except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
+        raise
+    except OSError as e:
+        raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
 
-        lang = state.language()
-        if out_fmt == "xlsx":
-            assert output is not None
-            xlsx.write_workbook(results, output, lang=lang, force=force, avoid=avoid)
-            info(f"wrote {output}")
-            return
-        to_file = output is not None and str(output) != "-"
-        with outfile.open_text(output, force=force, avoid=avoid) if to_file else contextlib.nullcontext(sys.stdout) \
-                as stream:
-            if out_fmt == "json":
-                if len(results) == 1:
-                    render.write_json(results[0], stream)
-                else:
-                    stream.write(json.dumps([render.to_dict(r) for r in results], ensure_ascii=False, indent=2) + "\n")
-            elif out_fmt in ("csv", "tsv"):
-                render.write_csv(results[0], stream, delimiter="," if out_fmt == "csv" else "\t")
+
+def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,
+           avoid: list[tuple[Path, str]]) -> None:
+    import json
+
+    from crmcli.reports import render, xlsx
+
+    lang = state.language()
+    if out_fmt == "xlsx":
+        assert output is not None
+        xlsx.write_workbook(results, output, lang=lang, force=force, avoid=avoid)
+        info(f"wrote {output}")
+        return
+    to_file = output is not None and str(output) != "-"
+    with outfile.open_text(output, force=force, avoid=avoid) if to_file else contextlib.nullcontext(sys.stdout) \
+            as stream:
+        if out_fmt == "json":
+            if len(results) == 1:
+                render.write_json(results[0], stream)
             else:
-                for r in results:
-                    render.write_terminal(r, stream, lang=lang)
-        if to_file:
-            info(f"wrote {output}")
+                stream.write(json.dumps([render.to_dict(r) for r in results], ensure_ascii=False, indent=2) + "\n")
+        elif out_fmt in ("csv", "tsv"):
+            render.write_csv(results[0], stream, delimiter="," if out_fmt == "csv" else "\t")
+        else:
+            for r in results:
+                render.write_terminal(r, stream, lang=lang)
+    if to_file:
+        info(f"wrote {output}")

@@ -10,8 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
-
-_CTX = {"help_option_names": ["-h", "--help"]}
+from crmcli.cli.lazy import new_app
 
 CHANGE_COLUMNS = ["change_id", "table_name", "row_id", "customer_id", "action", "diff"]
 
@@ -20,232 +19,242 @@ def _json_out(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def register(app: typer.Typer) -> None:
-    log_app = typer.Typer(help="The operation log: who changed what, when (操作日志).", context_settings=_CTX,
-                          invoke_without_command=True)
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-    @log_app.callback()
-    @guard
-    def log(
-        ctx: typer.Context,
-        customer: Annotated[str | None, typer.Option("--customer", "-c", help="only operations that touched this customer")] = None,
-        since: Annotated[str | None, typer.Option("--since", help="from this date on: 2024-05-01, -7d, this-month")] = None,
-        kind: Annotated[str | None, typer.Option("--kind", "-k", help="add, update, bulk-update, tag, import, merge, undo ...")] = None,
-        limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N operations (newest first)")] = None,
-        fmt: FormatOpt = None,
-    ) -> None:
-        """List logged operations, newest first; `crm log show OP_ID` lists the rows one changed.
 
-        Example: crm log --since -7d
-        Example: crm log --customer C20241122001 --format json
-        """
-        if ctx.invoked_subcommand is not None:
-            return
-        from crmcli import audit
+log_app = new_app(help="The operation log: who changed what, when (操作日志).",
+                      invoke_without_command=True)
 
-        fmt = pick_format(fmt)
-        screenful = limit is None and fmt == "table"
-        if screenful:
-            limit = 50  # a screenful; scripts (csv/json) get everything
-        rows = audit.operations(state.conn(), customer=customer, since=since, kind=kind, limit=limit)
-        if screenful and len(rows) == limit:
-            info(f"(the newest {limit}; --limit N or --since DATE for more)")
-        # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
-        emit(rows, audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1], fmt)
 
-    @log_app.command("show")
-    @guard
-    def log_show(
-        op_id: Annotated[int, typer.Argument(metavar="OP_ID", help="an operation id from `crm log`")],
-        fmt: FormatOpt = None,
-        unmask: UnmaskOpt = False,
-    ) -> None:
-        """List the rows one operation changed, as field: old -> new.
+@log_app.callback()
+@guard
+def log(
+    ctx: typer.Context,
+    customer: Annotated[str | None, typer.Option("--customer", "-c", help="only operations that touched this customer")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="from this date on: 2024-05-01, -7d, this-month")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="add, update, bulk-update, tag, import, merge, undo ...")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N operations (newest first)")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List logged operations, newest first; `crm log show OP_ID` lists the rows one changed.
 
-        Example: crm log show 42
-        """
-        from crmcli import audit
+    Example: crm log --since -7d
+    Example: crm log --customer C20241122001 --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from crmcli import audit
+
+    fmt = pick_format(fmt)
+    screenful = limit is None and fmt == "table"
+    if screenful:
+        limit = 50  # a screenful; scripts (csv/json) get everything
+    rows = audit.operations(state.conn(), customer=customer, since=since, kind=kind, limit=limit)
+    if screenful and len(rows) == limit:
+        info(f"(the newest {limit}; --limit N or --since DATE for more)")
+    # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
+    emit(rows, audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1], fmt)
+
+
+@log_app.command("show")
+@guard
+def log_show(
+    op_id: Annotated[int, typer.Argument(metavar="OP_ID", help="an operation id from `crm log`")],
+    fmt: FormatOpt = None,
+    unmask: UnmaskOpt = False,
+) -> None:
+    """List the rows one operation changed, as field: old -> new.
+
+    Example: crm log show 42
+    """
+    from crmcli import audit
+    from crmcli.cli.history_view import readable
+
+    conn = state.conn()
+    op = audit.get_operation(conn, op_id)
+    unmask = unmask or not mask_default()
+    rows = [readable(c, unmask) for c in audit.operation_changes(conn, op_id)]
+    info(f"operation {op['op_id']} {op['ts']} {op['user']} {op['kind']}: {op['summary'] or ''}"
+         + (f" (undone by {op['undone_by']})" if op["undone_by"] else ""))
+    info(f"command: {op['command']}")
+    if op.get("details"):
+        info(f"details: {json.dumps(op['details'], ensure_ascii=False, default=str)}")
+    if (fmt or "").lower() in ("json", "jsonl"):
+        emit(rows, [*CHANGE_COLUMNS, "old", "new"], fmt, unmask=True)
+    else:
+        emit(rows, CHANGE_COLUMNS, fmt, unmask=True)
+
+
+app.add_typer(log_app, name="log")
+
+
+@app.command()
+@guard
+def undo(
+    op_id: Annotated[int | None, typer.Argument(metavar="[OP_ID]", help="the operation to reverse (default: the last one)")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
+) -> None:
+    """Reverse one logged operation exactly (an add, a bulk update, an import ...), or say why not.
+
+    Example: crm undo
+    Example: crm undo 42 --yes
+    """
+    from crmcli import audit
+    from crmcli import undo as lib
+
+    conn = state.conn()
+    target = lib.last_undoable(conn) if op_id is None else op_id
+    op = lib.check(conn, target)
+    n = audit.count_changes(conn, target)
+    info(f"operation {target} ({op['ts']}, {op['user']}): {op['summary'] or op['kind']} — {n} row change(s)")
+    if n and not yes:  # show a person what they are about to reverse
         from crmcli.cli.history_view import readable
 
-        conn = state.conn()
-        op = audit.get_operation(conn, op_id)
-        unmask = unmask or not mask_default()
-        rows = [readable(c, unmask) for c in audit.operation_changes(conn, op_id)]
-        info(f"operation {op['op_id']} {op['ts']} {op['user']} {op['kind']}: {op['summary'] or ''}"
-             + (f" (undone by {op['undone_by']})" if op["undone_by"] else ""))
-        info(f"command: {op['command']}")
-        if op.get("details"):
-            info(f"details: {json.dumps(op['details'], ensure_ascii=False, default=str)}")
-        if (fmt or "").lower() in ("json", "jsonl"):
-            emit(rows, [*CHANGE_COLUMNS, "old", "new"], fmt, unmask=True)
-        else:
-            emit(rows, CHANGE_COLUMNS, fmt, unmask=True)
+        for c in audit.operation_changes(conn, target, limit=5):
+            info(f"  {c['table_name']} {c['row_id']}: {readable(c, not mask_default())['diff']}")
+        if n > 5:
+            info(f"  … and {n - 5} more (`crm log show {target}`)")
+    if not confirm(f"undo operation {target}?", yes):
+        info("nothing undone")
+        raise typer.Exit(1)
+    res = lib.undo(conn, target)
+    if res.via:
+        info(f"undone by {res.via} (logged as operation {res.undo_op_id})")
+        return
+    c = res.counts
+    info(f"undone: {c['delete']} removed, {c['update']} restored, {c['insert']} put back "
+         f"(logged as operation {res.undo_op_id}; `crm undo {res.undo_op_id}` redoes it)")
 
-    app.add_typer(log_app, name="log")
 
-    @app.command()
-    @guard
-    def undo(
-        op_id: Annotated[int | None, typer.Argument(metavar="[OP_ID]", help="the operation to reverse (default: the last one)")] = None,
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
-    ) -> None:
-        """Reverse one logged operation exactly (an add, a bulk update, an import ...), or say why not.
+@app.command("backup")
+@guard
+def backup_cmd(
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="file or directory (default: backups/ by the db)")] = None,
+    keep: Annotated[int | None, typer.Option("--keep", help="keep only the newest N automatic backups there")] = None,
+) -> None:
+    """Make a consistent, verified copy of the database (safe while others write); prints its path.
 
-        Example: crm undo
-        Example: crm undo 42 --yes
-        """
-        from crmcli import audit
-        from crmcli import undo as lib
+    Example: crm backup --keep 12
+    Example: crm backup -o /mnt/usb/crm-2024-05.db
+    """
+    from crmcli import backup as lib
 
-        conn = state.conn()
-        target = lib.last_undoable(conn) if op_id is None else op_id
-        op = lib.check(conn, target)
-        n = audit.count_changes(conn, target)
-        info(f"operation {target} ({op['ts']}, {op['user']}): {op['summary'] or op['kind']} — {n} row change(s)")
-        if n and not yes:  # show a person what they are about to reverse
-            from crmcli.cli.history_view import readable
+    res = lib.backup(state.conn(), state.db_path(), out, keep=keep)
+    info(f"backup verified (integrity ok, schema {res.schema_version}): {res.counts.get('customers', 0)} customers, "
+         f"{res.size:,} bytes" + (f"; removed {len(res.removed)} old backup(s)" if res.removed else ""))
+    typer.echo(str(res.path))
 
-            for c in audit.operation_changes(conn, target, limit=5):
-                info(f"  {c['table_name']} {c['row_id']}: {readable(c, not mask_default())['diff']}")
-            if n > 5:
-                info(f"  … and {n - 5} more (`crm log show {target}`)")
-        if not confirm(f"undo operation {target}?", yes):
-            info("nothing undone")
+
+@app.command()
+@guard
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="a backup made by `crm backup`")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
+    force: Annotated[bool, typer.Option("--force", help="leave behind triggers, views and tables crm did not "
+                                        "define, and keep rows pointing nowhere")] = False,
+) -> None:
+    """Replace the database with a backup, after rebuilding it through crm's schema; the current one is kept.
+
+    Example: crm restore backups/crm-20240501-020000.db
+    """
+    from crmcli import restore as lib
+
+    target = state.db_path()
+    prepared = lib.prepare(target, file, force=force)
+    try:
+        c = prepared.counts
+        info(f"{file}: integrity ok, schema {prepared.schema_version}, every row passes crm's schema: "
+             f"{c.get('customers', 0)} customers, {c.get('operations', 0)} logged operations")
+        for what in prepared.stripped:
+            info(f"left behind (--force): {what}")
+        for what in prepared.orphans:
+            info(f"kept (--force): {what}")
+        if lib.current_state(target) == "damaged":
+            info(f"{target} is damaged: it is kept as it is in {lib.backup.default_dir(target)}")
+        if not confirm(f"replace {target} with it?", yes):
+            info("nothing restored")
             raise typer.Exit(1)
-        res = lib.undo(conn, target)
-        if res.via:
-            info(f"undone by {res.via} (logged as operation {res.undo_op_id})")
-            return
-        c = res.counts
-        info(f"undone: {c['delete']} removed, {c['update']} restored, {c['insert']} put back "
-             f"(logged as operation {res.undo_op_id}; `crm undo {res.undo_op_id}` redoes it)")
-
-    @app.command("backup")
-    @guard
-    def backup_cmd(
-        out: Annotated[Path | None, typer.Option("--output", "-o", help="file or directory (default: backups/ by the db)")] = None,
-        keep: Annotated[int | None, typer.Option("--keep", help="keep only the newest N automatic backups there")] = None,
-    ) -> None:
-        """Make a consistent, verified copy of the database (safe while others write); prints its path.
-
-        Example: crm backup --keep 12
-        Example: crm backup -o /mnt/usb/crm-2024-05.db
-        """
-        from crmcli import backup as lib
-
-        res = lib.backup(state.conn(), state.db_path(), out, keep=keep)
-        info(f"backup verified (integrity ok, schema {res.schema_version}): {res.counts.get('customers', 0)} customers, "
-             f"{res.size:,} bytes" + (f"; removed {len(res.removed)} old backup(s)" if res.removed else ""))
-        typer.echo(str(res.path))
-
-    @app.command()
-    @guard
-    def restore(
-        file: Annotated[Path, typer.Argument(metavar="FILE", help="a backup made by `crm backup`")],
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
-        force: Annotated[bool, typer.Option("--force", help="leave behind triggers, views and tables crm did not "
-                                            "define, and keep rows pointing nowhere")] = False,
-    ) -> None:
-        """Replace the database with a backup, after rebuilding it through crm's schema; the current one is kept.
-
-        Example: crm restore backups/crm-20240501-020000.db
-        """
-        from crmcli import restore as lib
-
-        target = state.db_path()
-        prepared = lib.prepare(target, file, force=force)
-        try:
-            c = prepared.counts
-            info(f"{file}: integrity ok, schema {prepared.schema_version}, every row passes crm's schema: "
-                 f"{c.get('customers', 0)} customers, {c.get('operations', 0)} logged operations")
-            for what in prepared.stripped:
-                info(f"left behind (--force): {what}")
-            for what in prepared.orphans:
-                info(f"kept (--force): {what}")
-            if lib.current_state(target) == "damaged":
-                info(f"{target} is damaged: it is kept as it is in {lib.backup.default_dir(target)}")
-            if not confirm(f"replace {target} with it?", yes):
-                info("nothing restored")
-                raise typer.Exit(1)
-            state.close()
-            res = lib.commit(target, prepared)
-        finally:
-            lib.discard(prepared)
-        if res.safety_copy:
-            info(f"the database as it was is kept at {res.safety_copy}")
-        info(f"restored {target} from {file} (logged as operation {res.op_id})")
-
-    @app.command()
-    @guard
-    def doctor(
-        fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged: crm log show)")] = False,
-        quick: Annotated[bool, typer.Option("--quick", help="quick_check instead of the full integrity_check (big files)")] = False,
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
-        salvage: Annotated[bool, typer.Option("--salvage", help="copy every readable row of a damaged database "
-                                              "into a new, checked file; prints its path")] = False,
-        out: Annotated[Path | None, typer.Option("--output", "-o", help="where --salvage writes (default: "
-                                                 "<db>-salvaged-<time>.db next to the database)")] = None,
-    ) -> None:
-        """Check the database: integrity, orphans, labels, formats, masked phones, ids, schema drift.
-
-        Exit 0 when healthy, 3 when problems remain (each says what --fix would do). A damaged
-        file names the latest good backup to restore, or `crm doctor --salvage`.
-
-        Example: crm doctor
-        Example: crm doctor --fix
-        Example: crm doctor --salvage
-        """
-        from crmcli import doctor as lib
-
-        if salvage:
-            _salvage(out)
-            return
-        findings, fixed = _diagnose(fix, quick)
-        fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
-        if fmt == "json":
-            _json_out({**lib.summary(findings), "fixed": fixed})
-        else:
-            _print_findings(findings, fix)
-        if findings:
-            raise typer.Exit(3)
-        info("no problems found")
-
-    @app.command()
-    @guard
-    def maintain(
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="apply: merge sure duplicates and run segments (cron)")] = False,
-        keep: Annotated[int, typer.Option("--keep", help="automatic backups to keep")] = 12,
-        backup_dir: Annotated[Path | None, typer.Option("--backup-dir", help="where backups go (default: backups/ next to the db)")] = None,
-        fmt: Annotated[str | None, typer.Option("--format", "-f", help="json (default in a pipe) or table")] = None,
-    ) -> None:
-        """The monthly job: backup, doctor, merge sure duplicates, run segments, summary report.
-
-        Prints a JSON summary. Exit codes: 0 all good; 1 could not start; 3 finished but doctor
-        found problems; 4 another maintain is running (nothing done); 5 a step failed (see summary).
-
-        Example: crm maintain --yes --format json
-        Cron:    0 2 1 * * crm --db ~/crm.db maintain --yes >> ~/crm-maintain.log 2>&1
-        """
-        from crmcli import maintain as lib
-
-        fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
-        apply = yes
-        if not yes and interactive():
-            apply = typer.confirm("merge sure duplicates and run segments after the backup?", default=False, err=True)
         state.close()
-        try:
-            summary = lib.run(state.db_path(), apply=apply, keep=keep, backup_dir=backup_dir)
-        except lib.MaintainBusyError as e:
-            info(f"Error: {e}")
-            raise typer.Exit(lib.EXIT_BUSY) from None
-        if fmt == "json":
-            _json_out(summary)
-        else:
-            for step in summary["steps"]:
-                typer.echo(f"{step['step']:<10} {step['status']:<9} {_step_detail(step)}")
-        if not apply:
-            info("without --yes nothing was merged or re-segmented (dry run of those steps)")
-        raise typer.Exit(summary["exit_code"])
+        res = lib.commit(target, prepared)
+    finally:
+        lib.discard(prepared)
+    if res.safety_copy:
+        info(f"the database as it was is kept at {res.safety_copy}")
+    info(f"restored {target} from {file} (logged as operation {res.op_id})")
+
+
+@app.command()
+@guard
+def doctor(
+    fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged: crm log show)")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="quick_check instead of the full integrity_check (big files)")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
+    salvage: Annotated[bool, typer.Option("--salvage", help="copy every readable row of a damaged database "
+                                          "into a new, checked file; prints its path")] = False,
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="where --salvage writes (default: "
+                                             "<db>-salvaged-<time>.db next to the database)")] = None,
+) -> None:
+    """Check the database: integrity, orphans, labels, formats, masked phones, ids, schema drift.
+
+    Exit 0 when healthy, 3 when problems remain (each says what --fix would do). A damaged
+    file names the latest good backup to restore, or `crm doctor --salvage`.
+
+    Example: crm doctor
+    Example: crm doctor --fix
+    Example: crm doctor --salvage
+    """
+    from crmcli import doctor as lib
+
+    if salvage:
+        _salvage(out)
+        return
+    findings, fixed = _diagnose(fix, quick)
+    fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
+    if fmt == "json":
+        _json_out({**lib.summary(findings), "fixed": fixed})
+    else:
+        _print_findings(findings, fix)
+    if findings:
+        raise typer.Exit(3)
+    info("no problems found")
+
+
+@app.command()
+@guard
+def maintain(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="apply: merge sure duplicates and run segments (cron)")] = False,
+    keep: Annotated[int, typer.Option("--keep", help="automatic backups to keep")] = 12,
+    backup_dir: Annotated[Path | None, typer.Option("--backup-dir", help="where backups go (default: backups/ next to the db)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="json (default in a pipe) or table")] = None,
+) -> None:
+    """The monthly job: backup, doctor, merge sure duplicates, run segments, summary report.
+
+    Prints a JSON summary. Exit codes: 0 all good; 1 could not start; 3 finished but doctor
+    found problems; 4 another maintain is running (nothing done); 5 a step failed (see summary).
+
+    Example: crm maintain --yes --format json
+    Cron:    0 2 1 * * crm --db ~/crm.db maintain --yes >> ~/crm-maintain.log 2>&1
+    """
+    from crmcli import maintain as lib
+
+    fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
+    apply = yes
+    if not yes and interactive():
+        apply = typer.confirm("merge sure duplicates and run segments after the backup?", default=False, err=True)
+    state.close()
+    try:
+        summary = lib.run(state.db_path(), apply=apply, keep=keep, backup_dir=backup_dir)
+    except lib.MaintainBusyError as e:
+        info(f"Error: {e}")
+        raise typer.Exit(lib.EXIT_BUSY) from None
+    if fmt == "json":
+        _json_out(summary)
+    else:
+        for step in summary["steps"]:
+            typer.echo(f"{step['step']:<10} {step['status']:<9} {_step_detail(step)}")
+    if not apply:
+        info("without --yes nothing was merged or re-segmented (dry run of those steps)")
+    raise typer.Exit(summary["exit_code"])
 
 
 def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:

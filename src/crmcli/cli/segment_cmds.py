@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.common import FormatOpt, emit, guard, info, state
+from crmcli.cli.lazy import new_app
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", metavar="FILE", help="TOML rules (else config segment_rules, else built-in)")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="override a threshold (repeatable)")]
@@ -62,137 +63,147 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
              "`crm segment run` updates it.")
 
 
-def register(app: typer.Typer) -> None:
-    seg = typer.Typer(help="Customer tiers (客户分层) by rules: 高价值, 潜力, 普通, 流失风险 — with history.",
-                      no_args_is_help=False, invoke_without_command=True)
-    app.add_typer(seg, name="segment")
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
-    @seg.callback()
-    @guard
-    def _segment(
-        ctx: typer.Context,
-        explain: Annotated[str | None, typer.Option("--explain", metavar="ID", help="why customer ID is in its segment")] = None,
-        rules: RulesOpt = None,
-        params: ParamOpt = None,
-        on: DateOpt = None,
-        fmt: FormatOpt = None,
-    ) -> None:
-        """Classify customers into tiers by rules, keep every run, review who moved.
 
-        Example: crm segment run
-        Example: crm segment diff --since -7d
-        Example: crm segment --explain C20241122001
-        """
-        if ctx.invoked_subcommand is not None:
-            return
-        if explain is None:
-            typer.echo(ctx.get_help(), err=True)
-            raise typer.Exit(2)
-        _explain(explain, rules, params, on, fmt)
+seg = new_app(help="Customer tiers (客户分层) by rules: 高价值, 潜力, 普通, 流失风险 — with history.",
+                  no_args_is_help=False, invoke_without_command=True)
+app.add_typer(seg, name="segment")
 
-    @seg.command("run")
-    @guard
-    def run_cmd(on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None) -> None:
-        """Classify every customer (one transaction) and store the run; twice a day changes nothing.
 
-        Example: crm segment run
-        Example: crm segment run --rules my_rules.toml --param churn_days=60
-        """
-        from crmcli import segments
+@seg.callback()
+@guard
+def _segment(
+    ctx: typer.Context,
+    explain: Annotated[str | None, typer.Option("--explain", metavar="ID", help="why customer ID is in its segment")] = None,
+    rules: RulesOpt = None,
+    params: ParamOpt = None,
+    on: DateOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Classify customers into tiers by rules, keep every run, review who moved.
 
-        as_of = _day(on)
-        rs = _rules(rules, params, as_of)
-        res = segments.run(state.conn(), rs, as_of)
-        parts = ", ".join(f"{s} {res.counts.get(s, 0)}" for s in rs.names())
-        if res.unchanged:
-            info(f"segment run {res.run_date}: unchanged since run {res.run_id} ({parts}); nothing written")
-            return
-        where = "customers.segment updated" if res.current else "stored as history (a later run is current)"
-        info(f"segment run {res.run_id} for {res.run_date}: {res.customers} customers — {parts}; "
-             f"{res.moved} changed segment; {where}")
+    Example: crm segment run
+    Example: crm segment diff --since -7d
+    Example: crm segment --explain C20241122001
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if explain is None:
+        typer.echo(ctx.get_help(), err=True)
+        raise typer.Exit(2)
+    _explain(explain, rules, params, on, fmt)
 
-    @seg.command("list")
-    @guard
-    def list_cmd(on: DateOpt = None, fmt: FormatOpt = None) -> None:
-        """Count customers per segment, with the change since the previous run.
 
-        Example: crm segment list
-        Example: crm segment list --date 2024-06-30 --format csv
-        """
-        from crmcli import segments
+@seg.command("run")
+@guard
+def run_cmd(on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None) -> None:
+    """Classify every customer (one transaction) and store the run; twice a day changes nothing.
 
-        run, rows = segments.summary(state.conn(), on=segments.parse_day(on), lang=state.language())
-        emit(rows, ["segment", "label", "customers", "share", "previous", "change"], fmt,
-             title=f"Segments of run {run['run_id']} ({run['run_date']})")
+    Example: crm segment run
+    Example: crm segment run --rules my_rules.toml --param churn_days=60
+    """
+    from crmcli import segments
 
-    @seg.command("show")
-    @guard
-    def show_cmd(
-        name: Annotated[str, typer.Argument(help="segment name or label: high_value, 高价值, churn_risk ...")],
-        on: DateOpt = None, sort: SortOpt = None, limit: LimitOpt = None, fmt: FormatOpt = None,
-    ) -> None:
-        """List a segment's customers with the figures that put them there.
+    as_of = _day(on)
+    rs = _rules(rules, params, as_of)
+    res = segments.run(state.conn(), rs, as_of)
+    parts = ", ".join(f"{s} {res.counts.get(s, 0)}" for s in rs.names())
+    if res.unchanged:
+        info(f"segment run {res.run_date}: unchanged since run {res.run_id} ({parts}); nothing written")
+        return
+    where = "customers.segment updated" if res.current else "stored as history (a later run is current)"
+    info(f"segment run {res.run_id} for {res.run_date}: {res.customers} customers — {parts}; "
+         f"{res.moved} changed segment; {where}")
 
-        Example: crm segment show 高价值
-        Example: crm segment show churn_risk --sort -days_since_interaction --limit 20
-        """
-        from crmcli import segments
 
-        run, seg_name, rows = segments.members(state.conn(), name, on=segments.parse_day(on), sort=sort, limit=limit)
-        emit(rows, segments.SHOW_COLUMNS, fmt, table="customers", title=f"{seg_name} in run {run['run_id']} ({run['run_date']})")
+@seg.command("list")
+@guard
+def list_cmd(on: DateOpt = None, fmt: FormatOpt = None) -> None:
+    """Count customers per segment, with the change since the previous run.
 
-    @seg.command("diff")
-    @guard
-    def diff_cmd(
-        since: Annotated[str | None, typer.Option("--since", help="base run: this day or before")] = None,
-        segment: Annotated[str | None, typer.Option("--segment", "-s", help="only moves into or out of this segment")] = None,
-        review: Annotated[bool, typer.Option("--review", help="only moves into or out of the weekly-review segments")] = False,
-        sort: SortOpt = None, limit: LimitOpt = None, fmt: FormatOpt = None,
-    ) -> None:
-        """Who moved between tiers: the weekly review list.
+    Example: crm segment list
+    Example: crm segment list --date 2024-06-30 --format csv
+    """
+    from crmcli import segments
 
-        Example: crm segment diff --since -7d --review
-        Example: crm segment diff --segment 流失风险 --format csv > moved.csv
-        """
-        from crmcli import segments
+    run, rows = segments.summary(state.conn(), on=segments.parse_day(on), lang=state.language())
+    emit(rows, ["segment", "label", "customers", "share", "previous", "change"], fmt,
+         title=f"Segments of run {run['run_id']} ({run['run_date']})")
 
-        run, base, rows = segments.moves(state.conn(), since=segments.parse_day(since), segment=segment, review=review,
-                                         sort=sort, limit=limit)
-        n = emit(rows, segments.DIFF_COLUMNS, fmt, table="customers",
-                 title=f"Moves from run {base['run_id']} ({base['run_date']}) to run {run['run_id']} ({run['run_date']})")
-        info(f"{n} customers listed who moved between {base['run_date']} and {run['run_date']}")
 
-    @seg.command("explain")
-    @guard
-    def explain_cmd(
-        customer_id: Annotated[str, typer.Argument(metavar="ID", help="customer id")],
-        on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None, fmt: FormatOpt = None,
-    ) -> None:
-        """Why a customer is in its segment: each rule, each filter, the customer's figure.
+@seg.command("show")
+@guard
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="segment name or label: high_value, 高价值, churn_risk ...")],
+    on: DateOpt = None, sort: SortOpt = None, limit: LimitOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """List a segment's customers with the figures that put them there.
 
-        Example: crm segment explain C20241122001
-        """
-        _explain(customer_id, rules, params, on, fmt)
+    Example: crm segment show 高价值
+    Example: crm segment show churn_risk --sort -days_since_interaction --limit 20
+    """
+    from crmcli import segments
 
-    @seg.command("rules")
-    @guard
-    def rules_cmd(rules: RulesOpt = None, params: ParamOpt = None) -> None:
-        """Print the rules in use (the built-in defaults unless --rules or the config says otherwise).
+    run, seg_name, rows = segments.members(state.conn(), name, on=segments.parse_day(on), sort=sort, limit=limit)
+    emit(rows, segments.SHOW_COLUMNS, fmt, table="customers", title=f"{seg_name} in run {run['run_id']} ({run['run_date']})")
 
-        Example: crm segment rules > my_rules.toml
-        Example: crm segment rules --rules my_rules.toml   (checks the file)
-        """
-        rs = _rules(rules, params)
-        typer.echo(rs.to_toml() if params else rs.source, nl=False)
-        info(f"{len(rs.rules)} rules from {rs.origin}: {', '.join(rs.names())}")
 
-    @seg.command("history")
-    @guard
-    def history_cmd(fmt: FormatOpt = None) -> None:
-        """List the stored runs, newest first, with their counts.
+@seg.command("diff")
+@guard
+def diff_cmd(
+    since: Annotated[str | None, typer.Option("--since", help="base run: this day or before")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", "-s", help="only moves into or out of this segment")] = None,
+    review: Annotated[bool, typer.Option("--review", help="only moves into or out of the weekly-review segments")] = False,
+    sort: SortOpt = None, limit: LimitOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Who moved between tiers: the weekly review list.
 
-        Example: crm segment history
-        """
-        from crmcli import segments
+    Example: crm segment diff --since -7d --review
+    Example: crm segment diff --segment 流失风险 --format csv > moved.csv
+    """
+    from crmcli import segments
 
-        emit(segments.history(state.conn()), ["run_id", "run_date", "created_at", "customers", "counts", "state"], fmt)
+    run, base, rows = segments.moves(state.conn(), since=segments.parse_day(since), segment=segment, review=review,
+                                     sort=sort, limit=limit)
+    n = emit(rows, segments.DIFF_COLUMNS, fmt, table="customers",
+             title=f"Moves from run {base['run_id']} ({base['run_date']}) to run {run['run_id']} ({run['run_date']})")
+    info(f"{n} customers listed who moved between {base['run_date']} and {run['run_date']}")
+
+
+@seg.command("explain")
+@guard
+def explain_cmd(
+    customer_id: Annotated[str, typer.Argument(metavar="ID", help="customer id")],
+    on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Why a customer is in its segment: each rule, each filter, the customer's figure.
+
+    Example: crm segment explain C20241122001
+    """
+    _explain(customer_id, rules, params, on, fmt)
+
+
+@seg.command("rules")
+@guard
+def rules_cmd(rules: RulesOpt = None, params: ParamOpt = None) -> None:
+    """Print the rules in use (the built-in defaults unless --rules or the config says otherwise).
+
+    Example: crm segment rules > my_rules.toml
+    Example: crm segment rules --rules my_rules.toml   (checks the file)
+    """
+    rs = _rules(rules, params)
+    typer.echo(rs.to_toml() if params else rs.source, nl=False)
+    info(f"{len(rs.rules)} rules from {rs.origin}: {', '.join(rs.names())}")
+
+
+@seg.command("history")
+@guard
+def history_cmd(fmt: FormatOpt = None) -> None:
+    """List the stored runs, newest first, with their counts.
+
+    Example: crm segment history
+    """
+    from crmcli import segments
+
+    emit(segments.history(state.conn()), ["run_id", "run_date", "created_at", "customers", "counts", "state"], fmt)

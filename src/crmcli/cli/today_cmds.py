@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.common import ForceOpt, UnmaskOpt, guard, info, mask_default, overwrite, state
+from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
 
 EXIT_OVERDUE = 3  # --check: something is overdue (cron mails the output)
@@ -41,8 +42,7 @@ def _owner(owner: str | None, mine: bool) -> str | None:
     return str(me)
 
 
-app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-                context_settings={"help_option_names": ["-h", "--help"]})  # this module's commands
+app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
 
 @app.command("today")
@@ -110,8 +110,4 @@ def _write(agenda: object, out_fmt: str) -> None:
         render.write_csv(rep, sys.stdout, delimiter="," if out_fmt == "csv" else "\t")
     else:
         render.write_terminal(rep, sys.stdout, lang=state.language())
-
-
-def register(root: typer.Typer) -> None:
-    root.registered_commands.extend(app.registered_commands)
 

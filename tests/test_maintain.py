@@ -124,3 +124,18 @@ def test_the_whole_job_on_demo_data(conn: sqlite3.Connection, db_path: Path) -> 
     # every change of the job is in the log, undoable step by step
     kinds = [r[0] for r in conn.execute("SELECT kind FROM operations ORDER BY op_id")]
     assert kinds.count("merge") == steps["dedupe"]["merged"] and kinds[-1] == "segment"
+
+
+def test_a_library_that_no_longer_imports_fails_its_step_with_exit_5_naming_it(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken install is not a silent skip: the monthly job would stop deduping and still exit 0."""
+    import sys
+
+    for name in [m for m in sys.modules if m == "rapidfuzz" or m.startswith(("rapidfuzz.", "crmcli.dedupe"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "rapidfuzz", None)  # `import rapidfuzz` now raises ImportError
+    summary = maintain.run(db_path, apply=True)
+    steps = {s["step"]: s for s in summary["steps"]}
+    assert summary["exit_code"] == maintain.EXIT_FAILED
+    assert steps["dedupe"]["status"] == "failed" and "rapidfuzz" in steps["dedupe"]["error"]
+    assert steps["segments"]["status"] == "skipped" and steps["report"]["status"] == "skipped"

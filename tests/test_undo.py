@@ -160,30 +160,6 @@ def test_bulk_import_style_key_only_inserts_are_undone_by_key(conn: sqlite3.Conn
     assert dump(conn) == before
 
 
-def _has(module: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def test_without_the_dedupe_module_merges_point_to_unmerge(conn: sqlite3.Connection, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(undo, "_unmerge_fn", lambda: None)  # as if crmcli.dedupe were not installed
-    a = add(conn, "甲公司", "13812345678")
-    b = add(conn, "甲公司北京", "13812345679")
-    with audit.operation(conn, "merge", f"merge {b} into {a}") as op:
-        old = conn.execute("SELECT * FROM customers WHERE customer_id = ?", (b,)).fetchone()
-        cur = conn.execute("INSERT INTO merges (op_id, survivor_id, merged_ids, snapshot) VALUES (?, ?, ?, '{}')",
-                           (op.op_id, a, f'["{b}"]'))
-        conn.execute("DELETE FROM customers WHERE customer_id = ?", (b,))
-        op.change("customers", b, "delete", old=old)
-        merge_id = cur.lastrowid
-    with pytest.raises(undo.UndoRefusedError, match=f"crm unmerge {merge_id}"):
-        undo.undo(conn)
-
-
 def test_nothing_to_undo(conn: sqlite3.Connection) -> None:
     with pytest.raises(NotFound, match="nothing to undo"):
         undo.undo(conn)
@@ -219,7 +195,6 @@ def test_cli_undo_confirms_on_a_terminal(cli) -> None:  # type: ignore[no-untype
     assert r.exit_code == 0 and "1 removed" in r.stderr
 
 
-@pytest.mark.skipif(not _has("crmcli.dedupe.merge"), reason="needs crmcli.dedupe")
 def test_undo_of_a_real_merge_is_its_exact_unmerge(conn: sqlite3.Connection) -> None:
     from crmcli.dedupe import merge
 
@@ -239,7 +214,6 @@ def test_undo_of_a_real_merge_is_its_exact_unmerge(conn: sqlite3.Connection) -> 
         undo.undo(conn, u.op_id)
 
 
-@pytest.mark.skipif(not _has("crmcli.segments.runs"), reason="needs crmcli.segments")
 def test_undo_of_a_segment_run_reverts_it(conn: sqlite3.Connection) -> None:
     from crmcli.segments import rules, runs
 
@@ -255,7 +229,6 @@ def test_undo_of_a_segment_run_reverts_it(conn: sqlite3.Connection) -> None:
         x for x in before if not x.startswith('INSERT INTO "customer_metrics"'))
 
 
-@pytest.mark.skipif(not _has("crmcli.importer"), reason="needs crmcli.importer")
 def test_undo_of_a_real_import_batch(cli, db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
     csv = tmp_path / "客户.csv"
     csv.write_text("客户名称,联系电话,客户类型\n" + "".join(f"导入公司{i},1381234{i:04d},老客户\n" for i in range(200)),
@@ -277,7 +250,6 @@ def test_undo_of_a_real_import_batch(cli, db_path, tmp_path) -> None:  # type: i
     assert dump(conn, "id_counters") == before
 
 
-@pytest.mark.skipif(not (_has("crmcli.dedupe.merge") and _has("crmcli.segments.runs")), reason="needs dedupe and segments")
 def test_repeated_undo_walks_back_through_delegated_operations(conn: sqlite3.Connection) -> None:
     from crmcli.dedupe import merge
     from crmcli.segments import rules, runs
@@ -301,7 +273,6 @@ def test_repeated_undo_walks_back_through_delegated_operations(conn: sqlite3.Con
     assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 3
 
 
-@pytest.mark.skipif(not _has("crmcli.dedupe.merge"), reason="needs crmcli.dedupe")
 def test_a_merge_unmerged_by_hand_is_not_undone_again(conn: sqlite3.Connection) -> None:
     from crmcli.dedupe import merge
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -263,24 +264,87 @@ _PATHS = {"potential": (), "intent": ("potential", "intent"), "active": ("potent
           "lost": ("potential", "intent", "active", "lost")}
 
 
+@dataclass
+class _Cust:
+    """One generated customer, as the per-module row makers need it."""
+
+    cid: str
+    role: str | None
+    status: str
+    kind: str
+    created: date
+    span: int
+    person: str
+    person_py: str
+    title: str | None
+    phone: str
+    email: str | None
+    domain: str
+    owner: str
+    needs: str | None
+    budget: str | None
+    orders: list[tuple[date, str, float, str]]
+
+
 def _customer(g: _Gen, spec: tuple[Any, ...] | None, role: str | None) -> None:
     rng, today = g.rng, g.today
-    if role == "a":
-        ctype, status = "returning", "active"
-    elif role == "churn":
-        ctype = rng.choice(("returning", "returning", "lost"))
-        status = "lost" if ctype == "lost" else "at_risk"
-    elif role == "hv":
-        ctype, status = "high_value", "active"
-    elif role == "need":
-        ctype, status = "potential", "intent"
-    else:
-        ctype = rng.choices(list(_TYPE_STATUS), (20, 30, 8, 25, 12))[0]
-        opts = _TYPE_STATUS[ctype]
-        status = rng.choices([o[0] for o in opts], [o[1] for o in opts])[0]
+    ctype, status = _type_and_status(g, role)
     buys = status in ("active", "at_risk", "lost")
     created = g.day(400, 1090) if buys else g.day(20, 700)
     cid = g.new_id("C", created)
+    name, kind, industry, phone, email, domain, city, person, person_py = _identity(g, spec)
+    ent = kind == "enterprise"
+    title = rng.choice(TITLES_MAIN) if ent else None
+    needs = budget = None
+    if role == "need" or (status in ("intent", "potential") and rng.random() < 0.5):
+        needs, budget = rng.choice(NEEDS_TEXT), rng.choice(BUDGETS)
+    owner = rng.choice(OWNERS)
+    orders = _orders(g, role, buys, created)
+    first_deal = orders[0][0].isoformat() if orders else None
+    sat = rng.randint(1, 5) if rng.random() < 0.5 else None
+    level = g.pick("level") if rng.random() < 0.8 else None
+    if status == "lost":
+        level = "churned" if rng.random() < 0.6 else "low"
+    elif level == "churned":
+        level = rng.choice(("normal", "medium"))
+    updated = min(today, created + timedelta(days=rng.randint(1, 400)))
+    g.rows["customers"].append((
+        cid, kind, name, person, title, phone, email, industry,
+        rng.choice(SIZES) if ent else None, g.address(city), g.pick("source"), ctype, status,
+        rng.choice(LOST_REASONS) if status == "lost" else None, level, created.isoformat(), first_deal, owner,
+        needs, budget, rng.choice(DECISION) if needs else None, sat,
+        rng.choice((None, None, "年底集中采购", "需开具增值税专用发票", "对接人周三下午方便")),
+        _dt(g.at(created)), _dt(g.at(updated))))
+    c = _Cust(cid, role, status, kind, created, (today - created).days, person, person_py, title, phone, email,
+              domain, owner, needs, budget, orders)
+    c_names = _contacts(g, c)
+    _order_rows(g, c)
+    _followups(g, c, c_names)
+    _tickets(g, c)
+    _needs(g, c)
+    _tags(g, c)
+    _status_history(g, c)
+
+
+def _type_and_status(g: _Gen, role: str | None) -> tuple[str, str]:
+    rng = g.rng
+    if role == "a":
+        return "returning", "active"
+    if role == "churn":
+        ctype = rng.choice(("returning", "returning", "lost"))
+        return ctype, "lost" if ctype == "lost" else "at_risk"
+    if role == "hv":
+        return "high_value", "active"
+    if role == "need":
+        return "potential", "intent"
+    ctype = rng.choices(list(_TYPE_STATUS), (20, 30, 8, 25, 12))[0]
+    opts = _TYPE_STATUS[ctype]
+    return ctype, rng.choices([o[0] for o in opts], [o[1] for o in opts])[0]
+
+
+def _identity(g: _Gen, spec: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    """(name, kind, industry, phone, email, domain, city, person, person_py) of a new customer."""
+    rng = g.rng
     person, person_py = g.person()
     city = rng.choice(CITIES)
     if spec is not None:
@@ -302,13 +366,11 @@ def _customer(g: _Gen, spec: tuple[Any, ...] | None, role: str | None) -> None:
         name, industry, domain, city = g.company()
         phone = g.mobile() if rng.random() < 0.6 else g.landline(city[2])
         email = f"{rng.choice(('contact', 'sales', 'info', person_py))}@{domain}"
-    ent = kind == "enterprise"
-    title = rng.choice(TITLES_MAIN) if ent else None
-    needs = budget = None
-    if role == "need" or (status in ("intent", "potential") and rng.random() < 0.5):
-        needs, budget = rng.choice(NEEDS_TEXT), rng.choice(BUDGETS)
-    owner = rng.choice(OWNERS)
-    # orders ---------------------------------------------------------------------------
+    return name, kind, industry, phone, email, domain, city, person, person_py
+
+
+def _orders(g: _Gen, role: str | None, buys: bool, created: date) -> list[tuple[date, str, float, str]]:
+    rng, today = g.rng, g.today
     orders: list[tuple[date, str, float, str]] = []
     if role == "hv":
         for m in range(12):
@@ -331,44 +393,40 @@ def _customer(g: _Gen, spec: tuple[Any, ...] | None, role: str | None) -> None:
                 orders.append((g.day(1, 20), PRODUCTS[2][0], 12_800.0, "pending_payment"))
                 g.pending = True
     orders.sort()
-    first_deal = orders[0][0].isoformat() if orders else None
-    sat = rng.randint(1, 5) if rng.random() < 0.5 else None
-    level = g.pick("level") if rng.random() < 0.8 else None
-    if status == "lost":
-        level = "churned" if rng.random() < 0.6 else "low"
-    elif level == "churned":
-        level = rng.choice(("normal", "medium"))
-    updated = min(today, created + timedelta(days=rng.randint(1, 400)))
-    g.rows["customers"].append((
-        cid, kind, name, person, title, phone, email, industry,
-        rng.choice(SIZES) if ent else None, g.address(city), g.pick("source"), ctype, status,
-        rng.choice(LOST_REASONS) if status == "lost" else None, level, created.isoformat(), first_deal, owner,
-        needs, budget, rng.choice(DECISION) if needs else None, sat,
-        rng.choice((None, None, "年底集中采购", "需开具增值税专用发票", "对接人周三下午方便")),
-        _dt(g.at(created)), _dt(g.at(updated))))
-    # contacts -------------------------------------------------------------------------
-    c_names = [person]
-    stamp = _dt(g.at(created))
+    return orders
+
+
+def _contacts(g: _Gen, c: _Cust) -> list[str]:
+    rng, ent = g.rng, c.kind == "enterprise"
+    c_names = [c.person]
+    stamp = _dt(g.at(c.created))
     for i in range(rng.randint(1, 3) if ent else 1):
-        nm, py = (person, person_py) if i == 0 else g.person()
+        nm, py = (c.person, c.person_py) if i == 0 else g.person()
         c_names.append(nm)
         g.rows["contacts"].append((
-            cid, nm, "main" if i == 0 else "related", title if i == 0 else rng.choice(TITLES_OTHER),
-            phone if i == 0 and len(phone) == 11 else g.mobile(),
-            email if i == 0 else (f"{py}@{domain}" if domain else None),
+            c.cid, nm, "main" if i == 0 else "related", c.title if i == 0 else rng.choice(TITLES_OTHER),
+            c.phone if i == 0 and len(c.phone) == 11 else g.mobile(),
+            c.email if i == 0 else (f"{py}@{c.domain}" if c.domain else None),
             rng.choice(RELATIONS) if ent else "本人", g.pick("preference"), None, stamp, stamp))
-    for d, prod, amount, st in orders:
+    return c_names
+
+
+def _order_rows(g: _Gen, c: _Cust) -> None:
+    rng = g.rng
+    for d, prod, amount, st in c.orders:
         stamp = _dt(g.at(d))
-        g.rows["orders"].append((g.new_id("DD", d), cid, d.isoformat(), prod, amount, int(rng.random() < 0.85),
-                                 st, owner if rng.random() < 0.9 else rng.choice(OWNERS), None, stamp, stamp))
-    # follow-ups -----------------------------------------------------------------------
-    span = (today - created).days
-    n_f = rng.randint(1, 3) if role in ("b", "churn") else rng.randint(0, 6)
-    fdays = sorted(g.day(95, min(700, max(span, 95))) if role == "churn" else g.day(0, min(span, 700))
+        g.rows["orders"].append((g.new_id("DD", d), c.cid, d.isoformat(), prod, amount, int(rng.random() < 0.85),
+                                 st, c.owner if rng.random() < 0.9 else rng.choice(OWNERS), None, stamp, stamp))
+
+
+def _followups(g: _Gen, c: _Cust, c_names: list[str]) -> None:
+    rng, today, owner, span = g.rng, g.today, c.owner, c.span
+    n_f = rng.randint(1, 3) if c.role in ("b", "churn") else rng.randint(0, 6)
+    fdays = sorted(g.day(95, min(700, max(span, 95))) if c.role == "churn" else g.day(0, min(span, 700))
                    for _ in range(n_f))
     for k, d in enumerate(fdays):
         r = rng.random()
-        if (role == "b" and k == len(fdays) - 1) or r < 0.12:
+        if (c.role == "b" and k == len(fdays) - 1) or r < 0.12:
             by = rng.choice(("王经理", "李经理", "刘经理", f"销售经理{owner}", f"{owner[0]}经理"))
         else:
             by = owner if r < 0.85 else rng.choice(OWNERS)
@@ -376,12 +434,15 @@ def _customer(g: _Gen, spec: tuple[Any, ...] | None, role: str | None) -> None:
         done = 0 if due >= today else int(rng.random() < 0.75)
         when = g.at(d)
         g.rows["followups"].append((
-            g.new_id("F", d), cid, _dt(when), rng.choice(c_names), g.pick("method"), g.pick("ftype"), by,
+            g.new_id("F", d), c.cid, _dt(when), rng.choice(c_names), g.pick("method"), g.pick("ftype"), by,
             f"{by}、{rng.choice(HANDLERS)}" if rng.random() < 0.3 else None, rng.choice(SUMMARY),
             rng.choice(FEEDBACK), rng.choice((None, "三日内提供报价", "下周安排演示")), rng.choice(NEXT_STEPS),
             due.isoformat(), done, _dt(when), _dt(when)))
-    # tickets --------------------------------------------------------------------------
-    n_t = rng.randint(0, 3) if orders or rng.random() < 0.2 else 0
+
+
+def _tickets(g: _Gen, c: _Cust) -> None:
+    rng, role, span = g.rng, c.role, c.span
+    n_t = rng.randint(0, 3) if c.orders or rng.random() < 0.2 else 0
     for k in range(n_t + (role == "a")):
         forced = role == "a" and k == n_t
         st = rng.choice(("closed", "done")) if forced else g.pick("tstatus")
@@ -400,44 +461,53 @@ def _customer(g: _Gen, spec: tuple[Any, ...] | None, role: str | None) -> None:
         tsat = (rng.randint(4, 5) if forced or (meets and rng.random() < 0.7) else rng.randint(1, 5)) if closed \
             else None
         g.rows["tickets"].append((
-            g.new_id("SR", start.date()), cid, _dt(start), g.pick("ttype"), g.pick("channel"), urgency,
+            g.new_id("SR", start.date()), c.cid, _dt(start), g.pick("ttype"), g.pick("channel"), urgency,
             rng.choice(TICKET_TEXT), st, rng.choice(HANDLERS), rng.choice(("远程排查", "上门处理", "升级研发", None)),
             rng.choice(("已解决", "客户确认关闭")) if closed else None, tsat,
             _dt(resp) if st != "pending" else None, _dt(fin) if closed else None, _dt(start),
             _dt(fin if closed else start)))
-    # needs ----------------------------------------------------------------------------
-    n_n = max(1, rng.randint(0, 2)) if needs else (rng.randint(0, 1) if rng.random() < 0.3 else 0)
+
+
+def _needs(g: _Gen, c: _Cust) -> None:
+    rng = g.rng
+    n_n = max(1, rng.randint(0, 2)) if c.needs else (rng.randint(0, 1) if rng.random() < 0.3 else 0)
     for _ in range(n_n):
-        d = g.day(0, min(span, 300))
+        d = g.day(0, min(c.span, 300))
         stamp = _dt(g.at(d))
-        stage = g.pick("stage") if role != "need" else rng.choice(("confirming", "proposal", "quotation"))
+        stage = g.pick("stage") if c.role != "need" else rng.choice(("confirming", "proposal", "quotation"))
         g.rows["needs"].append((
-            g.new_id("D", d), cid, d.isoformat(), g.pick("ntype"), needs or rng.choice(NEEDS_TEXT),
-            budget or rng.choice(BUDGETS), (d + timedelta(days=rng.randint(30, 180))).isoformat(), stage,
-            rng.choice(DEPARTMENTS), owner, (d + timedelta(days=rng.randint(20, 120))).isoformat(), stamp, stamp))
-    # tags -----------------------------------------------------------------------------
+            g.new_id("D", d), c.cid, d.isoformat(), g.pick("ntype"), c.needs or rng.choice(NEEDS_TEXT),
+            c.budget or rng.choice(BUDGETS), (d + timedelta(days=rng.randint(30, 180))).isoformat(), stage,
+            rng.choice(DEPARTMENTS), c.owner, (d + timedelta(days=rng.randint(20, 120))).isoformat(), stamp, stamp))
+
+
+def _tags(g: _Gen, c: _Cust) -> None:
+    rng, today = g.rng, g.today
     tags: dict[str, str] = {}
-    if role == "b" or (role is None and rng.random() < 0.08):
+    if c.role == "b" or (c.role is None and rng.random() < 0.08):
         tags["重点维护"] = "other"
-    if status == "at_risk" or (status == "lost" and rng.random() < 0.5):
+    if c.status == "at_risk" or (c.status == "lost" and rng.random() < 0.5):
         tags["高风险"] = "other"
-    if role == "hv":
+    if c.role == "hv":
         tags |= {"定期采购": "behaviour", "战略客户": "source"}
-    if orders and rng.random() < 0.15:
+    if c.orders and rng.random() < 0.15:
         exp = today + timedelta(days=rng.randint(30, 270))
         tags[f"合同到期{exp.year}-{exp.month:02d}"] = "other"
     for t, grp in rng.sample(TAGS_RANDOM, rng.randint(0, 2)):
         tags.setdefault(t, grp)
     for t, grp in list(tags.items())[:4]:
-        g.rows["tags"].append((cid, t, grp, _dt(g.at(g.day(0, min(span, 200))))))
-    # status history -------------------------------------------------------------------
-    path = _PATHS[status]
+        g.rows["tags"].append((c.cid, t, grp, _dt(g.at(g.day(0, min(c.span, 200))))))
+
+
+def _status_history(g: _Gen, c: _Cust) -> None:
+    today, orders = g.today, c.orders
+    path = _PATHS[c.status]
     deal = (today - orders[0][0]).days if orders else 0
     last = (today - orders[-1][0]).days if orders else 0
     early = sum(p in ("intent", "active") for p in path)
-    stamps = sorted((g.day(deal, span) for _ in range(early)), reverse=True) + [g.day(0, last) for _ in path[3:]]
+    stamps = sorted((g.day(deal, c.span) for _ in range(early)), reverse=True) + [g.day(0, last) for _ in path[3:]]
     for old, new, d in zip(path[:-1], path[1:], stamps, strict=True):
-        g.rows["status_history"].append((cid, old, new, _dt(g.at(d))))
+        g.rows["status_history"].append((c.cid, old, new, _dt(g.at(d))))
 
 
 _COLUMNS = {

@@ -31,8 +31,7 @@ from crmcli import backup, db, doctor
 from crmcli.errors import CrmError, Damaged
 
 # Exit codes (documented in README "## Safety" and `crm maintain --help`).
-EXIT_OK = 0
-EXIT_ERROR = 1  # could not start: no database, bad option
+EXIT_OK = 0  # (1: could not start — no database, bad option — is the CLI's usual error exit)
 EXIT_PROBLEMS = 3  # finished; doctor found problems a person should look at
 EXIT_BUSY = 4  # another maintain holds the lock; nothing done
 EXIT_FAILED = 5  # a step failed; later steps were skipped; see the summary
@@ -76,10 +75,8 @@ Step = Callable[[sqlite3.Connection, bool, date], dict[str, Any]]
 
 
 def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
-    try:
-        from crmcli.dedupe import scan
-    except ImportError:
-        return {"status": "skipped", "reason": "not available (crmcli.dedupe is not installed)"}
+    from crmcli.dedupe import scan
+
     found = scan.scan(conn)
     sure = [c for c in found.clusters if c["auto"]]
     out: dict[str, Any] = {"clusters": len(found.clusters), "sure": len(sure), "review": len(found.clusters) - len(sure)}
@@ -91,10 +88,8 @@ def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any
 
 
 def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
-    try:
-        from crmcli.segments import rules, runs
-    except ImportError:
-        return {"status": "skipped", "reason": "not available (crmcli.segments is not installed)"}
+    from crmcli.segments import rules, runs
+
     if not apply:
         return {"status": "dry-run", "reason": "a segment run writes; add --yes"}
     result = runs.run(conn, rules.load(today=today), today)
@@ -103,11 +98,9 @@ def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, A
 
 
 def _report(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
-    try:
-        from crmcli import reports
-        from crmcli.reports.render import to_dict
-    except ImportError:
-        return {"status": "skipped", "reason": "not available (crmcli.reports is not installed)"}
+    from crmcli import reports
+    from crmcli.reports.render import to_dict
+
     return {"status": "ok", **to_dict(reports.run(conn, "overview", today=today))}
 
 
@@ -178,8 +171,9 @@ def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]]
     for name, fn in WRITE_STEPS:
         try:
             steps.append({"step": name, **fn(conn, apply, today)})
-        except (CrmError, sqlite3.Error) as e:
-            steps.append({"step": name, "status": "failed", "error": str(e)})
+        except Exception as e:  # also a broken install (a library that no longer imports) or a bug: named, exit 5
+            why = str(e) if isinstance(e, CrmError | sqlite3.Error) else f"{type(e).__name__}: {e}"
+            steps.append({"step": name, "status": "failed", "error": why})
             _skip(steps, [n for n, _ in WRITE_STEPS if n not in {s["step"] for s in steps}], f"{name} failed")
             return EXIT_FAILED
     return EXIT_PROBLEMS if findings else EXIT_OK

@@ -180,13 +180,9 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
             raise UndoRefusedError(f"operation {op_id}: merge {row['merge_id']} was already unmerged at {row['undone_at']}")
     merge = _merge_of(conn, op_id)
     if merge is not None:
-        if _unmerge_fn() is None:
-            raise UndoRefusedError(f"operation {op_id} is a merge; undo it with `crm unmerge {merge}`")
         return op  # the merge's own snapshot undoes it (crmcli.dedupe), see _delegated()
     run_id = _segment_run_of(op)
     if run_id is not None:
-        if _revert_fn() is None:
-            raise UndoRefusedError(f"operation {op_id} is a segment run; this crm cannot revert segment runs")
         if not conn.execute("SELECT 1 FROM segment_runs WHERE run_id = ?", (run_id,)).fetchone():
             raise UndoRefusedError(f"operation {op_id}: segment run {run_id} is gone already (reverted or replaced)")
         return op
@@ -206,22 +202,6 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
 # are its change record (crmcli.segments revert). Undo delegates and marks the
 # operation undone in the same transaction.
 
-def _unmerge_fn() -> Any:
-    try:
-        from crmcli.dedupe.merge import unmerge
-    except ImportError:
-        return None
-    return unmerge
-
-
-def _revert_fn() -> Any:
-    try:
-        from crmcli.segments.runs import revert
-    except ImportError:
-        return None
-    return revert
-
-
 def _segment_run_of(op: dict[str, Any]) -> int | None:
     """The run a `segment` operation made; None for a revert (its details say what it restored)."""
     details = op.get("details") or {}
@@ -237,10 +217,14 @@ def _delegated(conn: sqlite3.Connection, target: int, op: dict[str, Any]) -> Und
         return None
     with db.transaction(conn):  # the feature's own logged operation nests inside as a savepoint
         if merge is not None:
-            _unmerge_fn()(conn, merge)
+            from crmcli.dedupe.merge import unmerge
+
+            unmerge(conn, merge)
             what = f"unmerge {merge}"
         else:
-            _revert_fn()(conn, run_id)
+            from crmcli.segments.runs import revert
+
+            revert(conn, run_id)
             what = f"revert segment run {run_id}"
         new_op = int(conn.execute("SELECT max(op_id) FROM operations").fetchone()[0])
         conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (new_op, target))

@@ -1,0 +1,114 @@
+"""The shape of the code, checked: what a reader and a linter can see.
+
+- no function in src/ over 80 lines, no module over 600 (STYLE: small pieces, one job each);
+- every command is a module-level function (or a module-level callable): none is defined inside a
+  function, where linters, call tracing and `grep def name` cannot see it;
+- no `except ImportError` around an import of crmcli's own modules: what ships in the wheel is imported
+  directly, so a broken install fails loudly instead of silently skipping a step.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "crmcli"
+MAX_FUNCTION = 80
+MAX_MODULE = 600
+FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _modules() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(SRC.parent)}:{getattr(node, 'lineno', 0)}"
+
+
+def _is_command_decorator(node: ast.expr) -> bool:
+    """`@app.command(...)`, `@group.callback()`: Typer's registering decorators."""
+    target = node.func if isinstance(node, ast.Call) else node
+    return isinstance(target, ast.Attribute) and target.attr in ("command", "callback")
+
+
+def _nested_commands(path: Path, tree: ast.Module) -> Iterator[str]:
+    for outer in ast.walk(tree):
+        if not isinstance(outer, FUNCS):
+            continue
+        nested = {n.name for n in ast.walk(outer) if isinstance(n, FUNCS) and n is not outer}
+        for node in ast.walk(outer):
+            if node is not outer and isinstance(node, FUNCS) and any(map(_is_command_decorator, node.decorator_list)):
+                yield f"{_where(path, node)} command {node.name}() is defined inside {outer.name}()"
+            # app.command("x")(fn) with fn a function or lambda made right here
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and _is_command_decorator(node.func)
+                    and node.args and (isinstance(node.args[0], ast.Lambda)
+                                       or (isinstance(node.args[0], ast.Name) and node.args[0].id in nested))):
+                yield f"{_where(path, node)} a command made inside {outer.name}() is registered"
+
+
+def _imports_crmcli(nodes: list[ast.stmt]) -> bool:
+    for stmt in nodes:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").split(".")[0] == "crmcli"):
+                return True
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "crmcli" for a in node.names):
+                return True
+    return False
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(handler.type) if isinstance(n, ast.Attribute)}
+    return bool(names & {"ImportError", "ModuleNotFoundError", "BaseException", "Exception"})
+
+
+def _guarded_imports(path: Path, tree: ast.Module) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and _imports_crmcli(node.body) and any(map(_catches_import_error, node.handlers)):
+            yield f"{_where(path, node)} an import of crmcli's own code is wrapped in try/except ImportError"
+
+
+def test_no_function_over_80_lines_and_no_module_over_600() -> None:
+    long: list[str] = []
+    for path in _modules():
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > MAX_MODULE:
+            long.append(f"{path.relative_to(SRC.parent)}: {len(text.splitlines())} lines (module limit {MAX_MODULE})")
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, FUNCS):
+                n = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if n > MAX_FUNCTION:
+                    long.append(f"{_where(path, node)} {node.name}(): {n} lines (function limit {MAX_FUNCTION})")
+    assert not long, "split these:\n" + "\n".join(long)
+
+
+def test_no_command_is_defined_inside_a_function() -> None:
+    found = [line for path in _modules() for line in _nested_commands(path, _tree(path))]
+    assert not found, "\n".join(found)
+
+
+def test_crmclis_own_modules_are_imported_without_an_import_error_escape() -> None:
+    found = [line for path in _modules() for line in _guarded_imports(path, _tree(path))]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(("source", "check", "expected"), [
+    ("def register(app):\n    @app.command()\n    def query(): ...\n", _nested_commands, 1),
+    ("def register(app):\n    def add(): ...\n    app.command('add')(add)\n", _nested_commands, 1),
+    ("@app.command()\ndef query(): ...\ndef build(w):\n    one.command(w)(AddRecord(w))\n", _nested_commands, 0),
+    ("def f():\n    try:\n        from crmcli.dedupe import scan\n    except ImportError:\n        return None\n",
+     _guarded_imports, 1),
+    ("try:\n    import tomllib\nexcept ImportError:\n    tomllib = None\n", _guarded_imports, 0),
+])
+def test_the_checks_see_what_they_look_for(source: str, check, expected: int) -> None:  # type: ignore[no-untyped-def]
+    assert len(list(check(SRC / "x.py", ast.parse(source)))) == expected

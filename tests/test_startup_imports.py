@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import requires
@@ -170,3 +171,4 @@ def test_crm_demo_through_the_real_entry_point_runs_every_step(tmp_path) -> None
     assert r.returncode == 0, r.stderr[-500:]
     assert "No such command" not in r.stderr and "Traceback" not in r.stderr
     assert "$ crm segment run" in r.stdout and "$ crm report overview" in r.stdout
+    assert re.search(r"^wrote \S+/report\.html$", r.stderr, re.M) and re.search(r"^wrote \S+/revenue\.pdf$", r.stderr, re.M)

@@ -224,6 +224,24 @@ def format_for(path: str | None, fmt: str | None) -> str:
     return "csv"
 
 
+def check_suffix(path: str | None, fmt: str) -> None:
+    """A file whose suffix names another format, or one crm export does not write, is refused:
+    CSV inside customers.pdf would be worse than no file. No suffix, stdout, a folder, /dev/stdout: any."""
+    if not path or path == "-":
+        return
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        return
+    suffix = target.suffix.lower()
+    by_suffix = _SUFFIX_FORMAT.get(suffix)
+    if not suffix or by_suffix == fmt or (suffix == ".txt" and fmt != "xlsx"):
+        return
+    if by_suffix is None:
+        names = ", ".join(dict.fromkeys(_SUFFIX_FORMAT))
+        raise InvalidValue(f"cannot write {path}: crm export writes {names} files (or - for stdout), not {suffix}")
+    raise InvalidValue(f"cannot write {fmt} to {path}: a {suffix} file holds {by_suffix}; name it .{fmt} or leave out --format")
+
+
 @contextlib.contextmanager
 def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None, *,
               file: outfile.AtomicFile | None = None) -> Iterator[IO[str]]:
@@ -305,6 +323,7 @@ def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[st
     force: replace existing files (or a callable asked per file); see crmcli.outfile.
     """
     fmt = format_for(output_path, fmt)
+    check_suffix(output_path, fmt)
     tables = _resolve_tables(table)
     if lang not in (None, "zh", "en"):
         raise InvalidValue(f"--lang takes en or zh, not '{lang}'")

@@ -102,7 +102,10 @@ def instructions_sheet(wb: Any, lang: str) -> Any:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
+    from crmcli.workbook import print_setup
+
     ws = wb.create_sheet(SHEET[lang])
+    print_setup(ws)
     for letter, width in zip("ABCDEF", (16, 18, 20, 8, 36, 60), strict=True):
         ws.column_dimensions[letter].width = width
     wrap = Alignment(wrap_text=False, vertical="top")

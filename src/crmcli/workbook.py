@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from crmcli import fields, outfile
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, InvalidValue
 
 MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows minus the header
 SAMPLE_ROWS = 200  # rows read ahead to fit column widths
@@ -131,6 +131,18 @@ def _header_cells(ws: Any, flds: Sequence[fields.Field], heads: Sequence[str]) -
     return cells
 
 
+def print_setup(ws: Any, title_rows: str | None = None) -> None:
+    """How a sheet prints (or exports to PDF): A4 landscape, one page wide however many columns
+    (as many pages down as it takes), TITLE_ROWS ('1:1') repeated at the top of every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
 def _prepare(wb: Workbook, t: fields.Table, flds: Sequence[fields.Field], lang: str,
              sample: Sequence[Sequence[Any]]) -> Any:
     """A new sheet with the layout written before any row: widths, formats, frozen header, dropdowns."""
@@ -146,6 +158,7 @@ def _prepare(wb: Workbook, t: fields.Table, flds: Sequence[fields.Field], lang: 
         if dv is not None:
             ws.data_validations.append(dv)
     ws.freeze_panes = "A2"
+    print_setup(ws, "1:1")
     ws.append(_header_cells(ws, flds, heads))
     return ws
 
@@ -233,6 +246,9 @@ def write_template(path: str | Path, lang: str = "zh", *, force: outfile.Overwri
     from crmcli import template_text
     from crmcli.exporter import MODULES
 
+    if Path(path).suffix.lower() != ".xlsx" and not (Path(path).exists() and not Path(path).is_file()):
+        what = Path(path).suffix or "a name without a suffix"
+        raise InvalidValue(f"cannot write {path}: crm template writes .xlsx workbooks, not {what}")
     file = outfile.AtomicFile(path, force=force, avoid=avoid)
     file.create()  # an unwritable folder fails here, before the workbook exists
     try:

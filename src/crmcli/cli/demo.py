@@ -62,6 +62,9 @@ STEPS: list[tuple[str, str]] = [
      "report revenue industry~制造 --by quarter --section by_period"),
     ("Service levels: on-time handling by urgency (urgent 2 h / 24 h, normal 3 working days)",
      "report service --section on_time"),
+    ("Reports people look at: one self-contained page (tables, charts, definitions; prints on A4) and a PDF",
+     "report all -o {dir}/report.html"),
+    ("", "report revenue --by quarter -o {dir}/revenue.pdf"),
     ("Export for pipelines: stored values, English column names, phones masked",
      "export customers customer_type=高价值客户 orders.date>=-1m --columns customer_id,name,phone,owner"),
     ("For people: --lang zh gives Chinese headers and labels", "export orders date>=-14d amount>=100000"

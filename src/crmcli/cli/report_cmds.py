@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,7 +16,7 @@ from crmcli.errors import CrmError
 if TYPE_CHECKING:
     from crmcli.reports import Report
 
-REPORT_FORMATS = ("table", "csv", "tsv", "json", "xlsx")
+REPORT_FORMATS = ("table", "csv", "tsv", "json", "xlsx", "html", "pdf")
 
 
 def _looks_like_filter(arg: str) -> bool:
@@ -26,17 +25,19 @@ def _looks_like_filter(arg: str) -> bool:
 
 def _format(fmt: str | None, output: Path | None) -> str:
     from crmcli.output import default_format
+    from crmcli.reports.files import format_for_file
 
-    if fmt is None:
-        if output is not None and output.suffix.lower() == ".xlsx":
-            return "xlsx"
-        return default_format() if output is None or str(output) == "-" else "csv"
-    fmt = fmt.lower()
-    if fmt not in REPORT_FORMATS:
+    to_file = output is not None and str(output) != "-"
+    if fmt is not None and fmt.lower() not in REPORT_FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(REPORT_FORMATS)}", param_hint="--format")
-    if fmt == "xlsx" and (output is None or str(output) == "-"):
-        raise typer.BadParameter("xlsx needs a file: add -o FILE.xlsx", param_hint="--format")
-    return fmt
+    if to_file:
+        assert output is not None
+        return format_for_file(output, fmt.lower() if fmt else None)
+    if fmt is None:
+        return default_format()
+    if fmt.lower() in ("xlsx", "html", "pdf"):
+        raise typer.BadParameter(f"{fmt.lower()} needs a file: add -o FILE.{fmt.lower()}", param_hint="--format")
+    return fmt.lower()
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
@@ -52,8 +53,9 @@ def report(
     by: Annotated[str, typer.Option("--by", help="period of the time series: month or quarter")] = "month",
     section: Annotated[str | None, typer.Option("--section", "-s", help="print only this section (its key, e.g. by_product)")] = None,
     fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help="table, csv, tsv, json or xlsx (default: table / csv in a pipe / xlsx for -o *.xlsx)")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to FILE (.xlsx: a workbook with charts)")] = None,
+        "--format", "-f", help="table, csv, tsv, json, xlsx, html or pdf (default: table / csv in a pipe / the -o suffix)")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="write to FILE: .html page, .pdf, .xlsx workbook (charts in each), .csv, .tsv, .json")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Show the template's analyses: overview, structure, funnel, revenue, satisfaction, service, follow-ups.
@@ -69,6 +71,8 @@ def report(
     Example: crm report revenue industry~制造 --since 2024-01-01 --by quarter
     Example: crm report service --section on_time --format json
     Example: crm report all --since last-month -o monthly.xlsx
+    Example: crm report all -o 月报.html
+    Example: crm report revenue --since 2024-01-01 -o revenue.pdf
     """
     from crmcli import reports
     from crmcli.reports import render
@@ -85,7 +89,7 @@ def report(
     out_fmt = _format(fmt, output)
     names = [r.name for r in reports.available()] if name.lower() == "all" else [reports.get(name).name]
     if len(names) > 1 and out_fmt in ("csv", "tsv"):
-        raise typer.BadParameter("CSV holds one report: name it, or use --format json or xlsx for all",
+        raise typer.BadParameter("CSV holds one report: name it, or use json, xlsx, html or pdf for all",
                                  param_hint="--format")
     conn = state.conn()
     results = [reports.run(conn, n, filters, since=since, until=until, by=by) for n in names]
@@ -101,28 +105,11 @@ def report(
 
 def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,
            avoid: list[tuple[Path, str]]) -> None:
-    import json
-
-    from crmcli.reports import render, xlsx
+    from crmcli.reports import files, render
 
     lang = state.language()
-    if out_fmt == "xlsx":
-        assert output is not None
-        xlsx.write_workbook(results, output, lang=lang, force=force, avoid=avoid)
+    if output is not None and str(output) != "-":
+        files.write(results, out_fmt, output, lang=lang, force=force, avoid=avoid)
         info(f"wrote {output}")
         return
-    to_file = output is not None and str(output) != "-"
-    with outfile.open_text(output, force=force, avoid=avoid) if to_file else contextlib.nullcontext(sys.stdout) \
-            as stream:
-        if out_fmt == "json":
-            if len(results) == 1:
-                render.write_json(results[0], stream)
-            else:
-                stream.write(json.dumps([render.to_dict(r) for r in results], ensure_ascii=False, indent=2) + "\n")
-        elif out_fmt in ("csv", "tsv"):
-            render.write_csv(results[0], stream, delimiter="," if out_fmt == "csv" else "\t")
-        else:
-            for r in results:
-                render.write_terminal(r, stream, lang=lang)
-    if to_file:
-        info(f"wrote {output}")
+    render.write(results, out_fmt, sys.stdout, lang=lang)

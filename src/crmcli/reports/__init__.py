@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from crmcli.errors import InvalidValue
 from crmcli.reports import customers, followups, revenue, service  # noqa: F401  (they register themselves)
-from crmcli.reports.base import REGISTRY, Chart, Column, Report, ReportDef, Section, make_context, parse_day
+from crmcli.reports.base import REGISTRY, Chart, Column, Report, ReportDef, Section, make_context, mark_partial, parse_day
 
 ORDER = ("overview", "structure", "funnel", "revenue", "satisfaction", "service", "followups")
 
@@ -61,4 +61,5 @@ def run(conn: sqlite3.Connection, name: str, filters: Sequence[str] = (), *, sin
         sections = spec.build(ctx)
     finally:
         ctx.close()
+    mark_partial(sections, since_day, until_day, today)
     return Report(spec.name, spec.title, since_day, until_day, by, list(filters), sections, list(spec.notes))

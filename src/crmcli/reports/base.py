@@ -18,6 +18,7 @@ Python only touches aggregated rows.
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ class Section:
     rows: list[list[Any]]
     chart: Chart | None = None
     note: str | None = None
+    # period keys ('2024-06', '2024-Q2') the report's period covers only in part (see partial_periods)
+    partial: list[str] = field(default_factory=list)
 
     def column(self, key: str) -> int:
         return [c.key for c in self.columns].index(key)
@@ -276,6 +279,43 @@ def _period_range(first: str, last: str, by: str) -> list[str]:
             break
         out.append(f"{y}-Q{p}" if by == "quarter" else f"{y}-{p:02d}")
     return out
+
+
+def period_bounds(key: str) -> tuple[date, date]:
+    """First and last day of a period key: '2024-06' (a month) or '2024-Q2' (a quarter)."""
+    if "-Q" in key:
+        y, q = key.split("-Q")
+        first = date(int(y), 3 * int(q) - 2, 1)
+        months = 3
+    else:
+        y, m = key.split("-")
+        first = date(int(y), int(m), 1)
+        months = 1
+    nxt = date(first.year + (first.month + months - 1) // 12, (first.month + months - 1) % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def partial_periods(keys: Sequence[Any], since: str | None, until: str | None, today: date) -> list[str]:
+    """The period keys only partly inside since..until (until: else today): the current month so far,
+    or a month cut by --since/--until. Their figures are not comparable with whole periods, so every
+    rendering marks them (a line chart would otherwise read the month so far as a collapse)."""
+    start = date.fromisoformat(since) if since else None
+    end = date.fromisoformat(until) if until else today
+    out = []
+    for key in keys:
+        if not isinstance(key, str) or not re.fullmatch(r"\d{4}-(\d{2}|Q[1-4])", key):
+            continue
+        first, last = period_bounds(key)
+        if end < last or (start is not None and start > first):
+            out.append(key)
+    return out
+
+
+def mark_partial(sections: Sequence[Section], since: str | None, until: str | None, today: date) -> None:
+    """Fill Section.partial for every section whose rows are periods."""
+    for s in sections:
+        if s.columns and s.columns[0].kind == "period":
+            s.partial = partial_periods([r[0] for r in s.rows], since, until, today)
 
 
 def parse_day(text: str | None, today: date, what: str) -> str | None:

@@ -61,7 +61,18 @@ def display(column: Column, value: Any, lang: str) -> Any:
     return fields.display(f, value, lang)
 
 
+def partial_word(lang: str) -> str:
+    """How a period the report covers only in part is marked: '2024-06 (partial)'."""
+    return "(partial)"
+
+
+def partial_label(key: str, lang: str) -> str:
+    return f"{key} {partial_word(lang)}"
+
+
 def cell_text(column: Column, value: Any, row: Sequence[Any], section: Section, lang: str) -> str:
+    if column.kind == "period" and value in section.partial:
+        return partial_label(str(value), lang)
     if value is None:
         return "(none)" if column.kind == "text" and column is section.columns[0] else ""
     if is_percent(column, row, section) and isinstance(value, int | float):
@@ -133,7 +144,7 @@ def to_dict(rep: Report) -> dict[str, Any]:
         "sections": {s.key: {"title": s.title, "columns": [c.key for c in s.columns], "rows": s.records(),
                              "chart": None if s.chart is None else {"kind": s.chart.kind, "category": s.chart.category,
                                                                     "values": list(s.chart.values)},
-                             "note": s.note} for s in rep.sections},
+                             "note": s.note, "partial": s.partial} for s in rep.sections},
     }
 
 
@@ -155,6 +166,21 @@ def write_csv(rep: Report, out: IO[str], *, delimiter: str = ",") -> None:
     for s in rep.sections:
         for rec in s.records():
             w.writerow([s.key, *("" if rec.get(k) is None else rec[k] for k in keys)])
+
+
+def write(reports: Sequence[Report], fmt: str, out: IO[str], *, lang: str = "en") -> None:
+    """REPORTS to a text stream: json (one object, or an array for several), csv/tsv (the first), or tables."""
+    if fmt == "json":
+        if len(reports) == 1:
+            write_json(reports[0], out)
+        else:
+            out.write(json.dumps([to_dict(r) for r in reports], ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt in ("csv", "tsv"):
+        write_csv(reports[0], out, delimiter="," if fmt == "csv" else "\t")
+    else:
+        for r in reports:
+            write_terminal(r, out, lang=lang)
+    out.flush()
 
 
 def only(rep: Report, section: str | None) -> Report:

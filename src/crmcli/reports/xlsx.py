@@ -9,6 +9,7 @@ language, so the workbook sorts, filters and recalculates like one made by hand.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,9 @@ from typing import Any
 
 from crmcli import outfile
 from crmcli.reports.base import Column, Report, Section
-from crmcli.reports.render import display, humanize, is_percent
+from crmcli.reports.charts import PALETTE
+from crmcli.reports.render import display, humanize, is_percent, partial_word
+from crmcli.workbook import print_setup
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 MONEY_FORMAT = "#,##0.00"
@@ -101,21 +104,13 @@ def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "
     cover.column_dimensions["B"].width = 80
     for (cell,) in cover.iter_rows(min_col=2, max_col=2):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _fit_width(cover)
+    print_setup(cover)
     for ws in wb.worksheets[1:]:
         for i in range(1, ws.max_column + 1):
             width = max((len(str(c.value)) for c in ws[get_column_letter(i)] if c.value is not None), default=8)
             ws.column_dimensions[get_column_letter(i)].width = min(max(10, width * 1.3 + 2), 50)
     outfile.save_workbook(wb, file)
     return Path(path)
-
-
-def _fit_width(ws: Any) -> None:
-    """Print (or export to PDF) one page wide, landscape: a table and its chart together."""
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
 
 
 def _day(value: str | None) -> date | None:
@@ -136,17 +131,40 @@ def _write_section(ws: Any, section: Section, lang: str) -> None:
         for i, (_, fmt) in enumerate(values, start=1):
             if fmt:
                 ws.cell(ws.max_row, i).number_format = fmt
+        if row and row[0] in section.partial:
+            _mark_partial(ws, ws.max_row, lang)
     ws.freeze_panes = "A3"
-    _fit_width(ws)
+    print_setup(ws, "2:2")  # the column headers on every printed page
     if section.note:
         ws.cell(ws.max_row + 2, 1, section.note).font = Font(italic=True)
     if section.chart is not None and section.rows:
-        _add_chart(ws, section)
+        _add_chart(ws, section, lang)
 
 
-def _add_chart(ws: Any, section: Section) -> None:
+def _mark_partial(ws: Any, row: int, lang: str) -> None:
+    """A period the report covers only in part: its label says so (the cell stays a date) and the row is grey."""
+    from openpyxl.styles import Font
+
+    first = ws.cell(row, 1)
+    if first.number_format == MONTH_FORMAT:
+        first.number_format = f'{MONTH_FORMAT} "{partial_word(lang)}"'
+    elif isinstance(first.value, str):
+        first.value = f"{first.value} {partial_word(lang)}"
+    for cell in ws[row]:
+        cell.font = Font(italic=True, color="8A5A2B")
+
+
+# A landscape A4 page holds about this many rows at full size (15 pt rows, 1.9 cm margins); a table
+# that leaves too little room under it for its chart puts the chart on the next page, so no page
+# break cuts a chart in two (fitting to the page's width only shrinks what a page holds, never less).
+ROWS_PER_PAGE = 30
+ROW_CM = 0.53
+
+
+def _add_chart(ws: Any, section: Section, lang: str) -> None:
     from openpyxl.chart import BarChart, LineChart, PieChart, Reference
     from openpyxl.chart.label import DataLabelList
+    from openpyxl.worksheet.pagebreak import Break
 
     chart_spec = section.chart
     assert chart_spec is not None
@@ -154,6 +172,7 @@ def _add_chart(ws: Any, section: Section) -> None:
     cat_col = section.column(chart_spec.category) + 1
     cats = Reference(ws, min_col=cat_col, min_row=first, max_row=last)
     chart: Any
+    height = 8.0
     if chart_spec.kind == "pie":
         chart = PieChart()
         # percentages only: LibreOffice otherwise prints series, category and value on every slice
@@ -162,11 +181,15 @@ def _add_chart(ws: Any, section: Section) -> None:
     elif chart_spec.kind == "line":
         chart = LineChart()
         chart.y_axis.title = ", ".join(section.columns[section.column(v)].label for v in chart_spec.values)
-        chart.x_axis.number_format = MONTH_FORMAT
+        chart.y_axis.number_format = "#,##0"
     else:
+        # horizontal bars: long category names (industries) get the width instead of squeezing the bars
         chart = BarChart()
-        chart.type = "col"
+        chart.type = "bar"
+        chart.x_axis.scaling.orientation = "maxMin"  # first row on top, as in the table
         chart.y_axis.title = section.columns[section.column(chart_spec.values[0])].label
+        chart.gapWidth = 60
+        height = min(max(8.0, 0.8 * len(section.rows) + 2), 15.0)
     if chart_spec.kind != "pie":
         # openpyxl >= 3.1 marks axes deleted unless told otherwise; Excel then hides them
         chart.x_axis.delete = False
@@ -178,9 +201,35 @@ def _add_chart(ws: Any, section: Section) -> None:
         chart.add_data(Reference(ws, min_col=col, min_row=2, max_row=last), titles_from_data=True)
     chart.set_categories(cats)
     if chart_spec.kind == "line":
-        for series in chart.series:
-            series.smooth = False  # a month's figure is a point, not a curve
+        _style_lines(chart, section)
     chart.title = section.title
-    chart.width, chart.height = 16, 8
-    # below the table (and its note), so a printed or PDF page shows both
-    ws.add_chart(chart, f"A{ws.max_row + 2}")
+    if section.partial:  # LibreOffice ignores the dashed segment: the title says it too
+        chart.title = f"{section.title}: {', '.join(section.partial)} {partial_word(lang)}"
+    chart.width, chart.height = 16, height
+    # below the table (and its note), so a printed or PDF page shows both; if they cannot share
+    # a page, the chart starts the next one
+    anchor = ws.max_row + 2
+    if anchor + math.ceil(height / ROW_CM) > ROWS_PER_PAGE:
+        ws.row_breaks.append(Break(id=anchor - 1))
+    ws.add_chart(chart, f"A{anchor}")
+
+
+def _style_lines(chart: Any, section: Section) -> None:
+    """Straight lines in fixed colours; the segment into a partial period dashed, its point hollow."""
+    from openpyxl.chart.marker import DataPoint, Marker
+    from openpyxl.chart.shapes import GraphicalProperties
+    from openpyxl.drawing.line import LineProperties
+
+    partial = [i for i, r in enumerate(section.rows) if r and r[0] in section.partial]
+    for n, series in enumerate(chart.series):
+        color = PALETTE[n % len(PALETTE)].lstrip("#").upper()  # the page's and the PDF's colours
+        series.smooth = False  # a month's figure is a point, not a curve
+        series.graphicalProperties.line.solidFill = color
+        series.graphicalProperties.line.width = 28575  # 2.25 pt in EMU
+        series.marker = Marker(symbol="circle", size=5)
+        series.marker.graphicalProperties = GraphicalProperties(solidFill=color, ln=LineProperties(solidFill=color))
+        for i in partial:
+            pt = DataPoint(idx=i, marker=Marker(symbol="circle", size=6))
+            pt.marker.graphicalProperties = GraphicalProperties(solidFill="FFFFFF", ln=LineProperties(solidFill=color))
+            pt.graphicalProperties = GraphicalProperties(ln=LineProperties(solidFill=color, prstDash="dash", w=28575))
+            series.dPt.append(pt)

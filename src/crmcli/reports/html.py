@@ -1,0 +1,160 @@
+"""Reports as one self-contained HTML page: for a manager's screen and for paper.
+
+Everything is inside the file: the CSS inline, each chart an inline <svg>
+(reports.charts), fonts named from the reader's system (Noto Sans CJK SC and the
+usual Chinese system fonts first), nothing fetched, no script. The page prints on
+A4 with each section kept whole (break-inside: avoid) and each report starting a
+new page.
+
+A section whose rows are metric/value pairs (key figures) is shown as tiles; any
+other section as its table beside its chart; the period, filters and the
+definitions the figures rest on are on the page too.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from crmcli.reports import charts
+from crmcli.reports.base import REGISTRY, Report, Section
+from crmcli.reports.render import cell_text, partial_word
+
+CSS = """
+:root { --ink: #1f2933; --muted: #6b7785; --line: #e3e7ec; --accent: #3b6ea8; --bg: #f3f5f8; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin: 0; background: var(--bg); color: var(--ink); font-size: 14px; line-height: 1.5;
+  font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+    "Segoe UI", "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 28px 28px 40px; }
+header.cover { background: linear-gradient(120deg, #274b74, #3b6ea8); color: #fff; border-radius: 10px;
+  padding: 22px 28px; margin-bottom: 22px; }
+header.cover h1 { margin: 0 0 10px; font-size: 26px; font-weight: 700; letter-spacing: .02em; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 0; font-size: 13px; }
+dl.meta dt { opacity: .75; } dl.meta dd { margin: 0; }
+h1.report { font-size: 21px; margin: 30px 0 4px; color: #274b74; border-bottom: 2px solid var(--accent);
+  padding-bottom: 4px; }
+p.summary { margin: 0 0 14px; color: var(--muted); font-size: 13px; }
+section.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px 20px 14px;
+  margin: 0 0 16px; box-shadow: 0 1px 2px rgba(16, 24, 40, .05); break-inside: avoid; page-break-inside: avoid; }
+section.card h2 { font-size: 16px; margin: 0 0 12px; }
+.body { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 22px; align-items: start; }
+.body.stacked { grid-template-columns: minmax(0, 1fr); }
+.body.stacked figure.chart { max-width: 560px; }
+figure.chart { margin: 0; } figure.chart svg { width: 100%; height: auto; display: block; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
+th { text-align: left; font-weight: 600; color: var(--muted); border-bottom: 2px solid var(--line);
+  padding: 5px 8px; white-space: nowrap; }
+td { padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+tr:last-child td { border-bottom: none; }
+th.num, td.num { text-align: right; white-space: nowrap; }
+tr.partial td { color: #8a5a2b; background: #fdf6ee; font-style: italic; }
+td.empty { color: var(--muted); font-style: italic; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px; }
+.tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: #fafbfc; }
+.tile .k { color: var(--muted); font-size: 12px; }
+.tile .v { font-size: 22px; font-weight: 700; font-variant-numeric: tabular-nums; }
+p.note { margin: 10px 0 0; color: var(--muted); font-size: 12px; }
+section.definitions ul { margin: 0; padding-left: 20px; } section.definitions li { margin: 3px 0; font-size: 13px; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { background: #fff; font-size: 12px; }
+  main { max-width: none; padding: 0; }
+  section.card { box-shadow: none; }
+  h1.report.next { break-before: page; page-break-before: always; }
+}
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def _numeric(section: Section, i: int) -> bool:
+    return section.columns[i].kind in ("int", "money", "number", "percent")
+
+
+def _table(section: Section, lang: str) -> str:
+    heads = "".join(f'<th class="num">{_e(c.label)}</th>' if _numeric(section, i) else f"<th>{_e(c.label)}</th>"
+                    for i, c in enumerate(section.columns))
+    body = []
+    for row in section.rows:
+        cls = ' class="partial"' if row and row[0] in section.partial else ""
+        cells = "".join(f'<td class="num">{_e(cell_text(c, v, row, section, lang))}</td>' if _numeric(section, i)
+                        else f"<td>{_e(cell_text(c, v, row, section, lang))}</td>"
+                        for i, (c, v) in enumerate(zip(section.columns, row, strict=True)))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    if not section.rows:
+        body.append(f'<tr><td class="empty" colspan="{len(section.columns)}">(none)</td></tr>')
+    return f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _tiles(section: Section, lang: str) -> str:
+    metric, value = section.columns
+    tiles = "".join(f'<div class="tile"><div class="k">{_e(cell_text(metric, r[0], r, section, lang))}</div>'
+                    f'<div class="v">{_e(cell_text(value, r[1], r, section, lang) or "–")}</div></div>'
+                    for r in section.rows)
+    return f'<div class="tiles">{tiles}</div>'
+
+
+def section_html(section: Section, lang: str) -> str:
+    """One section: tiles for key figures, else its table beside (or above) its chart, and its note."""
+    if [c.key for c in section.columns] == ["metric", "value"] and section.chart is None:
+        body = _tiles(section, lang)
+    else:
+        drawing = charts.chart_for(section, lang)
+        chart = f'<figure class="chart">{charts.to_svg(drawing)}</figure>' if drawing else ""
+        stacked = not chart or len(section.columns) > 4
+        body = f'<div class="body{" stacked" if stacked else ""}"><div>{_table(section, lang)}</div>{chart}</div>'
+    note = f'<p class="note">{_e(section.note)}</p>' if section.note else ""
+    return f'<section class="card" id="{_e(section.key)}"><h2>{_e(section.title)}</h2>{body}{note}</section>'
+
+
+def period_text(rep: Report) -> str:
+    return f"{rep.since or 'start of records'} to {rep.until or 'today'}" + (f" (by {rep.by})" if rep.by != "month" else "")
+
+
+def definitions(reports: Sequence[Report], lang: str) -> list[str]:
+    """What the figures rest on: each report's summary and notes, and what a partial period is."""
+    out = []
+    for rep in reports:
+        spec = REGISTRY.get(rep.name)
+        if spec is not None:
+            out.append(f"{rep.title}: {spec.summary}")
+        out.extend(rep.notes)
+    if any(s.partial for rep in reports for s in rep.sections):
+        out.append(f"{partial_word(lang)}: a period only partly inside the report's period (such as the month so far); "
+                   "its figures are not comparable with whole periods")
+    return list(dict.fromkeys(out))
+
+
+def page_title(reports: Sequence[Report]) -> str:
+    return " / ".join(r.title for r in reports) if len(reports) <= 3 else "Reports"
+
+
+def render_page(reports: Sequence[Report], lang: str = "en", generated: datetime | None = None) -> str:
+    """The whole page as a string."""
+    generated = generated or datetime.now().replace(microsecond=0)
+    first = reports[0]
+    title = page_title(reports)
+    meta = [("Period", period_text(first)), ("Filters", " ".join(first.filters) or "all customers"),
+            ("Generated", generated.isoformat(sep=" ", timespec="minutes"))]
+    parts = [f'<header class="cover"><h1>{_e(title)}</h1><dl class="meta">'
+             + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta) + "</dl></header>"]
+    for i, rep in enumerate(reports):
+        if len(reports) > 1:
+            spec = REGISTRY.get(rep.name)
+            parts.append(f'<h1 class="report{" next" if i else ""}">{_e(rep.title)}</h1>')
+            if spec is not None:
+                parts.append(f'<p class="summary">{_e(spec.summary)}</p>')
+        parts.extend(section_html(s, lang) for s in rep.sections)
+    items = "".join(f"<li>{_e(d)}</li>" for d in definitions(reports, lang))
+    parts.append(f'<section class="card definitions"><h2>Definitions</h2><ul>{items}</ul></section>')
+    html_lang = {"zh": "zh-CN", "zh-Hant": "zh-TW"}.get(lang, "en")
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(title)}</title><style>{CSS}</style></head>\n<body><main>\n" + "\n".join(parts)
+            + "\n</main></body></html>\n")

@@ -52,7 +52,10 @@ def test_file_output_reports_on_stderr(cli, filled: Path, tmp_path: Path) -> Non
     (("export", "--format", "table"), 2, "is not one of csv, tsv, json, jsonl, xlsx"),
     (("export", "--encoding", "latin-1"), 2, "is not one of utf-8, utf-8-sig, gbk, gb18030"),
     (("export", "--lang", "fr"), 2, "is not one of"),
-    (("export", "orderz"), 1, "Error: unknown table 'orderz'"),
+    (("export", "orderz"), 1, "Error: 'orderz' is neither a filter (field=value, e.g. status=意向) nor a module: "
+                              "unknown table 'orderz'"),
+    (("export", "orders.amount"), 1, "quote the filter, 'orders.amount>=50000'"),  # the shell took >=50000
+    (("export", "satisfaction"), 1, "filter 'satisfaction': needs field OP value"),
     (("export", "all"), 1, "give -o FOLDER"),
     (("export", "all", "--columns", "name", "-o", "x.xlsx"), 1, "--columns applies to one table"),
     (("export", "customers", "nosuch=1"), 1, "unknown field 'nosuch' in customers"),

@@ -169,14 +169,14 @@ def build_query(conn: sqlite3.Connection, table: str, args: Sequence[str] = (), 
     params: list[Any] = []
     exprs = [_cell_expr(t.by_name[c], f"{t.name}.{c}", lang=lang, unmask=unmask, safe=safe, params=params)
              for c in cols]
-    compiled = filters.compile_filters(t.name, args, today=today)
+    compiled = filters.compile_filters(t.name, args, today=today, conn=conn)  # as `crm query` compiles them
     where, where_params = compiled.where, list(compiled.params)
     if customers and t.name != "customers":
-        scope = filters.compile_filters("customers", customers, today=today)
+        scope = filters.compile_filters("customers", customers, today=today, conn=conn)
         where = f"({where}) AND {t.name}.customer_id IN (SELECT customers.customer_id FROM customers WHERE {scope.where})"
         where_params += scope.params
     elif customers:
-        scope = filters.compile_filters("customers", customers, today=today)
+        scope = filters.compile_filters("customers", customers, today=today, conn=conn)
         where = f"({where}) AND ({scope.where})"
         where_params += scope.params
     order = "tags.customer_id, tags.tag" if t.name == "tags" else f"{t.name}.{t.key}"  # the primary key

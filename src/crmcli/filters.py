@@ -57,7 +57,6 @@ from crmcli.errors import InvalidValue
 from crmcli.i18n.script import variants
 
 OPS = ("!~", ">=", "<=", "!=", "=", ">", "<", "~")
-AGGS = ("sum", "count", "avg", "max", "min")
 _AGG_RE = re.compile(r"^(sum|count|avg|max|min)\s*\(\s*([^)]*?)\s*\)$", re.IGNORECASE)
 _TAG_NAMES = ("tag", "tags", "标签", "客户标签")
 
@@ -99,6 +98,34 @@ def _split_op(raw: str, text: str) -> tuple[str, str, str]:
     if not lhs:
         raise _fail(raw, f"nothing before '{op}'; write field{op}value, e.g. status{op}意向")
     return lhs, op, value
+
+
+# ------------------------------------------------------------ a command line's first word
+
+FILTER_MARKS = ("=", "<", ">", "~")  # a word holding one is a filter (OPS are made of these)
+
+
+def looks_like_filter(arg: str) -> bool:
+    """Does a command-line word read as a filter rather than a name (a module, a record id, a report)?
+    A blank word counts as a filter: the commands refuse it as an empty one."""
+    text = arg.strip()
+    return not text or any(m in text for m in FILTER_MARKS) or text.startswith(("+", "!"))
+
+
+def split_module(args: Sequence[str], default: str = "customers") -> tuple[str, list[str]]:
+    """(module, filters) of `crm query|export|update [MODULE] [FILTER]...`: the first word names a
+    module unless it reads as a filter. `orders.amount` is a filter whose operator the shell took
+    (`orders.amount>=50000` unquoted is a redirection), and a field name alone is one too: the
+    filter parser then explains the quoting. Anything else is one clear error."""
+    words = list(args)
+    if not words or looks_like_filter(words[0]) or "." in words[0]:
+        return default, words
+    try:
+        return fields.table(words[0]).name, words[1:]  # a module name wins (needs is a module and a field)
+    except InvalidValue as e:
+        if fields.find_field(default, words[0]) is not None:
+            return default, words
+        raise InvalidValue(f"'{words[0]}' is neither a filter (field=value, e.g. status=意向) nor a module: {e}") from None
 
 
 def parse(arg: str, table: str) -> Term:

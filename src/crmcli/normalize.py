@@ -21,6 +21,7 @@ __all__ = [
     "is_masked",
     "mask_email",
     "mask_phone",
+    "mask_text",
     "mask_value",
     "name_key",
     "normalize_bool",
@@ -277,6 +278,23 @@ def mask_phone(phone: str | None) -> str | None:
     if head in ("400", "800"):
         return f"{head}-***-{canon.split('-')[2]}"
     return f"{head}-{'*' * (len(local) - 4)}{local[-4:]}"
+
+
+# Phones and e-mails inside free text (a logged command line, a message): a mobile, a landline or a
+# 400/800 number in any of the spellings normalize_phone reads, not glued to letters or other digits
+# (ids like C20241122001 and dates stay as they are).
+_PHONE_IN_TEXT_RE = re.compile(
+    r"(?<![\w*+])(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?[2-9]\d{6,7}(?:-\d{1,6})?"
+    r"|[48]00[\s-]?\d{3}[\s-]?\d{4})(?![\w*])")
+_EMAIL_IN_TEXT_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_text(text: str) -> str:
+    """TEXT with every phone and e-mail in it masked by mask_phone / mask_email."""
+    if not text or not any(c.isdigit() or c == "@" for c in text):
+        return text
+    text = _EMAIL_IN_TEXT_RE.sub(lambda m: mask_email(m.group()) or "", text)
+    return _PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
 
 
 def mask_email(email: str | None) -> str | None:

@@ -12,13 +12,7 @@ import typer
 from crmcli.cli.common import confirm, info, state
 from crmcli.errors import InvalidValue
 
-_OPS = ("=", "<", ">", "~")
 SHOWN = 50  # changes listed by --dry-run before "... and N more"
-
-
-def looks_like_filter(arg: str) -> bool:
-    """A filter (or a blank argument, refused as an empty filter) rather than one record id."""
-    return not arg.strip() or any(op in arg for op in _OPS) or arg.startswith(("+", "!"))
 
 
 def _shown(value: object) -> str:
@@ -29,9 +23,9 @@ def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: 
     from crmcli import bulk as lib
 
     if table == "customers" and filters and filters[0].strip():  # `crm update orders status=... --set`, as in query
-        from crmcli.cli.query_cmds import split_table
+        from crmcli.filters import split_module
 
-        table, filters = split_table(filters)
+        table, filters = split_module(filters)
     if not [f for f in filters if f.strip()]:
         raise InvalidValue("a bulk update needs at least one filter (it would change every record)")
     conn = state.conn()

@@ -26,7 +26,9 @@ from crmcli.i18n import _
 class State:
     db: Path | None = None
     lang: str | None = None
+    unmask: bool = False  # this command's --unmask
     _conn: sqlite3.Connection | None = None
+    _masking: bool | None = None
 
     def db_path(self) -> Path:
         from crmcli import config
@@ -63,17 +65,42 @@ def _apply_user() -> None:
     audit.set_user(config.get("user"))
 
 
+def masking() -> bool:
+    """Are phones and e-mails shown masked in this command? (config `mask`, unless --unmask)"""
+    if state.unmask:
+        return False
+    if state._masking is None:
+        from crmcli import config
+
+        try:
+            state._masking = bool(config.get("mask", lenient=True))
+        except CrmError:  # a broken settings file: the safe side
+            state._masking = True
+    return state._masking
+
+
+def shown(text: str) -> str:
+    """TEXT as a person may see it: phones and e-mails in it masked unless --unmask.
+
+    Messages quote input and the log's command lines (`--phone 13812345678`); none may leak."""
+    if not masking():
+        return text
+    from crmcli.normalize import mask_text
+
+    return mask_text(text)
+
+
 def err(message: str) -> None:
     from crmcli.output import printable
 
-    typer.echo(printable(message), err=True)  # messages quote input: it must not drive the terminal
+    typer.echo(printable(shown(message)), err=True)  # messages quote input: it must not drive the terminal
 
 
 def info(message: str) -> None:
-    """A message for the person at the terminal: stderr, never stdout."""
+    """A message for the person at the terminal: stderr, never stdout; phones and e-mails masked."""
     from crmcli.output import printable
 
-    typer.echo(printable(message), err=True)
+    typer.echo(printable(shown(message)), err=True)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,6 +137,7 @@ def guard(fn: F) -> F:
             raise typer.Exit(0) from None
         finally:
             state.close()
+            state.unmask, state._masking = False, None
 
     return wrapper  # type: ignore[return-value]
 
@@ -122,7 +150,12 @@ def mask_default() -> bool:
 
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", "-f", help="table, csv, tsv, json or jsonl (default: table on a terminal, csv in a pipe)")]
-UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and emails in full")]
+def _unmask(value: bool) -> bool:
+    state.unmask = bool(value)
+    return value
+
+
+UnmaskOpt = Annotated[bool, typer.Option("--unmask", help="show phones and emails in full", callback=_unmask)]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="en, zh or zh-Hant; also labels CSV/TSV output")]
 
 

@@ -19,14 +19,12 @@ _ENCODING_HELP = "utf-8, utf-8-sig, gbk or gb18030 (default utf-8; a csv/tsv fil
 
 
 def _split_table(args: list[str]) -> tuple[str, list[str]]:
-    """The first argument names a module (or `all`) unless it looks like a filter."""
-    from crmcli import fields
+    """`all` (every module), else the module and filters as `crm query` reads them."""
+    from crmcli import fields, filters
 
-    if args and not any(op in args[0] for op in ("=", "<", ">", "~")) and not args[0].startswith(("+", "!")):
-        if fields.fold(args[0]) in ("all", "全部"):
-            return "all", args[1:]
-        return fields.table(args[0]).name, args[1:]
-    return "customers", args
+    if args and fields.fold(args[0]) in ("all", "全部"):
+        return "all", args[1:]
+    return filters.split_module(args)
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], hint: str) -> str | None:

@@ -8,7 +8,6 @@ import typer
 
 from crmcli.cli.common import FormatOpt, LangOpt, UnmaskOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
-from crmcli.errors import InvalidValue
 
 # What a terminal table shows when --columns is not given: 26 customer columns do
 # not fit a screen. Machine formats (csv, tsv, json, jsonl) always carry every column.
@@ -22,23 +21,6 @@ TABLE_COLUMNS = {
     "tags": "customer_id,tag,tag_group",
 }
 TABLE_ROWS = 200  # rows a terminal table shows without --limit
-_FILTER_MARKS = ("=", "<", ">", "~")
-
-
-def split_table(args: list[str]) -> tuple[str, list[str]]:
-    """The first argument names a module unless it looks like a filter."""
-    from crmcli import fields
-
-    if not args or any(op in args[0] for op in _FILTER_MARKS) or args[0].startswith(("+", "!")) or "." in args[0]:
-        return "customers", args
-    try:
-        return fields.table(args[0]).name, args[1:]  # a module name wins (needs is a module and a field)
-    except InvalidValue as e:
-        if fields.find_field("customers", args[0]) is not None:
-            return "customers", args  # a field name alone: let the filter parser explain (often shell quoting)
-        raise InvalidValue(f"'{args[0]}' is neither a filter (field=value, e.g. status=意向) nor a module: {e}") from None
-
-
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
 
@@ -78,7 +60,7 @@ def query(
     """
     from crmcli import filters
 
-    table, flt = split_table(list(args or []))
+    table, flt = filters.split_module(args or [])
     if count_only:
         typer.echo(filters.count(state.conn(), table, flt))
         return

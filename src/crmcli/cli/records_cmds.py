@@ -62,9 +62,10 @@ def update(
     """
     from crmcli import records
     from crmcli.cli import bulk
+    from crmcli.filters import looks_like_filter
 
     values = _parse_sets(sets)
-    if len(targets) == 1 and not bulk.looks_like_filter(targets[0]):
+    if len(targets) == 1 and not looks_like_filter(targets[0]):
         conn = state.conn()
         if dry_run:
             info(f"would set {', '.join(values)} on {targets[0]} (dry run: nothing written)")

@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 REPORT_FORMATS = ("table", "csv", "tsv", "json", "xlsx", "html", "pdf")
 
 
-def _looks_like_filter(arg: str) -> bool:
-    return any(op in arg for op in ("=", "<", ">", "~")) or arg.startswith(("+", "!"))
-
-
 def _format(fmt: str | None, output: Path | None) -> str:
     from crmcli.output import default_format
     from crmcli.reports.files import format_for_file
@@ -75,6 +71,7 @@ def report(
     Example: crm report revenue --since 2024-01-01 -o revenue.pdf
     """
     from crmcli import reports
+    from crmcli.filters import looks_like_filter
     from crmcli.reports import render
 
     items = list(args or [])
@@ -83,7 +80,7 @@ def report(
         emit(rows, ["report", "description"], None if fmt in (None, "xlsx") else fmt)
         return
     name, filters = items[0], items[1:]
-    if _looks_like_filter(name):
+    if looks_like_filter(name):
         raise typer.BadParameter(f"'{name}' is a filter; name a report first, e.g. crm report overview {name}",
                                  param_hint="NAME")
     out_fmt = _format(fmt, output)

@@ -9,14 +9,26 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
+from crmcli.cli.common import (
+    FormatOpt,
+    UnmaskOpt,
+    confirm,
+    emit,
+    guard,
+    info,
+    interactive,
+    mask_default,
+    pick_format,
+    shown,
+    state,
+)
 from crmcli.cli.lazy import new_app
 
 CHANGE_COLUMNS = ["change_id", "table_name", "row_id", "customer_id", "action", "diff"]
 
 
 def _json_out(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(shown(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
@@ -35,6 +47,7 @@ def log(
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="add, update, bulk-update, tag, import, merge, undo ...")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N operations (newest first)")] = None,
     fmt: FormatOpt = None,
+    unmask: UnmaskOpt = False,
 ) -> None:
     """List logged operations, newest first; `crm log show OP_ID` lists the rows one changed.
 
@@ -53,6 +66,8 @@ def log(
     if screenful and len(rows) == limit:
         info(f"(the newest {limit}; --limit N or --since DATE for more)")
     # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
+    # The stored command line holds what was typed (--phone 13812345678): shown masked.
+    rows = [{**r, "command": shown(r["command"]), "summary": shown(r["summary"] or "")} for r in rows]
     emit(rows, audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1], fmt)
 
 
@@ -188,6 +203,7 @@ def restore(
 def doctor(
     fix: Annotated[bool, typer.Option("--fix", help="repair what can be repaired safely (logged: crm log show)")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="quick_check instead of the full integrity_check (big files)")] = False,
+    unmask: UnmaskOpt = False,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
     salvage: Annotated[bool, typer.Option("--salvage", help="copy every readable row of a damaged database "
                                           "into a new, checked file; prints its path")] = False,
@@ -317,9 +333,9 @@ def _print_findings(findings: list[Any], fixed: bool) -> None:
         return
     for f in findings:
         where = f" [{f.table}]" if f.table else ""
-        typer.echo(f"{f.check}{where}: {f.message}")
+        typer.echo(shown(f"{f.check}{where}: {f.message}"))
         for ex in f.examples:
-            typer.echo(f"    e.g. {ex}")
+            typer.echo(shown(f"    e.g. {ex}"))
         if f.fix:
             typer.echo(f"    --fix {f.fix}")
         else:

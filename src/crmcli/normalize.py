@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 __all__ = [
     "drop_controls",
@@ -331,7 +332,7 @@ def normalize_email(value: object) -> str | None:
     if s.lower().startswith("mailto:"):
         s = s[7:].strip()
     if is_masked(s):
-        raise InvalidValue(f"masked email {s!r} cannot be stored; enter the full address")
+        raise InvalidValue(_("masked email {value} cannot be stored; enter the full address").format(value=repr(s)))
     m = _EMAIL_RE.fullmatch(s)
     if m is None:
         raise InvalidValue(f"invalid email {s!r}: expected name@domain.tld")

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "safety_cmds", "maintain": "safety_cmds",
     "today": "today_cmds",
     "delete": "delete_cmds",
+    "tui": "tui_cmds",
 }
 
 app = new_app(

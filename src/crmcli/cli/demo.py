@@ -40,7 +40,7 @@ STEPS: list[tuple[str, str]] = [
     ("A consistent, verified backup, then a health check of the whole file", "backup --keep 3"),
     ("", "doctor --format table"),
     ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
-     " a customer already stored (by id or exact name) is updated, not duplicated",
+     " a customer already stored (by id, or same name and phone) is updated, not duplicated",
      "import {gbk_csv} --on-conflict update --dry-run"),
     ("", "import {gbk_csv} --on-conflict update"),
     ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
@@ -70,7 +70,12 @@ STEPS: list[tuple[str, str]] = [
     ("For people: --lang zh gives Chinese headers and labels", "export orders date>=-14d amount>=100000"
      " --columns order_id,customer_id,date,amount,status --lang zh"),
     ("Excel: one sheet per module, dropdowns for fixed labels, real dates, frozen header", "export all -o {dir}/全部客户.xlsx"),
+    ("The round trip: edit that workbook in Excel and import it back — only your edits change; masked cells"
+     " are not data, nothing is duplicated (here, unedited: every row unchanged)",
+     "import {dir}/全部客户.xlsx --on-conflict update"),
     ("The blank template workbook, with an instructions sheet (说明)", "template -o {dir}/客户信息模板.xlsx"),
+    ("For the day at the terminal: `crm tui`, a full-screen workspace (customers, the card, quick actions, "
+     "duplicates); its keys", "tui --help"),
 ]
 
 

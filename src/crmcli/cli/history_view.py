@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from crmcli import audit
+from crmcli.i18n import _
 from crmcli.output import masker
 
 
@@ -43,7 +44,7 @@ def readable(change: dict[str, Any], unmask: bool) -> dict[str, Any]:
     pairs = [(k, masks[k](a) if k in masks and a else a, masks[k](b) if k in masks and b else b)
              for k, a, b in audit.field_diff(action, raw_old, raw_new)]
     if action == "update":
-        text = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" + (" (masked; --unmask shows it)" if a == b else "")
+        text = "; ".join(f"{k}: {_show(a)} -> {_show(b)}" + (_(" (masked; --unmask shows it)") if a == b else "")
                          for k, a, b in pairs) or "timestamps only"
     elif action == "insert":
         text = "added " + ", ".join(f"{k}={_show(b)}" for k, _a, b in pairs if k not in ("created_at", "updated_at")) \

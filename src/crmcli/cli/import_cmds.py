@@ -10,6 +10,7 @@ import typer
 
 from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 
 def _progress() -> tuple[Any, Any]:
@@ -32,6 +33,9 @@ def _progress() -> tuple[Any, Any]:
     return update, bar
 
 
+_KEPT = " (kept by the system)"  # headers.map_columns' mark on a column crm keeps itself (segment …)
+
+
 def _report(summary: dict[str, Any]) -> None:
     head = summary["file"]
     if summary.get("encoding"):
@@ -41,16 +45,22 @@ def _report(summary: dict[str, Any]) -> None:
         renamed = [f"{c['column']}→{c['field']}" for c in s["columns"] if c["column"].casefold() != c["field"]]
         cols = f"{len(s['columns'])} columns" + (": " + ", ".join(renamed) if renamed else ", named as the fields")
         info(f"  {s['sheet']} → {s['table']} (headers on line {s['header_line']}), {cols}")
-        if s["unmapped"]:
-            info(f"  not imported (no matching field): {', '.join(s['unmapped'])} — use --map COLUMN=field, "
+        system = [u for u in s["unmapped"] if u.endswith(_KEPT)]
+        unknown = [u for u in s["unmapped"] if not u.endswith(_KEPT)]
+        if unknown:
+            info(f"  not imported (no matching field): {', '.join(unknown)} — use --map COLUMN=field, "
                  "or --map COLUMN=- to skip it")
+        if system:
+            info("  " + _("not imported (crm computes them): {columns}").format(
+                columns=", ".join(u[:-len(_KEPT)] for u in system)))
         if s["kind_from_customer_type"]:
             info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
         if s["tags_inserted"]:
             info(f"  {s['tags_inserted']} tag(s) added from the 标签 column")
         if s["masked"]:
-            info(f"  {s['masked']} masked cell(s) like 138****5678 or s***@x.com are not data: "
-                 f"{s['masked_kept']} kept the stored value, {s['masked_empty']} left empty in new rows")
+            info("  " + _("{n} masked cell(s) like 138****5678 or s***@x.com are not data: {kept} kept the stored "
+                          "value, {empty} left empty in new rows").format(n=s["masked"], kept=s["masked_kept"],
+                                                                         empty=s["masked_empty"]))
         _report_duplicates(s)
     for name in summary["skipped_sheets"]:
         info(f"  sheet '{name}' skipped: no module matches its name or headers")
@@ -68,12 +78,13 @@ def _report_duplicates(s: dict[str, Any]) -> None:
         return
     parts = []
     if groups:
-        parts.append(f"of each other: {'; '.join(' ~ '.join(g) for g in groups[:5])}{' …' if len(groups) > 5 else ''}")
+        shown = "; ".join(" ~ ".join(g) for g in groups[:5]) + (" …" if len(groups) > 5 else "")
+        parts.append(_("of each other: {ids}").format(ids=shown))
     if of_stored:
         shown = "; ".join(f"{new} ~ {', '.join(old[:3])}" for new, old in of_stored[:5])
-        parts.append(f"of stored customers: {shown}{' …' if len(of_stored) > 5 else ''}")
-    n = sum(len(g) for g in groups) + len({new for new, _ in of_stored if not any(new in g for g in groups)})
-    info(f"  {n} row(s) look like duplicates ({'; '.join(parts)}) — run `crm dedupe`")
+        parts.append(_("of stored customers: {ids}").format(ids=shown + (" …" if len(of_stored) > 5 else "")))
+    n = sum(len(g) for g in groups) + len({new for new, _old in of_stored if not any(new in g for g in groups)})
+    info("  " + _("{n} row(s) look like duplicates ({which}) — run `crm dedupe`").format(n=n, which="; ".join(parts)))
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names

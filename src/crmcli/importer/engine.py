@@ -22,6 +22,7 @@ from typing import Any
 
 from crmcli import audit, fields, outfile
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
 from crmcli.importer.load import Loader
@@ -244,9 +245,10 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
             n_conflicts = result.total("conflicts")
             if n_conflicts:
-                raise ImportFailed(f"{n_conflicts} row(s) differ from records already in the database "
-                                   f"({', '.join(conflicts[:5])}{' …' if n_conflicts > 5 else ''}); nothing imported. "
-                                   "Use --on-conflict update (the file's values) or --on-conflict skip (the stored ones)")
+                raise ImportFailed(_("{n} row(s) differ from records already in the database ({ids}); nothing "
+                                     "imported. Use --on-conflict update (the file's values) or --on-conflict skip "
+                                     "(the stored ones)").format(n=n_conflicts, ids=", ".join(conflicts[:5])
+                                                                 + (" …" if n_conflicts > 5 else "")))
             if rejects.count and rejects.path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
@@ -460,7 +462,8 @@ class _SheetImport:
             # phone or email: required of a new customer, not of a row that updates or is skipped
             none = [None] * n
             self.loader.not_insertable = {
-                lines[i]: NEEDS_CONTACT if p is None and e is None else f"{NEEDS_CONTACT}; {p or e} is masked"
+                lines[i]: NEEDS_CONTACT if p is None and e is None
+                else f"{NEEDS_CONTACT}; " + _("{value} is masked").format(value=p or e)
                 for i, (p, e) in enumerate(zip(out.get("phone", none), out.get("email", none), strict=True))
                 if (p is None or type(p) is Masked) and (e is None or type(e) is Masked)}
         masked = sum(c.masked for c in self.converters if c is not None)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 from crmcli.importer import limits
 
 MAX_CELL = 5000  # characters; longer cells are rejected (a pasted document, not a CRM value)
@@ -162,8 +163,8 @@ def _sniff(path: Path, display: str, encoding: str | None, spool: _Spool | None)
     lead = text.lstrip()[:1]
     if json_suffix or lead == "{" or (lead == "[" and text.lstrip()[1:].lstrip()[:1] in ("{", "]")):
         if lead not in ("[", "{"):
-            raise SourceError(f"{display} is not JSON (it starts with {text.lstrip()[:20].splitlines()[0]!r}); "
-                              "a CSV file needs a .csv name")
+            raise SourceError(_("{file} is not JSON (it starts with {start}); a CSV file needs a .csv name").format(
+                file=display, start=repr(text.lstrip()[:20].splitlines()[0])))
         return Source(path, display, "json", codec, label, spool=spool)
     _check_text(text, display)
     return Source(path, display, "csv", codec, label, sniff_delimiter(text), spool=spool)
@@ -282,16 +283,18 @@ def json_sheet(src: Source) -> Sheet:
         if text.lstrip()[:1] == "[":
             records = json.loads(text)
             if not isinstance(records, list):
-                raise SourceError(f"{src.display}: a JSON array of objects was expected")
+                raise SourceError(_("{file}: a JSON array of objects was expected").format(file=src.display))
             numbered = list(enumerate(records, start=2))
         else:
             numbered = [(n, json.loads(line)) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     except json.JSONDecodeError as e:
-        raise SourceError(f"{src.display} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise SourceError(_("{file} is not valid JSON: {error} at line {line} column {column}").format(
+            file=src.display, error=e.msg, line=e.lineno, column=e.colno)) from None
+    not_object = _("{file} record {n}: an object {{\"field\": value, …}} was expected")
     head: list[str] = []
     for n, rec in numbered:
         if not isinstance(rec, dict):
-            raise SourceError(f"{src.display} record {n}: an object {{\"field\": value, …}} was expected")
+            raise SourceError(not_object.format(file=src.display, n=n))
         head = list(rec)
         break
 
@@ -301,14 +304,16 @@ def json_sheet(src: Source) -> Sheet:
         wanted = set(head)
         for n, rec in numbered:
             if not isinstance(rec, dict):
-                raise SourceError(f"{src.display} record {n}: an object {{\"field\": value, …}} was expected")
+                raise SourceError(not_object.format(file=src.display, n=n))
             extra = [k for k in rec if k not in wanted]
             if extra:
-                raise SourceError(f"{src.display} record {n}: field '{extra[0]}' is not in the first record")
+                raise SourceError(_("{file} record {n}: field '{field}' is not in the first record").format(
+                    file=src.display, n=n, field=extra[0]))
             cells = [rec.get(k) for k in head]
             for k, v in zip(head, cells, strict=True):
                 if isinstance(v, dict | list):
-                    raise SourceError(f"{src.display} record {n}: field '{k}' holds a nested {type(v).__name__}")
+                    raise SourceError(_("{file} record {n}: field '{field}' holds a nested {kind}").format(
+                        file=src.display, n=n, field=k, kind=type(v).__name__))
             yield n, ["" if v is None else v for v in cells]
 
     return Sheet(Path(src.display).stem if src.display != "stdin" else "stdin", rows(), len(numbered),

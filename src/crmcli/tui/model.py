@@ -1,0 +1,231 @@
+"""What the full-screen workspace shows and does, without the screen.
+
+Every read goes through the filter compiler and the record layer, every write
+through the same library calls as the CLI (`records.add`, `records.update`,
+`records.tag`, `dedupe.scan.merge_cluster`), so a follow-up logged in the TUI is
+validated, logged and undoable exactly like `crm add followup`, with the same
+error messages. Nothing here imports Textual: the screens in `app.py` are thin.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from crmcli import audit, fields, filters, output, records
+from crmcli.errors import InvalidValue
+
+CUSTOMER_COLUMNS = ["customer_id", "name", "status", "owner", "phone", "segment", "customer_type"]
+# Widths that keep ids, phones and labels whole at 80 columns; the name takes what is left.
+FIXED_WIDTHS = {"customer_id": 12, "status": 6, "owner": 6, "phone": 13, "segment": 8, "customer_type": 8}
+PAGE = 500  # rows a list loads at once; the count says how many match in all
+
+# The card's tabs: module -> the columns a person reads on a narrow screen.
+CARD_TABS: dict[str, list[str]] = {
+    "contacts": ["name", "role", "title", "phone", "email", "preference"],
+    "followups": ["followup_id", "date", "method", "summary", "next_step", "due_date", "done"],
+    "orders": ["order_id", "date", "product", "amount", "status"],
+    "tickets": ["ticket_id", "date", "type", "urgency", "status", "description"],
+    "needs": ["need_id", "date", "type", "stage", "description", "budget"],
+    "tags": ["tag", "tag_group", "updated_at"],
+}
+
+
+@dataclass
+class Grid:
+    """Rows ready for a table widget: header labels, display cells, and the key of each row."""
+
+    columns: list[str]
+    heads: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    total: int = 0
+
+
+def parse_filter(text: str) -> list[str]:
+    """The filter bar's text as the CLI's positional filters (shell-style quoting)."""
+    try:
+        return shlex.split(text)
+    except ValueError as e:
+        raise InvalidValue(f"filter: {e}") from None
+
+
+def _label(table: str, column: str, lang: str) -> str:
+    f = fields.TABLES[table].by_name[column]
+    return output.header(table, [f.name], lang)[0] if lang != "en" else f.en
+
+
+def headers(table: str, columns: Sequence[str], lang: str) -> list[str]:
+    return [_label(table, c, lang) for c in columns]
+
+
+def _cell(table: str, column: str, value: Any, lang: str, mask: dict[str, Any]) -> str:
+    if value is None:
+        return ""
+    if column in mask:
+        value = mask[column](value)
+    f = fields.TABLES[table].by_name.get(column)
+    shown = fields.display(f, value, lang) if f is not None else value
+    if isinstance(shown, float):
+        return f"{shown:,.2f}"
+    return str(shown)
+
+
+def grid(table: str, columns: Sequence[str], rows: Sequence[Any], key: str, lang: str, unmask: bool) -> Grid:
+    mask = output.masker(table, columns, unmask)
+    g = Grid(list(columns), headers(table, columns, lang))
+    for r in rows:
+        d = dict(r)
+        g.rows.append([_cell(table, c, d.get(c), lang, mask) for c in columns])
+        g.keys.append(str(d.get(key, "")))
+    g.total = len(g.rows)
+    return g
+
+
+def count(conn: sqlite3.Connection, text: str) -> int:
+    """How many customers the filter bar's text matches; InvalidValue (with did-you-mean) when it is wrong."""
+    return filters.count(conn, "customers", parse_filter(text))
+
+
+def customers(conn: sqlite3.Connection, text: str, *, sort: str | None = None, lang: str = "en",
+              unmask: bool = False, limit: int = PAGE) -> Grid:
+    """The customer list for the filter bar's text, newest first unless SORT names a column."""
+    args = parse_filter(text)
+    cols, cur = filters.select(conn, "customers", args, columns=CUSTOMER_COLUMNS, sort=sort, limit=limit)
+    g = grid("customers", cols, [dict(zip(cols, r, strict=True)) for r in cur], "customer_id", lang, unmask)
+    g.total = filters.count(conn, "customers", args) if len(g.rows) >= limit else len(g.rows)
+    return g
+
+
+@dataclass
+class Card:
+    customer: dict[str, Any]
+    summary: list[tuple[str, str]]
+    tabs: dict[str, Grid]
+    history: Grid
+
+
+_SUMMARY = ["customer_id", "name", "kind", "status", "customer_type", "level", "owner", "contact_name", "phone",
+            "email", "industry", "source", "segment", "needs", "budget", "notes"]
+
+
+def card(conn: sqlite3.Connection, customer_id: str, *, lang: str = "en", unmask: bool = False) -> Card:
+    """One customer and every module hung on it, as the card's summary and tabs."""
+    data = records.customer_card(conn, customer_id)
+    cust = data["customer"]
+    mask = output.masker("customers", _SUMMARY, unmask)
+    summary = [(_label("customers", c, lang), _cell("customers", c, cust.get(c), lang, mask))
+               for c in _SUMMARY if cust.get(c) not in (None, "")]
+    tabs = {}
+    for name, cols in CARD_TABS.items():
+        key = fields.TABLES[name].key if name != "tags" else "tag"
+        tabs[name] = grid(name, cols, data[name], key, lang, unmask)
+    hist = records.history(conn, cust["customer_id"])
+    h = Grid(["op_id", "ts", "kind", "summary"], ["#", "time", "kind", "summary"] if lang == "en"
+             else ["#", "时间", "操作", "摘要"])
+    for r in reversed(hist):
+        h.rows.append([str(r["op_id"]), r["ts"], r["kind"], r["summary"] or ""])
+        h.keys.append(str(r["op_id"]))
+    h.total = len(h.rows)
+    return Card(cust, summary, tabs, h)
+
+
+# --------------------------------------------------------------------------- quick actions
+
+
+def log_followup(conn: sqlite3.Connection, customer_id: str, *, method: str | None, summary: str,
+                 next_step: str = "", due_date: str = "", on: date | None = None) -> str:
+    """`crm add followup` from the TUI's form: same validation, same log entry; returns the id."""
+    raw: dict[str, Any] = {"customer_id": customer_id, "date": (on or date.today()).isoformat(),
+                           "summary": summary, "followed_by": audit.current_user()}
+    if method:
+        raw["method"] = method
+    if next_step:
+        raw["next_step"] = next_step
+    if due_date:
+        raw["due_date"] = due_date
+    return records.add(conn, "followups", raw)
+
+
+def mark_done(conn: sqlite3.Connection, followup_id: str) -> dict[str, tuple[Any, Any]]:
+    """Mark a follow-up's next step done (是否完成 = 是)."""
+    return records.update(conn, followup_id, {"done": "yes"}, table="followups")
+
+
+def close_ticket(conn: sqlite3.Connection, ticket_id: str, result: str = "") -> dict[str, tuple[Any, Any]]:
+    raw: dict[str, Any] = {"status": "closed", "closed_at": datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
+    if result:
+        raw["result"] = result
+    return records.update(conn, ticket_id, raw, table="tickets")
+
+
+def set_fields(conn: sqlite3.Connection, record_id: str, text: str) -> dict[str, tuple[Any, Any]]:
+    """`crm update ID --set field=value ...` from one line: `status=意向 budget=50万`."""
+    raw: dict[str, Any] = {}
+    for item in parse_filter(text):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InvalidValue(f"'{item}': write field=value")
+        raw[name.strip()] = value
+    return records.update(conn, record_id, raw)
+
+
+def tag(conn: sqlite3.Connection, customer_id: str, text: str) -> list[str]:
+    """`crm tag ID +a -b` from one line; a bare word adds."""
+    adds, removes = [], []
+    for item in parse_filter(text):
+        if item.startswith("-"):
+            removes.append(item[1:])
+        else:
+            adds.append(item[1:] if item.startswith("+") else item)
+    return records.tag(conn, customer_id, adds, removes)
+
+
+def log_unmask(conn: sqlite3.Connection, where: str) -> int:
+    """Showing full phones and e-mails on screen is logged, like `crm export --unmask`."""
+    with audit.operation(conn, "unmask", f"tui: phones and e-mails shown in {where}") as op:
+        return op.op_id
+
+
+# --------------------------------------------------------------------------- duplicate review
+
+
+def review_clusters(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """`crm dedupe`'s clusters (nothing written), as the review lists them."""
+    from crmcli.dedupe import scan
+
+    return scan.scan(conn).clusters
+
+
+def cluster_grid(clusters: list[dict[str, Any]], lang: str) -> Grid:
+    heads = ["#", "score", "names"] if lang == "en" else ["#", "分数", "客户"]
+    g = Grid(["cluster", "score", "names"], heads)
+    for c in clusters:
+        g.rows.append([str(c["cluster"]), f"{c['score']:.0f}", " / ".join(m["name"] for m in c["members"])])
+        g.keys.append(str(c["cluster"]))
+    g.total = len(g.rows)
+    return g
+
+
+def member_grid(cluster: dict[str, Any], lang: str, unmask: bool) -> Grid:
+    cols = ["customer_id", "name", "phone", "email", "reason"]
+    rows = [{**m, "reason": m.get("reason") or ("survivor" if lang == "en" else "保留")} for m in cluster["members"]]
+    g = grid("customers", cols[:-1], rows, "customer_id", lang, unmask)
+    g.columns.append("reason")
+    g.heads.append("reason" if lang == "en" else "理由")
+    for row, m in zip(g.rows, rows, strict=True):
+        row.append(str(m["reason"]))
+    return g
+
+
+def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any]) -> Any:
+    """Merge a reviewed cluster into its survivor: one logged merge that `crm undo` reverses."""
+    from crmcli.dedupe import scan
+
+    if not scan.refresh(conn, cluster):
+        raise InvalidValue("this cluster was merged already")
+    return scan.merge_cluster(conn, cluster)

@@ -1,0 +1,98 @@
+"""The duplicate review: `crm dedupe`'s clusters side by side with their reasons;
+merge (undoable with `crm undo`), mark "not the same" (remembered), or skip."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from crmcli.errors import CrmError
+from crmcli.tui import model
+from crmcli.tui.app import CrmApp, fill, selected_key
+from crmcli.tui.text import t
+
+
+class DedupeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", t("back")),
+        Binding("m", "merge", t("merge")),
+        Binding("k", "skip", t("skip")),
+    ]
+    DEFAULT_CSS = """
+    DedupeScreen #clusters { height: 2fr; }
+    DedupeScreen #members { height: 3fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clusters: list[dict[str, Any]] = []
+
+    @property
+    def crm(self) -> CrmApp:
+        app = self.app
+        assert isinstance(app, CrmApp)
+        return app
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("crm — duplicates to review"), classes="title")
+        yield DataTable(id="clusters", cursor_type="row")
+        yield DataTable(id="members", cursor_type="row")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.clusters = model.review_clusters(self.crm.conn)
+        self.show_list()
+        self.query_one("#clusters", DataTable).focus()
+
+    def show_list(self) -> None:
+        fill(self.query_one("#clusters", DataTable), model.cluster_grid(self.clusters, self.crm.lang))
+        self.show_members()
+        left = len(self.clusters)
+        self.say(t("{n} clusters to review").format(n=left) if left else t("no duplicates left to review"))
+
+    def current(self) -> dict[str, Any] | None:
+        key = selected_key(self.query_one("#clusters", DataTable))
+        return next((c for c in self.clusters if str(c["cluster"]) == key), None)
+
+    def show_members(self) -> None:
+        c = self.current()
+        members = self.query_one("#members", DataTable)
+        if c is None:
+            members.clear(columns=True)
+            return
+        fill(members, model.member_grid(c, self.crm.lang, self.crm.unmasked))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "clusters":
+            self.show_members()
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(message, style="red" if error else ""))
+
+    def _done_with(self, c: dict[str, Any], message: str) -> None:
+        self.clusters = [x for x in self.clusters if x is not c]
+        self.show_list()
+        self.say(message)
+
+    def action_merge(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        try:
+            res = model.merge_cluster(self.crm.conn, c)
+        except CrmError as e:
+            self.say(str(e), error=True)
+            return
+        self._done_with(c, t("merged into {id} (merge {m}; `crm undo` reverses it)").format(
+            id=res.plan.survivor, m=res.merge_id))
+
+    def action_skip(self) -> None:
+        c = self.current()
+        if c is not None:
+            self._done_with(c, t("skipped (asked again next time)"))

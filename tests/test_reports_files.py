@@ -107,7 +107,9 @@ def test_html_is_one_self_contained_page(cli, filled: Path, tmp_path: Path) -> N
     assert page.count("<svg") == sum(1 for s in sections if charts.chart_for(s, "zh") is not None) > 15
     assert "@page { size: A4" in page and "break-inside: avoid" in page
     assert "合作中" in page and "客户来源" in page  # --lang zh: the template's labels
-    assert "Definitions" in page and "CLV = sum of completed" in page and "Filters" in page
+    assert "<h2>关键指标</h2>" in page and "<h2>口径说明</h2>" in page and "<dt>筛选条件</dt>" in page  # and Chinese words
+    assert "客户生命周期价值 = 每个成交客户" in page and "Key figures" not in page
+    assert '<html lang="zh-CN">' in page
 
 
 def _png_pixels(path: Path) -> list[tuple[int, int, int]]:
@@ -146,7 +148,7 @@ def test_pdf_is_real_with_chinese_text(cli, filled: Path, tmp_path: Path) -> Non
     assert r.exit_code == 0, r.output
     assert out.read_bytes()[:5] == b"%PDF-" and stat.S_IMODE(out.stat().st_mode) == 0o600
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True).stdout
-    assert "合作状态" in text and "客户分层" in text  # section titles
+    assert "关键指标" in text and "按合作状态的客户" in text and "按客户分层的客户" in text  # section titles
     assert "合作中" in text and "潜在" in text  # labels in the tables and chart legends
     subprocess.run([pdftoppm, "-f", "1", "-l", "1", "-r", "40", "-png", str(out), str(tmp_path / "page")], check=True,
                    capture_output=True, timeout=60)
@@ -256,3 +258,20 @@ def test_blank_template_prints_one_page_wide(tmp_path: Path) -> None:
     for ws in wb.worksheets[:-1]:
         _prints_one_page_wide(ws, "$1:$1")
     _prints_one_page_wide(wb["说明"], None)
+
+
+def test_labels_follow_the_language(filled: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from crmcli.reports import xlsx
+
+    rep = _revenue(filled)
+    hant = html.render_page([rep], "zh-Hant")
+    assert '<html lang="zh-TW">' in hant and "<h2>月度收入</h2>" in hant and "（未完）" in hant
+    assert "口徑說明" in hant  # Traditional script
+    xlsx.write_workbook([rep], tmp_path / "zh.xlsx", lang="zh")
+    wb = load_workbook(tmp_path / "zh.xlsx")
+    assert wb.sheetnames[0] == "报表" and "月度收入" in wb.sheetnames
+    assert [c.value for c in wb["月度收入"][2]] == ["月份", "金额（元）", "订单数", "平均订单金额"]
+    en = html.render_page([rep], "en")
+    assert "<h2>Revenue by month</h2>" in en and "月度收入" not in en

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmcli.i18n import translate
 from crmcli.reports.base import Section
 from crmcli.reports.render import cell_text, is_percent, partial_word
 
@@ -196,7 +197,7 @@ def pie(section: Section, labels: list[str], idx: int, width: float, lang: str) 
     items.sort(key=lambda it: -it[1])
     if len(items) > PIE_SLICES:
         rest = sum(v for _, v in items[PIE_SLICES - 1:])
-        items = [*items[:PIE_SLICES - 1], ("Other", rest)]
+        items = [*items[:PIE_SLICES - 1], (translate("Other", lang), rest)]
     total = sum(v for _, v in items)
     size, row_h = 11.0, 20.0
     r = 78.0

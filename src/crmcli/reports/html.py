@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from crmcli.i18n import translate
 from crmcli.reports import charts
 from crmcli.reports.base import REGISTRY, Report, Section
-from crmcli.reports.render import cell_text, partial_word
+from crmcli.reports.render import cell_text, localized, none_text, partial_word, tr
 
 CSS = """
 :root { --ink: #1f2933; --muted: #6b7785; --line: #e3e7ec; --accent: #3b6ea8; --bg: #f3f5f8; }
@@ -88,7 +89,7 @@ def _table(section: Section, lang: str) -> str:
                         for i, (c, v) in enumerate(zip(section.columns, row, strict=True)))
         body.append(f"<tr{cls}>{cells}</tr>")
     if not section.rows:
-        body.append(f'<tr><td class="empty" colspan="{len(section.columns)}">(none)</td></tr>')
+        body.append(f'<tr><td class="empty" colspan="{len(section.columns)}">{_e(none_text(lang))}</td></tr>')
     return f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -113,46 +114,58 @@ def section_html(section: Section, lang: str) -> str:
     return f'<section class="card" id="{_e(section.key)}"><h2>{_e(section.title)}</h2>{body}{note}</section>'
 
 
-def period_text(rep: Report) -> str:
-    return f"{rep.since or 'start of records'} to {rep.until or 'today'}" + (f" (by {rep.by})" if rep.by != "month" else "")
+def period_text(rep: Report, lang: str) -> str:
+    text = translate("{since} to {until}", lang).format(since=rep.since or translate("start of records", lang),
+                                                      until=rep.until or translate("today", lang))
+    return text + (" " + translate("(by quarter)", lang) if rep.by == "quarter" else "")
+
+
+def filters_text(rep: Report, lang: str) -> str:
+    return " ".join(rep.filters) or translate("all customers", lang)
+
+
+def summary(rep: Report, lang: str) -> str | None:
+    spec = REGISTRY.get(rep.name)
+    return tr(spec.summary, lang) if spec is not None else None
 
 
 def definitions(reports: Sequence[Report], lang: str) -> list[str]:
-    """What the figures rest on: each report's summary and notes, and what a partial period is."""
+    """What the figures rest on: each (localized) report's summary and notes, and what a partial period is."""
     out = []
     for rep in reports:
-        spec = REGISTRY.get(rep.name)
-        if spec is not None:
-            out.append(f"{rep.title}: {spec.summary}")
+        text = summary(rep, lang)
+        if text:
+            out.append(f"{rep.title}: {text}")
         out.extend(rep.notes)
     if any(s.partial for rep in reports for s in rep.sections):
-        out.append(f"{partial_word(lang)}: a period only partly inside the report's period (such as the month so far); "
-                   "its figures are not comparable with whole periods")
+        out.append(partial_word(lang) + translate(": a period only partly inside the report's period (such as the month "
+                                                  "so far); its figures are not comparable with whole periods", lang))
     return list(dict.fromkeys(out))
 
 
-def page_title(reports: Sequence[Report]) -> str:
-    return " / ".join(r.title for r in reports) if len(reports) <= 3 else "Reports"
+def page_title(reports: Sequence[Report], lang: str) -> str:
+    return " / ".join(r.title for r in reports) if len(reports) <= 3 else translate("Reports", lang)
 
 
 def render_page(reports: Sequence[Report], lang: str = "en", generated: datetime | None = None) -> str:
     """The whole page as a string."""
     generated = generated or datetime.now().replace(microsecond=0)
+    reports = [localized(r, lang) for r in reports]
     first = reports[0]
-    title = page_title(reports)
-    meta = [("Period", period_text(first)), ("Filters", " ".join(first.filters) or "all customers"),
-            ("Generated", generated.isoformat(sep=" ", timespec="minutes"))]
+    title = page_title(reports, lang)
+    meta = [(translate("Period", lang), period_text(first, lang)), (translate("Filters", lang), filters_text(first, lang)),
+            (translate("Generated", lang), generated.isoformat(sep=" ", timespec="minutes"))]
     parts = [f'<header class="cover"><h1>{_e(title)}</h1><dl class="meta">'
              + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta) + "</dl></header>"]
     for i, rep in enumerate(reports):
         if len(reports) > 1:
-            spec = REGISTRY.get(rep.name)
             parts.append(f'<h1 class="report{" next" if i else ""}">{_e(rep.title)}</h1>')
-            if spec is not None:
-                parts.append(f'<p class="summary">{_e(spec.summary)}</p>')
+            text = summary(rep, lang)
+            if text:
+                parts.append(f'<p class="summary">{_e(text)}</p>')
         parts.extend(section_html(s, lang) for s in rep.sections)
     items = "".join(f"<li>{_e(d)}</li>" for d in definitions(reports, lang))
-    parts.append(f'<section class="card definitions"><h2>Definitions</h2><ul>{items}</ul></section>')
+    parts.append(f'<section class="card definitions"><h2>{_e(translate("Definitions", lang))}</h2><ul>{items}</ul></section>')
     html_lang = {"zh": "zh-CN", "zh-Hant": "zh-TW"}.get(lang, "en")
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from crmcli.i18n import translate
 from crmcli.reports import charts
 from crmcli.reports.base import Report, Section
-from crmcli.reports.html import definitions, page_title, period_text
-from crmcli.reports.render import cell_text
+from crmcli.reports.html import definitions, filters_text, page_title, period_text
+from crmcli.reports.render import cell_text, localized, none_text
 
 FONT = "STSong-Light"
 LATIN = "Helvetica"
@@ -127,7 +128,7 @@ def _table(section: Section, lang: str, width: float, st: dict[str, Any]) -> tup
     heads = [_p(c.label, st["num"] if _numeric(section, i) else st["cell"]) for i, c in enumerate(section.columns)]
     texts = [[cell_text(c, v, r, section, lang) for c, v in zip(section.columns, r, strict=True)] for r in section.rows]
     if not texts:
-        texts = [["(none)"] + [""] * (len(section.columns) - 1)]
+        texts = [[none_text(lang)] + [""] * (len(section.columns) - 1)]
     body = [[_p(t, st["num"] if _numeric(section, i) else st["cell"]) for i, t in enumerate(row)] for row in texts]
     natural = [max(stringWidth(t, LATIN if t.isascii() else FONT, 8.5) for t in [c.label, *(row[i] for row in texts)]) + 16
                for i, c in enumerate(section.columns)]
@@ -164,32 +165,34 @@ def _tiles(section: Section, lang: str, width: float, st: dict[str, Any]) -> Any
     return table
 
 
-def section_flowables(section: Section, lang: str, width: float, st: dict[str, Any]) -> Any:
-    """One section kept on one page: title, table (or key-figure tiles), chart, note."""
+# A section with more rows than this does not wait for a page of its own: its title and chart
+# stay together, and its table may continue on the next page under a repeated header row.
+LONG_TABLE = 18
+
+
+def section_flowables(section: Section, lang: str, width: float, st: dict[str, Any]) -> list[Any]:
+    """One section, kept on one page when it fits one: title, table (or key-figure tiles), chart, note."""
     from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-    parts: list[Any] = [_p(section.title, st["section"])]
+    title = _p(section.title, st["section"])
+    note = [_p(section.note, st["note"])] if section.note else []
     if [c.key for c in section.columns] == ["metric", "value"] and section.chart is None:
-        parts.append(_tiles(section, lang, width, st))
-    else:
-        half = width / 2 - 8
-        table, used = _table(section, lang, width, st)
-        # charts are laid out wider than they print (CHART_SCALE): their text then matches the tables'
-        chart = charts.chart_for(section, lang, width=width / CHART_SCALE)
-        if chart is not None and used <= half and section.chart is not None and section.chart.kind != "line":
-            table, _ = _table(section, lang, half, st)
-            beside = Table([[table, drawing(charts.chart_for(section, lang, width=half / CHART_SCALE) or chart, half)]],
-                           colWidths=[half + 16, half], hAlign="LEFT")
-            beside.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                        ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-            parts.append(beside)
-        else:
-            parts.append(table)
-            if chart is not None:
-                parts += [Spacer(1, 8), drawing(chart, width)]
-    if section.note:
-        parts.append(_p(section.note, st["note"]))
-    return KeepTogether(parts)
+        return [KeepTogether([title, _tiles(section, lang, width, st), *note])]
+    table, used = _table(section, lang, width, st)
+    # charts are laid out wider than they print (CHART_SCALE): their text then matches the tables'
+    chart = charts.chart_for(section, lang, width=width / CHART_SCALE)
+    if chart is None:
+        return [KeepTogether([title, table, *note])]
+    if used <= width * 0.55 and len(section.rows) <= LONG_TABLE:
+        side = width - used - 16
+        beside = Table([[table, drawing(charts.chart_for(section, lang, width=side / CHART_SCALE) or chart, side)]],
+                       colWidths=[used + 16, side], hAlign="LEFT")
+        beside.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                    ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        return [KeepTogether([title, beside, *note])]
+    if len(section.rows) > LONG_TABLE:
+        return [KeepTogether([title, drawing(chart, width), Spacer(1, 6)]), table, *note]
+    return [KeepTogether([title, table, Spacer(1, 8), drawing(chart, width), *note])]
 
 
 def build(reports: Sequence[Report], out: Any, lang: str = "en", generated: datetime | None = None) -> None:
@@ -200,21 +203,24 @@ def build(reports: Sequence[Report], out: Any, lang: str = "en", generated: date
     _register_font()
     st = _styles()
     generated = generated or datetime.now().replace(microsecond=0)
-    title = page_title(reports)
+    reports = [localized(r, lang) for r in reports]
+    title = page_title(reports, lang)
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=PAGE_MARGIN, rightMargin=PAGE_MARGIN, topMargin=PAGE_MARGIN,
                             bottomMargin=PAGE_MARGIN, title=title, author="crmcli", creator="crmcli")
     width = A4[0] - 2 * PAGE_MARGIN
     first = reports[0]
     story: list[Any] = [_p(title, st["title"]),
-                        _p(f"Period: {period_text(first)}  |  Filters: {' '.join(first.filters) or 'all customers'}  |  "
-                           f"Generated: {generated.isoformat(sep=' ', timespec='minutes')}", st["meta"]), Spacer(1, 6)]
+                        _p("  |  ".join(f"{translate(k, lang)}: {v}" for k, v in (
+                            ("Period", period_text(first, lang)), ("Filters", filters_text(first, lang)),
+                            ("Generated", generated.isoformat(sep=" ", timespec="minutes")))), st["meta"]), Spacer(1, 6)]
     for i, rep in enumerate(reports):
         if len(reports) > 1:
             if i:
                 story.append(PageBreak())
             story.append(_p(rep.title, st["report"]))
-        story.extend(section_flowables(s, lang, width, st) for s in rep.sections)
-    story.append(_p("Definitions", st["section"]))
+        for s in rep.sections:
+            story.extend(section_flowables(s, lang, width, st))
+    story.append(_p(translate("Definitions", lang), st["section"]))
     story.extend(_p(f"- {d}", st["note"]) for d in definitions(reports, lang))
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
 
@@ -223,7 +229,7 @@ def _footer(canvas: Any, doc: Any) -> None:
     from reportlab.lib.colors import HexColor
 
     canvas.saveState()
-    canvas.setFont(LATIN, 7.5)
+    canvas.setFont(LATIN if str(doc.title).isascii() else FONT, 7.5)
     canvas.setFillColor(HexColor(MUTED))
     canvas.drawRightString(doc.pagesize[0] - PAGE_MARGIN, PAGE_MARGIN / 2, f"{doc.title}  |  {doc.page}")
     canvas.restoreState()

@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import IO, Any
 
 from crmcli import fields
+from crmcli.i18n import translate
 from crmcli.reports.base import Column, Report, Section
 
 BAR_WIDTH = 24
@@ -39,6 +41,22 @@ def humanize(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
+def tr(text: str, lang: str) -> str:
+    """A report's English title, column label, note or metric name in LANG. The reports define them in
+    English; their Chinese is in the i18n catalog (po/zh/report_pages.po); one without an entry stays English."""
+    return translate(text, lang) if text else text
+
+
+def localized(rep: Report, lang: str) -> Report:
+    """REP with its titles, column labels and notes in LANG, for the renderings people read
+    (terminal, workbook, page, PDF); JSON and CSV keep the English for scripts."""
+    if lang == "en":
+        return rep
+    sections = [replace(s, title=tr(s.title, lang), note=tr(s.note, lang) if s.note else None,
+                        columns=[replace(c, label=tr(c.label, lang)) for c in s.columns]) for s in rep.sections]
+    return replace(rep, title=tr(rep.title, lang), notes=[tr(n, lang) for n in rep.notes], sections=sections)
+
+
 def is_percent(column: Column, row: Sequence[Any], section: Section) -> bool:
     """Metric/value sections hold mixed values: *_rate and *_share metrics are fractions."""
     if column.kind == "percent":
@@ -51,9 +69,9 @@ def is_percent(column: Column, row: Sequence[Any], section: Section) -> bool:
 def display(column: Column, value: Any, lang: str) -> Any:
     """The value a person reads: translated labels; an empty category as "(none)"; other values unchanged."""
     if value is None:
-        return "(none)" if column.kind == "text" else None
+        return none_text(lang) if column.kind == "text" else None
     if column.field is None or value == "all":
-        return "All" if value == "all" else value
+        return translate("All", lang) if value == "all" else value
     try:
         f = fields.get_field(*column.field)
     except Exception:  # pragma: no cover - a report names a field the registry lost
@@ -61,9 +79,14 @@ def display(column: Column, value: Any, lang: str) -> Any:
     return fields.display(f, value, lang)
 
 
+def none_text(lang: str) -> str:
+    """An empty category (no industry, no segment yet)."""
+    return translate("(none)", lang)
+
+
 def partial_word(lang: str) -> str:
     """How a period the report covers only in part is marked: '2024-06 (partial)'."""
-    return "(partial)"
+    return translate("(partial)", lang)
 
 
 def partial_label(key: str, lang: str) -> str:
@@ -74,7 +97,7 @@ def cell_text(column: Column, value: Any, row: Sequence[Any], section: Section, 
     if column.kind == "period" and value in section.partial:
         return partial_label(str(value), lang)
     if value is None:
-        return "(none)" if column.kind == "text" and column is section.columns[0] else ""
+        return none_text(lang) if column.kind == "text" and column is section.columns[0] else ""
     if is_percent(column, row, section) and isinstance(value, int | float):
         return f"{value * 100:.1f}%"
     if column.kind == "money" or (isinstance(value, float) and column.kind != "number"):
@@ -84,7 +107,7 @@ def cell_text(column: Column, value: Any, row: Sequence[Any], section: Section, 
     if isinstance(value, int) and not isinstance(value, bool) and column.kind in ("int", "number"):
         return f"{value:,}"
     if column.key == "metric":
-        return humanize(str(value))
+        return tr(humanize(str(value)), lang)
     if column.kind in ("date",) and isinstance(value, str):
         return value[:10]
     if column.kind == "datetime" and isinstance(value, str):
@@ -96,6 +119,7 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
     from rich.table import Table
     from rich.text import Text
 
+    rep = localized(rep, lang)
     from crmcli.output import console, printable
 
     con = console(out)

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import outfile
+from crmcli.i18n import translate
 from crmcli.reports.base import Column, Report, Section
 from crmcli.reports.charts import PALETTE
-from crmcli.reports.render import display, humanize, is_percent, partial_word
+from crmcli.reports.render import display, humanize, is_percent, localized, partial_word, tr
 from crmcli.workbook import print_setup
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -49,7 +50,7 @@ def excel_value(column: Column, value: Any, row: Sequence[Any], section: Section
     if column.kind == "period" and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
         return date(int(value[:4]), int(value[5:]), 1), MONTH_FORMAT
     if column.key == "metric":
-        return humanize(str(value)), None
+        return tr(humanize(str(value)), lang), None
     if column.kind == "number" and isinstance(value, float):
         return value, MONEY_FORMAT if value != int(value) or abs(value) >= 1000 else None
     return display(column, value, lang), None
@@ -79,22 +80,23 @@ def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "
 
     wb = Workbook()
     cover = wb.active
-    cover.title = "Report"
-    taken = {"report"}
+    cover.title = translate("Report", lang)
+    taken = {cover.title.lower()}
+    reports = [localized(r, lang) for r in reports]
     cover.append([" / ".join(r.title for r in reports)])
     cover["A1"].font = Font(bold=True, size=14)
     cover.append([])
     for rep in reports:
-        cover.append(["Report", rep.title])
-        cover.append(["Since", _day(rep.since) or "start"])
-        cover.append(["Until", _day(rep.until) or "today"])
-        cover.append(["Filters", " ".join(rep.filters) or "(all customers)"])
-        cover.append(["Generated", datetime.now().replace(microsecond=0)])
+        cover.append([translate("Report", lang), rep.title])
+        cover.append([translate("Since", lang), _day(rep.since) or translate("start of records", lang)])
+        cover.append([translate("Until", lang), _day(rep.until) or translate("today", lang)])
+        cover.append([translate("Filters", lang), " ".join(rep.filters) or translate("all customers", lang)])
+        cover.append([translate("Generated", lang), datetime.now().replace(microsecond=0)])
         cover.cell(cover.max_row, 2).number_format = DATETIME_FORMAT
         for note in rep.notes:
-            cover.append(["Note", note])
+            cover.append([translate("Note", lang), note])
         cover.append([])
-        cover.append(["Sheet", "Section"])
+        cover.append([translate("Sheet", lang), translate("Section", lang)])
         for section in rep.sections:
             name = sheet_name(section.title if len(reports) == 1 else f"{rep.name} {section.key}", taken)
             _write_section(wb.create_sheet(name), section, lang)

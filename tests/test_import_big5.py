@@ -11,7 +11,7 @@ from crmcli.importer.sources import detect_encoding
 
 ROWS = [  # name, phone, type, status, source, level, industry
     ("台北華信貿易股份有限公司", "13812345678", "老客戶", "合作中", "展會", "VIP", "製造業"),
-    ("新竹晶圓科技", "010-62345678", "新客戶", "意向", "轉介紹", "普通", "半導體"),
+    ("新竹晶圓科技", "010-62345678", "新客戶", "潛在", "轉介紹", "普通", "半導體"),
     ("高雄海運物流", "13912000111", "高價值客戶", "合作中", "官網推薦", "潛力", "物流"),
     ("台中精密機械", "13722334455", "潛在客戶", "潛在", "主動開發", "普通", "機械"),
     ("桃園綠能電力", "13633444555", "流失客戶", "流失", "線上推廣", "流失", "能源"),
@@ -36,7 +36,7 @@ def test_big5_csv_with_traditional_headers_and_labels_imports_whole(cli, tmp_pat
         "SELECT name, phone, customer_type, status, source, level, industry FROM customers ORDER BY name").fetchall()
     assert sorted(got) == sorted([
         ("台北華信貿易股份有限公司", "13812345678", "returning", "active", "exhibition", "vip", "製造業"),
-        ("新竹晶圓科技", "010-62345678", "new", "intent", "referral", "normal", "半導體"),
+        ("新竹晶圓科技", "010-62345678", "new", "potential", "referral", "normal", "半導體"),
         ("高雄海運物流", "13912000111", "high_value", "active", "website", "promising", "物流"),
         ("台中精密機械", "13722334455", "potential", "potential", "outbound", "normal", "機械"),
         ("桃園綠能電力", "13633444555", "lost", "lost", "online_ads", "churned", "能源"),
@@ -46,7 +46,7 @@ def test_big5_csv_with_traditional_headers_and_labels_imports_whole(cli, tmp_pat
 
 
 def test_big5_hkscs(cli, tmp_path: Path, db_path: Path) -> None:  # type: ignore[no-untyped-def]
-    rows = [("深水埗電子", "13521234567", "新客戶", "意向", "展會", "普通", "電子"),  # 埗 is an HKSCS character
+    rows = [("深水埗電子", "13521234567", "新客戶", "潛在", "展會", "普通", "電子"),  # 埗 is an HKSCS character
             ("香港恒生貿易", "13529876543", "老客戶", "合作中", "轉介紹", "VIP", "貿易")]
     src = excel_csv(tmp_path / "hk.csv", "big5hkscs", rows)
     assert detect_encoding(src.read_bytes())[0] == "big5hkscs"

@@ -29,7 +29,6 @@ import contextlib
 import io
 import itertools
 import operator
-import re
 import sqlite3
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from typing import IO, Any
 from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -53,32 +53,13 @@ _NO_NEUTRALISE = ("date", "datetime", "label", "int", "bool")  # CHECK constrain
 
 # ------------------------------------------------------------------------- masking
 
-_LANDLINE_RE = re.compile(r"(0\d{2,3})-(\d{7,8})(?:-\d{1,6})?")
-
-
-def mask_phone_stored(phone: str | None) -> str | None:
-    """normalize.mask_phone for a stored (already canonical) phone, without re-parsing it.
-
-    Stored phones are canonical (schema convention), so the two common shapes are
-    masked directly; anything else takes the full mask_phone path. Tests check
-    that both agree on canonical phones.
-    """
-    if phone is None:
-        return None
-    if len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789":
-        return f"{phone[:3]}****{phone[7:]}"
-    m = _LANDLINE_RE.fullmatch(phone)
-    if m:
-        local = m.group(2)
-        return f"{m.group(1)}-{'*' * (len(local) - 4)}{local[-4:]}"
-    return mask_phone(phone)
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:
     def phone(v: Any, safe: int) -> Any:
         if not isinstance(v, str):
             return v
-        return neutralise(mask_phone_stored(v)) if safe else mask_phone_stored(v)
+        return neutralise(mask_phone(v)) if safe else mask_phone(v)
 
     def email(v: Any, safe: int) -> Any:
         if not isinstance(v, str):
@@ -237,8 +218,10 @@ def check_suffix(path: str | None, fmt: str) -> None:
         return
     if by_suffix is None:
         names = ", ".join(dict.fromkeys(_SUFFIX_FORMAT))
-        raise InvalidValue(f"cannot write {path}: crm export writes {names} files (or - for stdout), not {suffix}")
-    raise InvalidValue(f"cannot write {fmt} to {path}: a {suffix} file holds {by_suffix}; name it .{fmt} or leave out --format")
+        raise InvalidValue(_("cannot write {path}: {command} writes {formats} (or - for stdout), not {suffix}").format(
+            path=path, command="crm export", formats=names, suffix=suffix))
+    raise InvalidValue(_("cannot write {fmt} to {path}: a {suffix} file holds {holds}; name it .{other} or leave out "
+                         "--format").format(fmt=fmt, path=path, suffix=suffix, holds=by_suffix, other=fmt))
 
 
 @contextlib.contextmanager

@@ -258,7 +258,7 @@ def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None, *,
         target.discard()
         if isinstance(e, BrokenPipeError):
             raise
-        raise CrmError(f"cannot write {target.target}: {e.strerror or e}") from None
+        raise CrmError(outfile.cannot_write(target.target, e)) from None
     except BaseException:
         target.discard()
         raise
@@ -361,7 +361,7 @@ def _output_files(conn: sqlite3.Connection, tables: list[str], target: str, fmt:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CrmError(f"cannot create the folder {folder}: {e.strerror or e}") from None
+        raise CrmError(_("cannot create the folder {folder}: {reason}").format(folder=folder, reason=e.strerror or e)) from None
     return {name: outfile.AtomicFile(folder / f"{name}.{fmt}", force=force, avoid=avoid) for name in tables}
 
 

@@ -194,26 +194,26 @@ def log_unmask(conn: sqlite3.Connection, where: str) -> int:
 # --------------------------------------------------------------------------- duplicate review
 
 
-def review_clusters(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def review_clusters(conn: sqlite3.Connection) -> list[Any]:
     """`crm dedupe`'s clusters (nothing written), as the review lists them."""
     from crmcli.dedupe import scan
 
     return scan.scan(conn).clusters
 
 
-def cluster_grid(clusters: list[dict[str, Any]], lang: str) -> Grid:
+def cluster_grid(clusters: list[Any], lang: str) -> Grid:
     heads = ["#", "score", "names"] if lang == "en" else ["#", "分数", "客户"]
     g = Grid(["cluster", "score", "names"], heads)
     for c in clusters:
-        g.rows.append([str(c["cluster"]), f"{c['score']:.0f}", " / ".join(m["name"] for m in c["members"])])
-        g.keys.append(str(c["cluster"]))
+        g.rows.append([str(c.cluster), f"{c.score:.0f}", " / ".join(m["name"] for m in c.members)])
+        g.keys.append(str(c.cluster))
     g.total = len(g.rows)
     return g
 
 
-def member_grid(cluster: dict[str, Any], lang: str, unmask: bool) -> Grid:
+def member_grid(cluster: Any, lang: str, unmask: bool) -> Grid:
     cols = ["customer_id", "name", "phone", "email", "reason"]
-    rows = [{**m, "reason": m.get("reason") or ("survivor" if lang == "en" else "保留")} for m in cluster["members"]]
+    rows = [{**m, "reason": m.get("reason") or ("survivor" if lang == "en" else "保留")} for m in cluster.members]
     g = grid("customers", cols[:-1], rows, "customer_id", lang, unmask)
     g.columns.append("reason")
     g.heads.append("reason" if lang == "en" else "理由")
@@ -222,7 +222,7 @@ def member_grid(cluster: dict[str, Any], lang: str, unmask: bool) -> Grid:
     return g
 
 
-def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any]) -> Any:
+def merge_cluster(conn: sqlite3.Connection, cluster: Any) -> Any:
     """Merge a reviewed cluster into its survivor: one logged merge that `crm undo` reverses."""
     from crmcli.dedupe import scan
 

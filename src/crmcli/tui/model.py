@@ -230,11 +230,11 @@ def merge_cluster(conn: sqlite3.Connection, cluster: Any) -> Any:
     return scan.merge_cluster(conn, cluster)
 
 
-def not_same(conn: sqlite3.Connection, cluster: dict[str, Any]) -> list[tuple[str, str]]:
+def not_same(conn: sqlite3.Connection, cluster: Any) -> list[tuple[str, str]]:
     """Remember that a cluster's customers are different (`crm dedupe --not-same`): never proposed again."""
     from crmcli.dedupe import decisions
 
-    _, pairs = decisions.not_same(conn, [m["customer_id"] for m in cluster["members"]])
+    _, pairs = decisions.not_same(conn, cluster.ids())
     return pairs
 
 

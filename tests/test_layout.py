@@ -112,3 +112,30 @@ def test_crmclis_own_modules_are_imported_without_an_import_error_escape() -> No
 ])
 def test_the_checks_see_what_they_look_for(source: str, check, expected: int) -> None:  # type: ignore[no-untyped-def]
     assert len(list(check(SRC / "x.py", ast.parse(source)))) == expected
+
+
+# Lower layers never reach up, not even lazily inside a function: the export/workbook/template cycle
+# (exporter -> workbook -> template_text -> exporter, for the module list) must not come back.
+NEVER_IMPORTS = {
+    "fields.py": ("crmcli.exporter", "crmcli.workbook", "crmcli.template_text", "crmcli.importer", "crmcli.cli"),
+    "template_text.py": ("crmcli.exporter", "crmcli.workbook", "crmcli.cli"),
+    "workbook.py": ("crmcli.exporter", "crmcli.importer", "crmcli.cli"),
+    "outfile.py": ("crmcli.exporter", "crmcli.workbook", "crmcli.cli"),
+    "exporter.py": ("crmcli.cli",),
+}
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(NEVER_IMPORTS))
+def test_lower_modules_do_not_import_upper_ones(name: str) -> None:
+    imported = _imported(_tree(SRC / name))
+    assert not [m for m in imported if m.startswith(NEVER_IMPORTS[name])]

@@ -55,7 +55,7 @@ def test_the_current_month_is_marked_partial(filled: Path) -> None:
     assert [r[0] for r in by_period.rows][-1] == "2024-06" and by_period.partial == ["2024-06"]
     assert rep.section("by_product").partial == []
     page = html.render_page([rep], "en")
-    assert '<tr class="partial"><td>2024-06 (partial)</td>' in page
+    assert '<tr class="partial"><td class="nowrap">2024-06 (partial)</td>' in page
     svg = charts.to_svg(charts.chart_for(by_period, "en"))
     assert 'stroke-dasharray="5 4"' in svg and "(partial)" in svg  # the last segment dashed, and labelled
 

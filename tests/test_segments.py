@@ -343,8 +343,7 @@ def test_empty_database(conn: sqlite3.Connection) -> None:
 def test_the_yearly_figures_read_the_counted_orders_index_alone(conn: sqlite3.Connection) -> None:
     # Guards the benchmark: without the partial index the GROUP BY probes the orders table per row
     # (50 s instead of 5 s on a million customers).
-    sql = metrics._SQL.format(target="main.customer_metrics", columns=", ".join(metrics.COLUMNS), only="", only_c="",
-                              slices=metrics._SLICES)
+    sql = metrics.insert_sql("main.customer_metrics")
     plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, metrics.window(D)))
     assert "SCAN orders USING INDEX idx_orders_counted" in plan
     assert "USE TEMP B-TREE FOR GROUP BY" not in plan

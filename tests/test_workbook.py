@@ -134,7 +134,7 @@ def test_template_zh(tmp_path: Path) -> None:
     assert ws.column_dimensions["F"].number_format == "@"  # phones stay text: no 1.38E+10, no lost leading 0
     assert ws.column_dimensions["P"].number_format == "yyyy-mm-dd"
     # Every fixed label of every module has its dropdown.
-    for name in exporter.MODULES:
+    for name in fields.MODULES:
         t = fields.TABLES[name]
         sheet = wb[t.zh]
         cols = workbook.template_columns(t)

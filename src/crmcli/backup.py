@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from crmcli import db
+from crmcli import db, fields
 from crmcli.errors import CrmError, NotFound
 
 _STAMP = "%Y%m%d-%H%M%S"
 _REQUIRED_TABLES = ("customers", "operations", "changes")
+COUNTED = (*fields.MODULES, "operations")  # what a backup summary counts
 
 
 @dataclass
@@ -102,7 +103,7 @@ def verify(path: str | os.PathLike[str], *, quick: bool = False) -> Verified:
         if missing:
             raise CrmError(f"{p} is not a crm database (no {', '.join(missing)} table)")
         counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                  for t in ("customers", "contacts", "followups", "orders", "tickets", "needs", "operations")
+                  for t in COUNTED
                   if t in tables}
     except sqlite3.DatabaseError as e:
         raise CrmError(f"{p} is damaged: {e}") from None
@@ -203,13 +204,6 @@ def rotate(db_path: Path, directory: Path, keep: int, *, spare: Path | None = No
     for p in gone:
         p.unlink()
     return gone
-
-
-def list_backups(db_path: str | os.PathLike[str]) -> list[Path]:
-    d = default_dir(db_path)
-    if not d.is_dir():
-        return []
-    return sorted((p for p in d.iterdir() if p.suffix == ".db"), key=lambda p: p.name)
 
 
 def keep_as_is(db_path: str | os.PathLike[str], tag: str = "damaged-") -> Path:

@@ -154,10 +154,3 @@ def default_db() -> Path:
         return Path(env).expanduser()
     configured = get("db")
     return Path(configured).expanduser() if configured else app_dir() / "crm.db"
-
-
-def default_lang() -> str:
-    """en, zh or zh-Hant from CRM_LANG, this file, the locale (crmcli.i18n.detect)."""
-    from crmcli.i18n import detect
-
-    return detect()

@@ -46,7 +46,6 @@ from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
-MODULES = ("customers", "contacts", "followups", "orders", "tickets", "needs", "tags")
 _SUFFIX_FORMAT = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "jsonl",
                   ".ndjson": "jsonl", ".xlsx": "xlsx"}
 _NO_NEUTRALISE = ("date", "datetime", "label", "int", "bool")  # CHECK constraints keep these free of triggers
@@ -308,7 +307,7 @@ class Result:
 
 def _resolve_tables(table: str) -> list[str]:
     if fields.fold(table) in ("all", "全部"):
-        return list(MODULES)
+        return list(fields.MODULES)
     return [fields.table(table).name]
 
 

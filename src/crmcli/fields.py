@@ -206,6 +206,10 @@ def _customer_ref() -> Field:
 
 TABLES: dict[str, Table] = {}
 
+# The template's record modules in its order: one sheet each in `crm export all` and the blank template,
+# what `crm import` reads, what a backup counts.
+MODULES = ("customers", "contacts", "followups", "orders", "tickets", "needs", "tags")
+
 
 def _add(t: Table) -> None:
     TABLES[t.name] = t

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import itertools
 import json
 import operator
@@ -227,9 +226,3 @@ def card(sections: Sequence[tuple[str, Any]], out: IO[str] | None = None) -> Non
             con.print(body if title is None else styled(title, "bold"))
             if title is not None and body is not None:
                 con.print(body)
-
-
-def to_string(rows: Iterable[Any], columns: Sequence[str], fmt: str, **kw: Any) -> str:
-    buf = io.StringIO()
-    render(rows, columns, fmt, out=buf, **kw)
-    return buf.getvalue()

@@ -32,7 +32,6 @@ from crmcli import audit, backup, db, rebuild
 from crmcli.errors import CrmError, Damaged, NotFound
 
 _HEADER = b"SQLite format 3\x00"
-_COUNTED = ("customers", "contacts", "followups", "orders", "tickets", "needs", "operations")
 
 
 @dataclass
@@ -127,7 +126,7 @@ def prepare(db_path: str | os.PathLike[str], file: str | os.PathLike[str], *, fo
         orphans = _rebuild(src, scratch, rebuilt, force=force)
         conn = sqlite3.connect(str(rebuilt))
         try:
-            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED}
+            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in backup.COUNTED}
         finally:
             conn.close()
     except BaseException:

@@ -1,4 +1,5 @@
-"""The instructions sheet (说明) of the blank template workbook.
+"""The blank template's words and shape: sheet titles, the columns a person fills, which are required,
+the dropdown choices, and the text of the instructions sheet (说明) that crmcli.workbook writes.
 
 Its rules are the template's own (TEMPLATE.md, "Rules the seeds state"), and its
 field table is generated from the field registry, so it never disagrees with
@@ -6,8 +7,6 @@ what `crm import` accepts. The importer skips this sheet by its name (SHEET).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from crmcli import fields
 
@@ -63,7 +62,7 @@ RULES = {
     ],
 }
 
-_HEADS = {"zh": ["工作表", "列名", "字段", "必填", "格式", "可选值"],
+HEADS = {"zh": ["工作表", "列名", "字段", "必填", "格式", "可选值"],
           "en": ["Sheet", "Column", "Field", "Required", "Format", "Allowed values"]}
 _TYPES = {
     "zh": {"text": "文本", "id": "编号", "date": "日期 YYYY-MM-DD", "datetime": "日期时间 YYYY-MM-DD HH:MM",
@@ -75,14 +74,34 @@ _TYPES = {
 }
 
 
+def sheet_title(t: fields.Table, lang: str) -> str:
+    return (t.zh if lang == "zh" else t.en)[:31]
+
+
+def choices(f: fields.Field, lang: str) -> list[str] | None:
+    """The dropdown values of a column: fixed labels, yes/no; None for free columns."""
+    if f.labels:
+        return [lab.zh if lang == "zh" else lab.en for lab in f.labels]
+    if f.type == "bool":
+        return ["是", "否"] if lang == "zh" else ["yes", "no"]
+    return None
+
+
+def is_required(f: fields.Field) -> bool:
+    return f.required or (f.table == "customers" and f.name == "name")
+
+
+def template_columns(t: fields.Table) -> list[str]:
+    """Columns a person fills in: everything but what the system keeps."""
+    return [f.name for f in t.fields if not f.system]
+
+
+
 def field_rows(lang: str) -> list[list[str]]:
     """One row per column of the template: sheet, header, field name, required, format, allowed values."""
-    from crmcli.exporter import MODULES
-    from crmcli.workbook import choices, is_required, sheet_title, template_columns
-
     zh = lang == "zh"
     out = []
-    for name in MODULES:
+    for name in fields.MODULES:
         t = fields.TABLES[name]
         for col in template_columns(t):
             f = t.by_name[col]
@@ -96,31 +115,3 @@ def field_rows(lang: str) -> list[list[str]]:
             out.append([sheet_title(t, lang), f.label(lang), f.name, required, kind,
                         ("、" if zh else ", ").join(choices(f, lang) or [])])
     return out
-
-
-def instructions_sheet(wb: Any, lang: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-
-    from crmcli.workbook import print_setup
-
-    ws = wb.create_sheet(SHEET[lang])
-    print_setup(ws)
-    for letter, width in zip("ABCDEF", (16, 18, 20, 8, 36, 60), strict=True):
-        ws.column_dimensions[letter].width = width
-    wrap = Alignment(wrap_text=False, vertical="top")
-    for i, line in enumerate(RULES[lang]):
-        c = WriteOnlyCell(ws, value=line)
-        if i == 0 or line in ("字段说明", "Fields"):
-            c.font = Font(bold=True, size=14 if i == 0 else 12)
-        c.alignment = wrap
-        ws.append([c])
-    heads = []
-    for h in _HEADS[lang]:
-        c = WriteOnlyCell(ws, value=h)
-        c.font = Font(bold=True)
-        heads.append(c)
-    ws.append(heads)
-    for row in field_rows(lang):
-        ws.append(row)
-    return ws

@@ -29,8 +29,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from crmcli import fields, outfile
+from crmcli import fields, outfile, template_text
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.template_text import choices, is_required, sheet_title, template_columns
 
 MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows minus the header
 SAMPLE_ROWS = 200  # rows read ahead to fit column widths
@@ -44,23 +45,6 @@ _REQUIRED_FONT = Font(bold=True, color="C00000")
 def new() -> Workbook:
     """An empty streaming workbook (sheets are added by write_sheet / template)."""
     return Workbook(write_only=True)
-
-
-def sheet_title(t: fields.Table, lang: str) -> str:
-    return (t.zh if lang == "zh" else t.en)[:31]
-
-
-def choices(f: fields.Field, lang: str) -> list[str] | None:
-    """The dropdown values of a column: fixed labels, yes/no; None for free columns."""
-    if f.labels:
-        return [lab.zh if lang == "zh" else lab.en for lab in f.labels]
-    if f.type == "bool":
-        return ["是", "否"] if lang == "zh" else ["yes", "no"]
-    return None
-
-
-def is_required(f: fields.Field) -> bool:
-    return f.required or (f.table == "customers" and f.name == "name")
 
 
 def validation(f: fields.Field, lang: str, letter: str) -> DataValidation | None:
@@ -232,9 +216,31 @@ def write_sheet(wb: Workbook, t: fields.Table, columns: Sequence[str], rows: Ite
     return n
 
 
-def template_columns(t: fields.Table) -> list[str]:
-    """Columns a person fills in: everything but what the system keeps."""
-    return [f.name for f in t.fields if not f.system]
+def instructions_sheet(wb: Any, lang: str) -> Any:
+    """The instructions sheet (说明): the template's rules and its field table (crmcli.template_text)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(template_text.SHEET[lang])
+    print_setup(ws)
+    for letter, width in zip("ABCDEF", (16, 18, 20, 8, 36, 60), strict=True):
+        ws.column_dimensions[letter].width = width
+    wrap = Alignment(wrap_text=False, vertical="top")
+    for i, line in enumerate(template_text.RULES[lang]):
+        c = WriteOnlyCell(ws, value=line)
+        if i == 0 or line in ("字段说明", "Fields"):
+            c.font = Font(bold=True, size=14 if i == 0 else 12)
+        c.alignment = wrap
+        ws.append([c])
+    heads = []
+    for h in template_text.HEADS[lang]:
+        c = WriteOnlyCell(ws, value=h)
+        c.font = Font(bold=True)
+        heads.append(c)
+    ws.append(heads)
+    for row in template_text.field_rows(lang):
+        ws.append(row)
+    return ws
 
 
 def write_template(path: str | Path, lang: str = "zh", *, force: outfile.Overwrite = False,
@@ -243,9 +249,6 @@ def write_template(path: str | Path, lang: str = "zh", *, force: outfile.Overwri
 
     force/avoid: see crmcli.outfile (never over a database; an existing file only with force).
     """
-    from crmcli import template_text
-    from crmcli.exporter import MODULES
-
     if Path(path).suffix.lower() != ".xlsx" and not (Path(path).exists() and not Path(path).is_file()):
         what = Path(path).suffix or "a name without a suffix"
         raise InvalidValue(f"cannot write {path}: crm template writes .xlsx workbooks, not {what}")
@@ -254,11 +257,11 @@ def write_template(path: str | Path, lang: str = "zh", *, force: outfile.Overwri
     try:
         wb = new()
         titles = []
-        for name in MODULES:
+        for name in fields.MODULES:
             t = fields.TABLES[name]
             write_sheet(wb, t, template_columns(t), (), lang=lang)
             titles.append(sheet_title(t, lang))
-        template_text.instructions_sheet(wb, lang)
+        instructions_sheet(wb, lang)
         titles.append(template_text.SHEET[lang])
     except BaseException:
         file.discard()

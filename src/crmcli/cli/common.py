@@ -186,10 +186,6 @@ def emit(rows: Iterable[Any], columns: Sequence[str], fmt: str | None, *, table:
                          title=title)
 
 
-def is_tty() -> bool:
-    return sys.stdout.isatty()
-
-
 def interactive() -> bool:
     """Is a person at the keyboard? (CRM_INTERACTIVE=1 lets tests drive the prompts.)"""
     return sys.stdin.isatty() or os.environ.get("CRM_INTERACTIVE") == "1"

@@ -128,7 +128,7 @@ def list_cmd(on: DateOpt = None, fmt: FormatOpt = None) -> None:
     from crmcli import segments
 
     run, rows = segments.summary(state.conn(), on=segments.parse_day(on), lang=state.language())
-    emit(rows, ["segment", "label", "customers", "share", "previous", "change"], fmt,
+    emit(rows, segments.LIST_COLUMNS, fmt,
          title=f"Segments of run {run['run_id']} ({run['run_date']})")
 
 

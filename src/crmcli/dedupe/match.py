@@ -41,8 +41,6 @@ MAX_BLOCK = 500            # a key shared by more records than this (a call cent
 MAX_PERSON_NAME_BLOCK = 50
 MIN_NAME = {False: 60.0, True: 80.0}  # below this, names are "clearly different" (enterprise, person)
 
-_FREE_MAIL = {"qq.com", "163.com", "126.com", "gmail.com", "sina.com", "sohu.com", "hotmail.com", "outlook.com",
-              "foxmail.com", "yeah.net", "139.com", "aliyun.com", "yahoo.com", "icloud.com", "live.com"}
 _WORD = re.compile(r"[a-z]{3,}")
 _LATIN_NOISE = {"the", "and", "company", "limited", "ltd", "inc", "corp", "corporation", "group", "llc", "co"}
 _CANON_PHONE = re.compile(r"^(1[3-9]\d{9})$|^(0\d{2,3})-(\d{7,8})(?:-\d+)?$|^(400|800)-(\d{3})-(\d{4})$")

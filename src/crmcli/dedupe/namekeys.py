@@ -186,9 +186,3 @@ def _pinyin_table() -> dict[int, str]:
 def pinyin_key(core: str) -> str:
     """Toneless pinyin of the Chinese characters, other characters kept: 华欣科技 -> huaxinkeji."""
     return core.translate(_pinyin_table())
-
-
-def syllables(core: str) -> tuple[str, ...]:
-    """One pinyin syllable per character (other characters as themselves)."""
-    table = _pinyin_table()
-    return tuple(table.get(ord(c), c) for c in core)

@@ -71,9 +71,6 @@ for _en, _zh in {"beijing": "北京", "shanghai": "上海", "tianjin": "天津",
                  "chengdu": "成都", "xian": "西安", "hongkong": "香港", "hong kong": "香港"}.items():
     PLACES[_en] = PLACES[_zh]
 
-# Longest spellings first so 内蒙古自治区 wins over 内蒙古 and 石家庄市 over 石家庄.
-PLACE_NAMES: tuple[str, ...] = tuple(sorted(PLACES, key=len, reverse=True))
-
 
 def compatible(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """Can two sets of places describe the same company? Empty sets always can.

@@ -148,8 +148,8 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
     if on_conflict not in ON_CONFLICT:
         raise InvalidValue(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}")
     forced = fields.table(table) if table else None
-    if forced is not None and forced.name not in hdr.IMPORTABLE:
-        raise InvalidValue(f"{forced.name} cannot be imported; importable: {', '.join(hdr.IMPORTABLE)}")
+    if forced is not None and forced.name not in fields.MODULES:
+        raise InvalidValue(f"{forced.name} cannot be imported; importable: {', '.join(fields.MODULES)}")
     overrides = hdr.parse_overrides(mapping or [])
     from crmcli.perf import gc_paused
 
@@ -218,7 +218,7 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
     if not plans:
         raise ImportFailed(f"{src.display}: no sheet matches a module (sheets: {', '.join(s.name for s in sheets)}); "
                            "name a sheet after a module (客户基本信息, 跟进记录 …) or give --table")
-    order = {n: k for k, n in enumerate(hdr.IMPORTABLE)}
+    order = {n: k for k, n in enumerate(fields.MODULES)}
     plans.sort(key=lambda p: order[p.mapping.table.name])
     return plans
 

@@ -22,7 +22,6 @@ CUSTOMER_NAME = "customer_name"  # child rows: the customer's name, resolved to 
 TAGS = "tags"  # customer rows: a comma-separated list of tags (seed 000), added to the tags table
 IGNORE = "-"
 HEADER_SCAN = 30  # rows searched for the header row (title rows sit above it)
-IMPORTABLE = ("customers", "contacts", "followups", "orders", "tickets", "needs", "tags")
 _NAME_HEADERS = {fields.fold(h) for h in (
     "客户名称", "客户全称", "公司名称", "企业名称", "客户姓名", "客户名", "所属客户", "customer name", "company",
     "company name", "account name", "account", "organization", "customer_name")}
@@ -73,7 +72,7 @@ def table_for_sheet(name: str) -> fields.Table | None:
         t = fields.table(name)
     except InvalidValue:
         return None
-    return t if t.name in IMPORTABLE else None
+    return t if t.name in fields.MODULES else None
 
 
 def find_header(rows: list[list[Any]], table: fields.Table | None,
@@ -83,7 +82,7 @@ def find_header(rows: list[list[Any]], table: fields.Table | None,
     for i, row in enumerate(rows[:HEADER_SCAN]):
         if sum(1 for c in row if c is not None and str(c).strip()) < 1:
             continue
-        for t in ([table] if table else [fields.TABLES[n] for n in IMPORTABLE]):
+        for t in ([table] if table else [fields.TABLES[n] for n in fields.MODULES]):
             s = _score(t, row, overrides or {})
             if s and (best is None or s > best[0]):
                 best = (s, i, t)

@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from crmcli import fields
+from crmcli import fields, revenue
 from crmcli.errors import InvalidValue
 from crmcli.filters import Compiled, compile_filters, relative_date
 
 # Orders that count as revenue: completed, and partially refunded (the template
 # records no refunded sum, so those count at their recorded amount).
-REVENUE_STATUSES = ("completed", "partial_refund")
-REVENUE_SQL = "status IN ('completed', 'partial_refund')"
+REVENUE_SQL = revenue.condition()  # what counts as revenue: crmcli/revenue.py
 
 # Above this share of all customers, child tables are scanned rather than sought per customer.
 SCAN_FRACTION = 0.3

@@ -50,6 +50,8 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-nu
 th { text-align: left; font-weight: 600; color: var(--muted); border-bottom: 2px solid var(--line);
   padding: 5px 8px; white-space: nowrap; }
 td { padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+td.nowrap { white-space: nowrap; }
+.wide table { font-size: 12px; } .wide td, .wide th { padding: 4px 5px; }
 tr:last-child td { border-bottom: none; }
 th.num, td.num { text-align: right; white-space: nowrap; }
 tr.partial td { color: #8a5a2b; background: #fdf6ee; font-style: italic; }
@@ -65,6 +67,7 @@ section.definitions ul { margin: 0; padding-left: 20px; } section.definitions li
   body { background: #fff; font-size: 12px; }
   main { max-width: none; padding: 0; }
   section.card { box-shadow: none; }
+  .wide table { font-size: 10px; }
   h1.report.next { break-before: page; page-break-before: always; }
 }
 """
@@ -78,14 +81,23 @@ def _numeric(section: Section, i: int) -> bool:
     return section.columns[i].kind in ("int", "money", "number", "percent")
 
 
+def _cell_class(section: Section, i: int) -> str:
+    """Figures right-aligned; dates, times and ids kept on one line (a wrapped 2025-02-03 14:59 reads badly)."""
+    if _numeric(section, i):
+        return ' class="num"'
+    column = section.columns[i]
+    if column.kind in ("date", "datetime", "period") or column.key.endswith("_id"):
+        return ' class="nowrap"'
+    return ""
+
+
 def _table(section: Section, lang: str) -> str:
     heads = "".join(f'<th class="num">{_e(c.label)}</th>' if _numeric(section, i) else f"<th>{_e(c.label)}</th>"
                     for i, c in enumerate(section.columns))
     body = []
     for row in section.rows:
         cls = ' class="partial"' if row and row[0] in section.partial else ""
-        cells = "".join(f'<td class="num">{_e(cell_text(c, v, row, section, lang))}</td>' if _numeric(section, i)
-                        else f"<td>{_e(cell_text(c, v, row, section, lang))}</td>"
+        cells = "".join(f"<td{_cell_class(section, i)}>{_e(cell_text(c, v, row, section, lang))}</td>"
                         for i, (c, v) in enumerate(zip(section.columns, row, strict=True)))
         body.append(f"<tr{cls}>{cells}</tr>")
     if not section.rows:
@@ -106,10 +118,13 @@ def section_html(section: Section, lang: str) -> str:
     if [c.key for c in section.columns] == ["metric", "value"] and section.chart is None:
         body = _tiles(section, lang)
     else:
-        drawing = charts.chart_for(section, lang)
+        stacked = len(section.columns) > 4
+        # laid out about as wide as it shows (half an A4 page when printed): its text stays legible
+        drawing = charts.chart_for(section, lang, width=520 if stacked else 400)
         chart = f'<figure class="chart">{charts.to_svg(drawing)}</figure>' if drawing else ""
-        stacked = not chart or len(section.columns) > 4
-        body = f'<div class="body{" stacked" if stacked else ""}"><div>{_table(section, lang)}</div>{chart}</div>'
+        stacked = stacked or not chart
+        wide = " wide" if len(section.columns) > 6 else ""
+        body = f'<div class="body{" stacked" if stacked else ""}{wide}"><div>{_table(section, lang)}</div>{chart}</div>'
     note = f'<p class="note">{_e(section.note)}</p>' if section.note else ""
     return f'<section class="card" id="{_e(section.key)}"><h2>{_e(section.title)}</h2>{body}{note}</section>'
 

@@ -3,7 +3,7 @@
 Made with reportlab, which installs with pip alone, and its built-in CID font
 STSong-Light (Adobe-GB1): the PDF names the font and every viewer supplies one
 (poppler, Acrobat, browsers, macOS Preview), so no font file is needed at run
-time and the file stays small (~30 KB for every report), while the Chinese stays
+time and the file stays small (~80 KB for all seven reports on the demo data), while the Chinese stays
 text — selectable, searchable, extracted by pdftotext. The alternative, fpdf2
 with an embedded TrueType font, would mean shipping a ~10 MB CJK font in the
 package (or depending on one being installed).

@@ -31,7 +31,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, timedelta
 
-COUNTED = ("completed", "partial_refund")
+from crmcli import revenue
 
 COLUMNS = ("customer_id", "as_of", "yearly_amount", "orders_365d", "active_months", "repurchase_rate",
            "prev_year_amount", "growth", "deals", "last_order", "last_followup", "last_ticket", "last_interaction",
@@ -51,7 +51,7 @@ o AS (
            count(DISTINCT CASE {slices} END) AS months,
            round(total(CASE WHEN date > :y2 AND date <= :y1 THEN amount END), 2) AS prev,
            count(*) AS deals
-    FROM orders WHERE status IN ('completed', 'partial_refund') AND date <= :d {only}
+    FROM orders WHERE {counted} AND date <= :d {only}
     GROUP BY customer_id),
 j AS MATERIALIZED (  -- each correlated subquery runs once per customer, not once per use below
     SELECT c.customer_id, c.satisfaction AS card_sat, c.first_contact_date AS first_contact, c.created_at,
@@ -126,8 +126,13 @@ def build(conn: sqlite3.Connection, as_of: date, *, temp: bool = False, customer
     if customer_id is not None:
         params["cid"] = customer_id
         only, only_c = "AND customer_id = :cid", "WHERE c.customer_id = :cid"
-    sql = _SQL.format(target=target, columns=", ".join(COLUMNS), only=only, only_c=only_c, slices=_SLICES)
-    return conn.execute(sql, params).rowcount
+    return conn.execute(insert_sql(target, only, only_c), params).rowcount
+
+
+def insert_sql(target: str, only: str = "", only_c: str = "") -> str:
+    """The statement that fills TARGET with the figures (ONLY / ONLY_C: one customer's conditions)."""
+    return _SQL.format(target=target, columns=", ".join(COLUMNS), only=only, only_c=only_c, slices=_SLICES,
+                       counted=revenue.condition())
 
 
 def drop_temp(conn: sqlite3.Connection) -> None:

@@ -133,3 +133,12 @@ def test_no_write_leaves_a_customer_without_phone_and_email(conn: sqlite3.Connec
         records.update(conn, full["a"], {"phone": ""})
     records.update(conn, full["a"], {"email": "info@huaxin.com"})
     records.update(conn, full["a"], {"phone": ""})  # the email still reaches it
+
+
+def test_doctor_lists_customers_nobody_can_reach(conn: sqlite3.Connection, full: dict[str, str]) -> None:
+    from crmcli import doctor
+
+    assert doctor.diagnose(conn) == []
+    conn.execute("UPDATE customers SET phone = NULL WHERE customer_id = ?", (full["b"],))  # written around crm
+    found = [f for f in doctor.diagnose(conn) if f.check == "unreachable"]
+    assert [(f.count, f.examples, f.fix) for f in found] == [(1, [full["b"]], None)]

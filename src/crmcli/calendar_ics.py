@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli import audit, today
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.outfile import Overwrite
@@ -77,14 +78,15 @@ def build(conn: sqlite3.Connection, *, owner: str | None = None, unmask: bool = 
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"crm follow-ups{f' ({owner})' if owner else ''}")
+    cal.add("x-wr-calname", _("crm follow-ups") + (f" ({owner})" if owner else ""))
     for e in entries:
         for col, fn in masks.items():
             if e[col]:
                 e[col] = fn(e[col])
         ev = Event()
         ev.add("uid", uid(e["followup_id"]))
-        step = e["next_step"] or (f"follow up: {e['summary']}" if e["summary"] else "follow up")
+        step = e["next_step"] or (_("follow up: {summary}").format(summary=e["summary"]) if e["summary"]
+                                  else _("follow up"))
         ev.add("summary", f"{e['customer']}: {step}")
         due = date.fromisoformat(e["due_date"])
         ev.add("dtstart", due)
@@ -106,17 +108,17 @@ def build(conn: sqlite3.Connection, *, owner: str | None = None, unmask: bool = 
 
 
 def _description(e: dict[str, Any]) -> str:
-    lines = [f"Customer: {e['customer']} ({e['customer_id']})"]
+    lines = [_("Customer: {name} ({id})").format(name=e["customer"], id=e["customer_id"])]
     if e["next_step"]:
-        lines.append(f"Next step: {e['next_step']}")
+        lines.append(_("Next step: {step}").format(step=e["next_step"]))
     if e["summary"]:
-        lines.append(f"Last talk: {e['summary']}")
+        lines.append(_("Last talk: {summary}").format(summary=e["summary"]))
     contact = " ".join(str(x) for x in (e["contact"], e["phone"], e["email"]) if x)
     if contact:
-        lines.append(f"Contact: {contact}")
+        lines.append(_("Contact: {contact}").format(contact=contact))
     if e["owner"]:
-        lines.append(f"Owner: {e['owner']}")
-    lines.append(f"Follow-up {e['followup_id']}: crm show {e['customer_id']}")
+        lines.append(_("Owner: {owner}").format(owner=e["owner"]))
+    lines.append(_("Follow-up {id}: crm show {customer}").format(id=e["followup_id"], customer=e["customer_id"]))
     return "\n".join(lines)
 
 
@@ -140,7 +142,7 @@ def write(conn: sqlite3.Connection, path: str | os.PathLike[str], *, owner: str 
     from crmcli import outfile
 
     if str(path) == "-":
-        raise InvalidValue("--ics needs a file name (a calendar is imported from a file)")
+        raise InvalidValue(_("--ics needs a file name (a calendar is imported from a file)"))
     target = Path(path).expanduser()
     data, n = build(conn, owner=owner, unmask=unmask)
     with outfile.atomic_path(target, force=True if _ours(target) else force,
@@ -148,6 +150,7 @@ def write(conn: sqlite3.Connection, path: str | os.PathLike[str], *, owner: str 
         tmp.write_bytes(data)
     if unmask:
         details = {"who": audit.current_user(), "file": str(target), "format": "ics", "rows": n, "owner": owner}
-        with audit.operation(conn, "export", f"unmasked calendar of {n} follow-ups to {target}", details):
+        with audit.operation(conn, "export", _("unmasked calendar of {n} follow-ups to {file}").format(
+                n=n, file=target), details):
             pass
     return n

@@ -23,6 +23,7 @@ from typing import Any
 
 from crmcli import audit, fields, records
 from crmcli.errors import InvalidValue, NotFound
+from crmcli.i18n import _
 
 
 @dataclass
@@ -50,7 +51,7 @@ def _child_tables(conn: sqlite3.Connection) -> list[str]:
 def _pk(conn: sqlite3.Connection, table: str) -> list[str]:
     cols = sorted((r[5], r[1]) for r in conn.execute(f"PRAGMA table_info({table})") if r[5])
     if not cols:
-        raise InvalidValue(f"{table} has no primary key; its rows cannot be deleted exactly")
+        raise InvalidValue(_("{table} has no primary key; its rows cannot be deleted exactly").format(table=table))
     return [c for _, c in cols]
 
 
@@ -62,13 +63,14 @@ def target(conn: sqlite3.Connection, text: str) -> Target:
         row = conn.execute("SELECT contact_id, customer_id, name FROM contacts WHERE contact_id = ?",
                            (int(number) if number.isdigit() else -1,)).fetchone()
         if row is None:
-            raise NotFound(f"no contact {number}")
-        return Target("contacts", str(row[0]), f"contact {row[0]} {row[2]} (of {row[1]})", row[1])
+            raise NotFound(_("no contact {id}").format(id=number))
+        return Target("contacts", str(row[0]), _("contact {id} {name} (of {customer})").format(
+            id=row[0], name=row[2], customer=row[1]), row[1])
     table = records.table_of(conn, raw)
     key = records.record_key(conn, table, raw)
     if table == "customers":
         name = conn.execute("SELECT name FROM customers WHERE customer_id = ?", (key,)).fetchone()[0]
-        t = Target("customers", key, f"customer {key} {name}", key)
+        t = Target("customers", key, _("customer {id} {name}").format(id=key, name=name), key)
         for child in _child_tables(conn):
             n = conn.execute(f"SELECT count(*) FROM {child} WHERE customer_id = ?", (key,)).fetchone()[0]
             if n:
@@ -76,13 +78,14 @@ def target(conn: sqlite3.Connection, text: str) -> Target:
         return t
     tdef = fields.TABLES[table]
     row = conn.execute(f"SELECT customer_id FROM {table} WHERE {tdef.key} = ?", (key,)).fetchone()
-    return Target(table, key, f"{table[:-1]} {key} (of {row[0]})", row[0])
+    return Target(table, key, _("{record} {id} (of {customer})").format(record=table[:-1], id=key, customer=row[0]),
+                  row[0])
 
 
 def plan(conn: sqlite3.Connection, ids: list[str]) -> list[Target]:
     """The records IDS name, each once; a record whose customer is deleted too goes with it."""
     if not ids:
-        raise InvalidValue("give the ids (or customer names) to delete")
+        raise InvalidValue(_("give the ids (or customer names) to delete"))
     out: dict[tuple[str, str], Target] = {}
     for text in ids:
         t = target(conn, text)
@@ -124,6 +127,6 @@ def delete(conn: sqlite3.Connection, ids: list[str]) -> DeleteResult:
                     n += _delete_rows(conn, op, child, "customer_id = ?", [t.key], t.key)
             pk = _pk(conn, t.table)
             n += _delete_rows(conn, op, t.table, f"{pk[0]} = ?", [t.key], t.customer_id)
-        op.set_summary("delete " + ", ".join(t.label for t in targets), {"deleted": [[t.table, t.key] for t in targets],
-                                                                          "rows": n})
+        op.set_summary(_("delete {records}").format(records=", ".join(t.label for t in targets)),
+                       {"deleted": [[t.table, t.key] for t in targets], "rows": n})
     return DeleteResult(op.op_id, targets, n)

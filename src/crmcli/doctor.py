@@ -30,6 +30,7 @@ from typing import Any
 
 from crmcli import audit, db, fields
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 
 EXAMPLES = 5
 _TEMPLATE_ID = re.compile(r"^(DD|SR|C|F|D|S)(\d{8})(\d{3,})$")
@@ -69,7 +70,20 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
     out += check_masked(conn)
     out += check_ids(conn)
     out += check_duplicate_ids(conn)
+    out += check_unreachable(conn)
     return out
+
+
+def check_unreachable(conn: sqlite3.Connection) -> list[Finding]:
+    """Customers with neither phone nor email (the template requires one): nobody can reach them."""
+    rows = [r[0] for r in conn.execute(
+        "SELECT customer_id FROM customers WHERE coalesce(phone, '') = '' AND coalesce(email, '') = '' "
+        "ORDER BY customer_id")]
+    if not rows:
+        return []
+    return [Finding("unreachable", "customers", len(rows),
+                    _("{n} customers have neither phone nor email (联系方式 is required)").format(n=len(rows)), None,
+                    rows[:EXAMPLES])]
 
 
 def damage_finding(db_path: str, lines: list[str]) -> Finding:

@@ -23,6 +23,7 @@ import sqlite3
 from typing import Any
 
 from crmcli.errors import InvalidValue, NotFound
+from crmcli.i18n import _
 
 FUZZY_MIN = 90.0
 MAX_LISTED = 8
@@ -59,12 +60,12 @@ def customer(conn: sqlite3.Connection, text: str, *, names: bool = True) -> str:
     """The live customer id TEXT stands for (see the module docstring); NotFound / AmbiguousName."""
     typed = str(text).strip()
     if not typed:
-        raise InvalidValue("give a customer id or name")
+        raise InvalidValue(_("give a customer id or name"))
     found = _by_id(conn, typed)
     if found is not None:
         return found
     if not names or _ID_SHAPE.match(typed):
-        raise NotFound(f"no customer {typed}")
+        raise NotFound(_("no customer {id}").format(id=typed))
     exact = [r[0] for r in conn.execute("SELECT customer_id FROM customers WHERE name = ? LIMIT ?",
                                         (typed, MAX_LISTED + 1))]
     if len(exact) == 1:
@@ -76,7 +77,7 @@ def customer(conn: sqlite3.Connection, text: str, *, names: bool = True) -> str:
         return fuzzy[0]
     if fuzzy:
         raise _ambiguous(conn, typed, fuzzy)
-    raise NotFound(f"no customer {typed}")
+    raise NotFound(_("no customer {id}").format(id=typed))
 
 
 def _fuzzy(conn: sqlite3.Connection, typed: str) -> list[str]:
@@ -124,9 +125,10 @@ def _ambiguous(conn: sqlite3.Connection, typed: str, ids: list[str]) -> Ambiguou
         if row is not None:
             extra = ", ".join(str(x) for x in (row["owner"], mask(row["phone"]) if row["phone"] else None) if x)
             shown.append(f"{cid} {row['name']}" + (f" ({extra})" if extra else ""))
+    n = str(len(ids)) if len(ids) <= MAX_LISTED else _("more than {n}").format(n=MAX_LISTED)
     more = " …" if len(ids) > MAX_LISTED else ""
-    return AmbiguousName(f"'{typed}' fits {len(ids) if not more else f'more than {MAX_LISTED}'} customers: "
-                         f"{'; '.join(shown)}{more} — give the id")
+    return AmbiguousName(_("'{typed}' fits {n} customers: {list} — give the id").format(
+        typed=typed, n=n, list="; ".join(shown) + more))
 
 
 def candidates(conn: sqlite3.Connection, name: str, phones: list[str], emails: list[str]) -> list[dict[str, Any]]:

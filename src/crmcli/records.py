@@ -12,6 +12,7 @@ from typing import Any
 
 from crmcli import audit, fields, ids
 from crmcli.errors import InvalidValue, NotFound
+from crmcli.i18n import _
 from crmcli.normalize import drop_controls
 from crmcli.values import coerce
 
@@ -53,7 +54,7 @@ def _check_customer_rules(values: dict[str, Any], old: dict[str, Any] | None = N
         raise InvalidValue("a customer needs a name (客户全称)")
     if not (merged.get("phone") or merged.get("email")) and (old is None or old.get("phone") or old.get("email")):
         raise InvalidValue("a customer needs a phone or an email (联系方式)"
-                           + ("" if old is None else ": set the other one first"))
+                           + ("" if old is None else _(": set the other one first")))
     # Seed 001: a customer moves 潜在 -> 意向 only with a clear need and a confirmed budget.
     moving_to_intent = values.get("status") == "intent" and (old or {}).get("status") in (None, "potential")
     if moving_to_intent and not (merged.get("needs") and merged.get("budget")):
@@ -212,7 +213,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_
     absent = [n for n in removes if n not in current]
     for name in absent:
         if notes is not None:
-            notes.append(f"{cid} has no tag '{name}': nothing to remove")
+            notes.append(_("{id} has no tag '{tag}': nothing to remove").format(id=cid, tag=name))
     removes = [n for n in removes if n in current]
     if not removes and all(current.get(n) == g for n, g in adds):
         return sorted(current)

@@ -25,6 +25,7 @@ from typing import Any
 
 from crmcli import sla
 from crmcli.errors import InvalidValue
+from crmcli.i18n import N_, _
 from crmcli.reports.base import Column, Section
 
 SECTIONS = ("overdue", "due", "tickets", "review")
@@ -32,19 +33,19 @@ REVIEW_WINDOW_DAYS = 7  # seed 001: high-value and churn-risk customers are revi
 MAX_DAYS = 366
 
 _FOLLOWUP_COLUMNS = [
-    Column("followup_id", "Follow-up"), Column("customer_id", "Customer ID"), Column("customer", "Customer"),
-    Column("owner", "Owner"), Column("todo", "To do"), Column("due_date", "Due", "date"),
-    Column("days_overdue", "Days overdue", "int"), Column("contact", "Contact"),
+    Column("followup_id", N_("Follow-up")), Column("customer_id", N_("Customer ID")), Column("customer", N_("Customer")),
+    Column("owner", N_("Owner")), Column("todo", N_("To do")), Column("due_date", N_("Due"), "date"),
+    Column("days_overdue", N_("Days overdue"), "int"), Column("contact", N_("Contact")),
 ]
 _TICKET_COLUMNS = [
-    Column("ticket_id", "Ticket"), Column("customer_id", "Customer ID"), Column("customer", "Customer"),
-    Column("owner", "Owner"), Column("todo", "To do"), Column("urgency", "Urgency", field=("tickets", "urgency")),
-    Column("deadline", "Deadline", "datetime"), Column("state", "State"), Column("hours_left", "Hours left", "number"),
+    Column("ticket_id", N_("Ticket")), Column("customer_id", N_("Customer ID")), Column("customer", N_("Customer")),
+    Column("owner", N_("Owner")), Column("todo", N_("To do")), Column("urgency", N_("Urgency"), field=("tickets", "urgency")),
+    Column("deadline", N_("Deadline"), "datetime"), Column("state", N_("State")), Column("hours_left", N_("Hours left"), "number"),
 ]
 _REVIEW_COLUMNS = [
-    Column("customer_id", "Customer ID"), Column("customer", "Customer"), Column("owner", "Owner"),
-    Column("todo", "To do"), Column("before", "Before"), Column("after", "After"),
-    Column("days_since_interaction", "Days since contact", "int"), Column("yearly_amount", "Yearly amount", "money"),
+    Column("customer_id", N_("Customer ID")), Column("customer", N_("Customer")), Column("owner", N_("Owner")),
+    Column("todo", N_("To do")), Column("before", N_("Before")), Column("after", N_("After")),
+    Column("days_since_interaction", N_("Days since contact"), "int"), Column("yearly_amount", N_("Yearly amount"), "money"),
 ]
 
 
@@ -72,6 +73,12 @@ class Agenda:
                                      "note": s.note} for s in self.sections}}
 
 
+def _section(key: str, title: str, columns: list[Column], rows: list[list[Any]], note: str | None = None) -> Section:
+    """A Section with its column labels in the current language (the constants above are marked N_)."""
+    shown = [Column(c.key, _(c.label), c.kind, c.field) for c in columns]
+    return Section(key, title, shown, rows, note=note)
+
+
 def _owner_clause(expr: str, owner: str | None) -> tuple[str, list[Any]]:
     return ("1", []) if owner is None else (f"{expr} = ?", [owner])
 
@@ -84,7 +91,7 @@ def _followup_rows(conn: sqlite3.Connection, where: str, params: list[Any], day:
            f"WHERE f.done = 0 AND f.due_date IS NOT NULL AND {where} ORDER BY f.due_date, f.date, f.followup_id")
     out = []
     for fid, cid, name, who, step, summary, due, late, contact in conn.execute(sql, [day.isoformat(), *params]):
-        todo = step or (f"follow up: {summary}" if summary else "follow up")
+        todo = step or (_("follow up: {summary}").format(summary=summary) if summary else _("follow up"))
         out.append([fid, cid, name, who, todo, due, max(late, 0), contact])
     return out
 
@@ -92,8 +99,8 @@ def _followup_rows(conn: sqlite3.Connection, where: str, params: list[Any], day:
 def overdue_section(conn: sqlite3.Connection, day: date, owner: str | None) -> Section:
     who, wparams = _owner_clause("coalesce(f.followed_by, c.owner)", owner)
     rows = _followup_rows(conn, f"f.due_date < ? AND {who}", [day.isoformat(), *wparams], day)
-    return Section("overdue", "Overdue next steps (下一步计划 past due, not done)", _FOLLOWUP_COLUMNS, rows,
-                   note=f"{len(rows)} overdue" if rows else None)
+    return _section("overdue", _("Overdue next steps (下一步计划 past due, not done)"), _FOLLOWUP_COLUMNS, rows,
+                    note=_("{n} overdue").format(n=len(rows)) if rows else None)
 
 
 def due_section(conn: sqlite3.Connection, day: date, days: int, owner: str | None) -> Section:
@@ -101,9 +108,10 @@ def due_section(conn: sqlite3.Connection, day: date, days: int, owner: str | Non
     last = day + timedelta(days=days)
     rows = _followup_rows(conn, f"f.due_date >= ? AND f.due_date <= ? AND {who}",
                           [day.isoformat(), last.isoformat(), *wparams], day)
-    title = "Next steps due today" if days == 0 else f"Next steps due today and in the next {days} days (to {last})"
-    return Section("due", title, [c for c in _FOLLOWUP_COLUMNS if c.key != "days_overdue"],
-                   [r[:6] + r[7:] for r in rows])
+    title = _("Next steps due today") if days == 0 else \
+        _("Next steps due today and in the next {days} days (to {last})").format(days=days, last=last)
+    return _section("due", title, [c for c in _FOLLOWUP_COLUMNS if c.key != "days_overdue"],
+                    [r[:6] + r[7:] for r in rows])
 
 
 def tickets_section(conn: sqlite3.Connection, day: date, days: int, owner: str | None, now: datetime) -> Section:
@@ -126,36 +134,41 @@ def tickets_section(conn: sqlite3.Connection, day: date, days: int, owner: str |
         what = (desc or "").strip()
         what = f" ({what[:40]})" if what else ""
         if now > resolve:
-            state, deadline, todo = "overdue", resolve, f"resolve now: {_ago(now - resolve)} past the deadline{what}"
+            state, deadline = "overdue", resolve
+            todo = _("resolve now: {late} past the deadline").format(late=_ago(now - resolve)) + what
         elif respond is not None and responded is None and now > respond:
-            state, deadline, todo = "no_response", respond, f"answer the customer: response {_ago(now - respond)} late{what}"
+            state, deadline = "no_response", respond
+            todo = _("answer the customer: response {late} late").format(late=_ago(now - respond)) + what
         elif resolve < horizon:
-            state, deadline, todo = "due_soon", resolve, f"resolve by {resolve:%Y-%m-%d %H:%M}{what}"
+            state, deadline = "due_soon", resolve
+            todo = _("resolve by {deadline}").format(deadline=f"{resolve:%Y-%m-%d %H:%M}") + what
         else:
             continue
         hours = round((deadline - now).total_seconds() / 3600, 1)
         rows.append([tid, cid, name, handler, todo, urgency, deadline.strftime("%Y-%m-%d %H:%M:%S"), state, hours])
     order = {"overdue": 0, "no_response": 1, "due_soon": 2}
     rows.sort(key=lambda r: (order[r[7]], r[6], r[0]))
-    return Section("tickets", "Tickets past or near their service-level deadline "
-                   "(urgent/critical: respond 2 h, resolve 24 h; normal: 3 working days)", _TICKET_COLUMNS, rows)
+    return _section("tickets", _("Tickets past or near their service-level deadline "
+                                 "(urgent/critical: respond 2 h, resolve 24 h; normal: 3 working days)"),
+                    _TICKET_COLUMNS, rows)
 
 
 def _ago(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+    return _("{n} h").format(n=f"{hours:.0f}") if hours < 48 else _("{n} days").format(n=f"{hours / 24:.0f}")
 
 
 def review_section(conn: sqlite3.Connection, day: date, owner: str | None) -> Section:
     """Seed 001's weekly review between the run standing for DAY and the run standing for DAY - 7."""
-    title = "Weekly review: entered 流失风险 (churn risk) or left 高价值 (high value) this week"
+    title = _("Weekly review: entered 流失风险 (churn risk) or left 高价值 (high value) this week")
     run = _run_on(conn, day)
     base = _run_on(conn, day - timedelta(days=REVIEW_WINDOW_DAYS))
     if run is None:
-        return Section("review", title, _REVIEW_COLUMNS, [], note="no segment run yet: run `crm segment run`")
+        return _section("review", title, _REVIEW_COLUMNS, [], note=_("no segment run yet: run `crm segment run`"))
     if base is None or base == run:
-        return Section("review", title, _REVIEW_COLUMNS, [],
-                       note=f"no segment run a week before {day} to compare with (the first is {run[1]})")
+        return _section("review", title, _REVIEW_COLUMNS, [],
+                        note=_("no segment run a week before {day} to compare with (the first is {first})").format(
+                            day=day, first=run[1]))
     from crmcli.segments.metrics import figure_path
 
     who, wparams = _owner_clause("c.owner", owner)
@@ -171,13 +184,14 @@ def review_section(conn: sqlite3.Connection, day: date, owner: str | None) -> Se
     rows = []
     for cid, name, who_, before, after, idle, amount, sat in conn.execute(sql, [base[0], run[0], *wparams]):
         if after == "churn_risk":
-            why = f"no contact for {idle} days" if idle is not None and idle > 90 else (
-                f"satisfaction {sat}" if sat is not None and sat < 3 else "marked at risk")
-            todo = f"call: entered churn risk ({why})"
+            why = _("no contact for {n} days").format(n=idle) if idle is not None and idle > 90 else (
+                _("satisfaction {n}").format(n=sat) if sat is not None and sat < 3 else _("marked at risk"))
+            todo = _("call: entered churn risk ({why})").format(why=why)
         else:
-            todo = f"review: left high value (now {after or 'unclassified'})"
+            todo = _("review: left high value (now {segment})").format(segment=after or _("unclassified"))
         rows.append([cid, name, who_, todo, before, after, idle, amount])
-    return Section("review", title, _REVIEW_COLUMNS, rows, note=f"segment runs of {base[1]} and {run[1]}")
+    return _section("review", title, _REVIEW_COLUMNS, rows,
+                    note=_("segment runs of {base} and {run}").format(base=base[1], run=run[1]))
 
 
 def _run_on(conn: sqlite3.Connection, day: date) -> tuple[int, str] | None:
@@ -191,7 +205,7 @@ def agenda(conn: sqlite3.Connection, *, day: date, days: int = 0, owner: str | N
     """The day's agenda for OWNER (None: everyone). NOW (default: DAY at the current time of day)
     is the moment service-level deadlines are measured at."""
     if not 0 <= days <= MAX_DAYS:
-        raise InvalidValue(f"--days takes 0 to {MAX_DAYS}, not {days}")
+        raise InvalidValue(_("--days takes 0 to {max}, not {days}").format(max=MAX_DAYS, days=days))
     owner = owner.strip() if owner else None
     now = now or datetime.combine(day, datetime.now().time().replace(microsecond=0))
     sections = [overdue_section(conn, day, owner), due_section(conn, day, days, owner),

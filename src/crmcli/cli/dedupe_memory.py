@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from crmcli.cli.common import emit, info, mask_default, state
+from crmcli.i18n import _
 
 
 def check_new_customer(raw: dict[str, Any], force: bool) -> None:
@@ -21,8 +22,8 @@ def check_new_customer(raw: dict[str, Any], force: bool) -> None:
 
     values = records.prepare("customers", raw)
     for m in entry.check(state.conn(), values, unmask=not mask_default()):
-        info(f"warning: likely already stored as {entry.describe(m, not mask_default())}; "
-             f"added anyway (merge later with `crm merge {m.customer_id} NEW_ID`)")
+        info(_("warning: likely already stored as {match}; added anyway (merge later with "
+               "`crm merge {id} NEW_ID`)").format(match=entry.describe(m, not mask_default()), id=m.customer_id))
 
 
 def not_same(ids: list[str]) -> None:
@@ -31,26 +32,28 @@ def not_same(ids: list[str]) -> None:
 
     op_id, new = decisions.not_same(state.conn(), ids)
     if not new:
-        info("already remembered as different customers: nothing to do")
+        info(_("already remembered as different customers: nothing to do"))
         return
-    info(f"remembered: {len(new)} pair(s) are not the same customer (operation {op_id}; `crm undo` forgets it)")
+    info(_("remembered: {n} pair(s) are not the same customer (operation {op}; `crm undo` forgets it)").format(
+        n=len(new), op=op_id))
 
 
 def show_decisions(fmt: str | None) -> None:
     from crmcli.dedupe import decisions
 
-    emit(decisions.decisions(state.conn()), decisions.COLUMNS, fmt, title="Not the same customer (remembered)")
+    emit(decisions.decisions(state.conn()), decisions.COLUMNS, fmt, title=_("Not the same customer (remembered)"))
 
 
 def review_not_same(conn: sqlite3.Connection, cluster: dict[str, Any], live: list[str]) -> None:
     """The review flow's [n]: the cluster's remaining members are different customers."""
     from crmcli.dedupe import decisions
 
-    _, new = decisions.not_same(conn, live)
+    new = decisions.not_same(conn, live)[1]
     cluster["action"] = "not_same"
-    info(f"not the same: {', '.join(live)} — remembered ({len(new)} new pair(s)); never proposed again")
+    info(_("not the same: {ids} — remembered ({n} new pair(s)); never proposed again").format(
+        ids=", ".join(live), n=len(new)))
 
 
 def ids_need_not_same(ids: list[str] | None, not_same_flag: bool) -> None:
     if ids and not not_same_flag:
-        raise typer.BadParameter("customer ids go with --not-same (crm dedupe --not-same A B)", param_hint="IDS")
+        raise typer.BadParameter(_("customer ids go with --not-same (crm dedupe --not-same A B)"), param_hint="IDS")

@@ -8,6 +8,7 @@ import typer
 
 from crmcli.cli.common import confirm, guard, info, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
@@ -35,12 +36,13 @@ def delete(
     targets = lib.plan(conn, ids)
     for t in targets:
         hanging = ", ".join(f"{n} {table}" for table, n in t.hanging.items())
-        info(f"{t.label}" + (f": with {hanging}" if hanging else ""))
-    if not confirm(f"delete {len(targets)} record(s)" + (" and what hangs on them" if any(t.hanging for t in targets)
-                                                          else "") + "?", yes):
-        info("nothing deleted")
+        info(t.label + (_(": with {records}").format(records=hanging) if hanging else ""))
+    question = _("delete {n} record(s) and what hangs on them?") if any(t.hanging for t in targets) \
+        else _("delete {n} record(s)?")
+    if not confirm(question.format(n=len(targets)), yes):
+        info(_("nothing deleted"))
         raise typer.Exit(1)
     res = lib.delete(conn, ids)
-    info(f"deleted {res.rows} rows (operation {res.op_id}); `crm undo` puts them back")
+    info(_("deleted {n} rows (operation {op}); `crm undo` puts them back").format(n=res.rows, op=res.op_id))
     for t in res.targets:
         typer.echo(t.key)

@@ -9,6 +9,7 @@ import typer
 from crmcli.cli.common import guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 
 def _parse_sets(sets: list[str]) -> dict[str, str]:
@@ -97,6 +98,6 @@ def tag(
     notes: list[str] = []
     tags = records.tag(state.conn(), customer_id, adds, removes, notes)
     for note in notes:
-        info(f"note: {note}")
+        info(_("note: {note}").format(note=note))
     for t in tags:
         typer.echo(t)

@@ -13,6 +13,7 @@ import typer
 from crmcli.cli.common import ForceOpt, UnmaskOpt, guard, info, mask_default, overwrite, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 EXIT_OVERDUE = 3  # --check: something is overdue (cron mails the output)
 TODAY_FORMATS = ("table", "csv", "tsv", "json")
@@ -31,14 +32,14 @@ def _day(text: str | None) -> date:
 
 def _owner(owner: str | None, mine: bool) -> str | None:
     if owner and mine:
-        raise typer.BadParameter("give --owner NAME or --mine, not both", param_hint="--mine")
+        raise typer.BadParameter(_("give --owner NAME or --mine, not both"), param_hint="--mine")
     if not mine:
         return owner
     from crmcli import config
 
     me = config.get("user")
     if not me:
-        raise CrmError("--mine needs your name: crm config set user 张伟")
+        raise CrmError(_("--mine needs your name: crm config set user 张伟"))
     return str(me)
 
 
@@ -82,14 +83,15 @@ def today(
         from crmcli import calendar_ics
 
         n = calendar_ics.write(conn, ics, owner=who, unmask=unmask or not mask_default(), force=overwrite(force))
-        info(f"wrote {n} follow-ups to {ics}")
+        info(_("wrote {n} follow-ups to {file}").format(n=n, file=ics))
     out_fmt = (fmt or default_format()).lower()
     if out_fmt not in TODAY_FORMATS:
-        raise typer.BadParameter(f"'{out_fmt}' is not one of {', '.join(TODAY_FORMATS)}", param_hint="--format")
+        raise typer.BadParameter(_("'{fmt}' is not one of {formats}").format(fmt=out_fmt, formats=", ".join(TODAY_FORMATS)),
+                                 param_hint="--format")
     agenda = lib.agenda(conn, day=the_day, days=days, owner=who)
     _write(agenda, out_fmt)
     if check and agenda.overdue:
-        info(f"{agenda.overdue} overdue")
+        info(_("{n} overdue").format(n=agenda.overdue))
         raise typer.Exit(EXIT_OVERDUE)
 
 
@@ -104,7 +106,7 @@ def _write(agenda: object, out_fmt: str) -> None:
         sys.stdout.write(json.dumps(agenda.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n")
         return
     last = agenda.day + timedelta(days=agenda.days)
-    title = "Today" + (f" for {agenda.owner}" if agenda.owner else "")
+    title = _("Today for {owner}").format(owner=agenda.owner) if agenda.owner else _("Today")
     rep = Report("today", title, agenda.day.isoformat(), last.isoformat(), "day", [], agenda.sections, agenda.notes)
     if out_fmt in ("csv", "tsv"):
         render.write_csv(rep, sys.stdout, delimiter="," if out_fmt == "csv" else "\t")

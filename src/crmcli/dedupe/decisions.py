@@ -16,6 +16,7 @@ from typing import Any
 
 from crmcli import audit
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 COLUMNS = ["customer_a", "name_a", "customer_b", "name_b", "decided_by", "decided_at"]
 
@@ -36,21 +37,22 @@ def not_same(conn: sqlite3.Connection, ids: list[str]) -> tuple[int | None, list
 
     live = list(dict.fromkeys(customer(conn, x) for x in ids))
     if len(live) < 2:
-        raise InvalidValue("--not-same needs two or more different customers (ids or names)")
+        raise InvalidValue(_("--not-same needs two or more different customers (ids or names)"))
     pairs = [tuple(sorted(p)) for p in itertools.combinations(live, 2)]
     known = different_pairs(conn)
     new = [(a, b) for a, b in pairs if frozenset((a, b)) not in known]
     if not new:
         return None, []
     who = audit.current_user()
-    with audit.operation(conn, "dedupe", f"not the same customer: {', '.join(live)}") as op:
+    with audit.operation(conn, "dedupe", _("not the same customer: {ids}").format(ids=", ".join(live))) as op:
         for a, b in new:
             conn.execute("INSERT INTO dedupe_decisions (customer_a, customer_b, decided_by) VALUES (?, ?, ?)",
                          (a, b, who))
             row = conn.execute("SELECT * FROM dedupe_decisions WHERE customer_a = ? AND customer_b = ?",
                                (a, b)).fetchone()
             op.change("dedupe_decisions", [a, b], "insert", new=row, customer_id=a)
-        op.set_summary(f"not the same customer: {', '.join(live)} ({len(new)} pairs)", {"pairs": new})
+        op.set_summary(_("not the same customer: {ids} ({n} pairs)").format(ids=", ".join(live), n=len(new)),
+                       {"pairs": new})
     return op.op_id, new
 
 

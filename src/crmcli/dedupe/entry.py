@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 AUTO_THRESHOLD = 90.0  # = match.AUTO_THRESHOLD (tests/test_dedupe_memory.py checks); not imported: start-up
 REPORT_THRESHOLD = 80.0  # = match.DEFAULT_THRESHOLD
@@ -73,7 +74,8 @@ def describe(m: EntryMatch, unmask: bool = False) -> str:
 
     masks = masker(None, ["phone", "email"], unmask)
     contact = ", ".join(str(masks[k](v) if k in masks else v) for k, v in (("phone", m.phone), ("email", m.email)) if v)
-    return f"{m.customer_id} {m.name}" + (f" ({contact})" if contact else "") + f": {m.reason}, score {m.score:g}"
+    return f"{m.customer_id} {m.name}" + (f" ({contact})" if contact else "") + ": " + _(
+        "{reason}, score {score}").format(reason=m.reason, score=f"{m.score:g}")
 
 
 def check(conn: sqlite3.Connection, values: dict[str, Any], *, unmask: bool = False) -> list[EntryMatch]:
@@ -82,7 +84,8 @@ def check(conn: sqlite3.Connection, values: dict[str, Any], *, unmask: bool = Fa
     sure = [m for m in found if m.sure]
     if sure:
         first = sure[0].customer_id
-        raise DuplicateCustomer(
-            f"this customer is already stored: {'; '.join(describe(m, unmask) for m in sure)} — add to it "
-            f"(crm add followup --customer {first} …, crm update {first} --set …) or add a new record anyway with --force")
+        raise DuplicateCustomer(_(
+            "this customer is already stored: {matches} — add to it (crm add followup --customer {id} …, "
+            "crm update {id} --set …) or add a new record anyway with --force").format(
+                matches="; ".join(describe(m, unmask) for m in sure), id=first))
     return found

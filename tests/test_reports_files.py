@@ -275,3 +275,12 @@ def test_labels_follow_the_language(filled: Path, tmp_path: Path) -> None:
     assert [c.value for c in wb["月度收入"][2]] == ["月份", "金额（元）", "订单数", "平均订单金额"]
     en = html.render_page([rep], "en")
     assert "<h2>Revenue by month</h2>" in en and "月度收入" not in en
+
+
+def test_titles_with_figures_are_translated_around_them() -> None:
+    from crmcli.reports.render import tr
+
+    assert tr("Overdue open tickets (oldest 20 of 171)", "zh") == "超时未结服务单（最早的 20 张，共 171 张）"
+    assert tr("Top 10 customers by lifetime value", "zh") == "生命周期价值前 10 名客户"  # an entry of its own
+    assert tr("Overdue open tickets (oldest 20 of 171)", "en") == "Overdue open tickets (oldest 20 of 171)"
+    assert tr("No entry for 3 of these", "zh") == "No entry for 3 of these"

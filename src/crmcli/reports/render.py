@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import IO, Any
@@ -41,10 +42,25 @@ def humanize(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
 def tr(text: str, lang: str) -> str:
     """A report's English title, column label, note or metric name in LANG. The reports define them in
-    English; their Chinese is in the i18n catalog (po/zh/report_pages.po); one without an entry stays English."""
-    return translate(text, lang) if text else text
+    English; their Chinese is in the i18n catalog (po/zh/report_pages.po); one without an entry stays English.
+
+    A text with figures in it ("Overdue open tickets (oldest 20 of 171)") is looked up with the figures
+    as placeholders ("Overdue open tickets (oldest {0} of {1})") and filled in again."""
+    if not text or lang == "en":
+        return text
+    out = translate(text, lang)
+    if out != text or not _FIGURE.search(text):
+        return out
+    figures = _FIGURE.findall(text)
+    counter = iter(range(len(figures)))
+    template = _FIGURE.sub(lambda _: "{" + str(next(counter)) + "}", text)
+    found = translate(template, lang)
+    return found.format(*figures) if found != template else text
 
 
 def localized(rep: Report, lang: str) -> Report:
@@ -124,10 +140,10 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
 
     con = console(out)
     bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
-    period = f"{rep.since or 'start'} … {rep.until or 'today'}"
+    period = f"{rep.since or translate('start of records', lang)} … {rep.until or translate('today', lang)}"
     head = Text.assemble((rep.title, "bold"), f"  {period}")
     if rep.filters:
-        head.append(f"  filters: {printable(' '.join(rep.filters))}")
+        head.append(f"  {translate('Filters', lang)}: {printable(' '.join(rep.filters))}")
     con.print(head)
     for section in rep.sections:
         tbl = Table(title=section.title, title_justify="left", title_style="bold", header_style="bold")

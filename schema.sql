@@ -352,3 +352,21 @@ CREATE TABLE IF NOT EXISTS customer_metrics (
 -- yearly-amount GROUP BY scans this index alone (10x faster than sorting or probing the table).
 CREATE INDEX IF NOT EXISTS idx_orders_counted ON orders(customer_id, date, amount)
     WHERE status IN ('completed', 'partial_refund');
+
+-- Values kept aside (seed 003: quarterly clean-up of 无效联系方式) ----------------------
+-- `crm import --keep-invalid` imports a row whose only fault is a bad cell (a landline
+-- with a digit too many, an e-mail without a domain, an unreadable date): the field stays
+-- empty and the cell's text waits here, shown by `crm show`, listed by `crm doctor`,
+-- found by `crm query invalid=phone`, and cleared when `crm update` sets the field.
+CREATE TABLE IF NOT EXISTS invalid_values (
+    invalid_id  INTEGER PRIMARY KEY,
+    table_name  TEXT NOT NULL,                                   -- customers, contacts, followups …
+    row_id      TEXT NOT NULL,                                   -- that record's id
+    customer_id TEXT REFERENCES customers(customer_id) ON DELETE CASCADE ON UPDATE CASCADE,
+    field       TEXT NOT NULL,                                   -- English field name: phone, email, date …
+    raw         TEXT NOT NULL,                                   -- the text as the file held it
+    reason      TEXT NOT NULL,                                   -- why it was refused
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')),
+    UNIQUE (table_name, row_id, field)
+);
+CREATE INDEX IF NOT EXISTS idx_invalid_values_customer ON invalid_values(customer_id, field);

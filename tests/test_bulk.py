@@ -80,8 +80,11 @@ def test_plan_refuses(filled: sqlite3.Connection, args: list[str], raw: dict[str
 def test_a_failing_record_rolls_back_the_whole_update(filled: sqlite3.Connection) -> None:
     before = snapshot(filled)
     # C003 is already intent; C004 is potential and has no need/budget, which the 潜在 -> 意向 rule refuses
-    p = bulk.plan(filled, "customers", ["owner=张伟|"], {"status": "意向"})
-    assert [k for k, _ in p.changes] == ["C001", "C004"]
+    # The plan already refuses, naming the record (crmcli.rules) ...
+    with pytest.raises(InvalidValue, match=r"needs a clear need.*refused for 1 of the 3 matching customers \(C004\)"):
+        bulk.plan(filled, "customers", ["owner=张伟|"], {"status": "意向"})
+    # ... and a plan that got past it (the data changed in between) still writes all or nothing.
+    p = bulk.Plan("customers", {"status": "intent"}, 2, [("C001", {}), ("C004", {})])
     with pytest.raises(InvalidValue, match="needs a clear need"):
         bulk.apply(filled, p, ["owner=张伟|"])
     assert snapshot(filled) == before

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crmcli import audit, fields, filters, records
+from crmcli import audit, fields, filters, invalid, records, rules
 from crmcli.errors import InvalidValue
 
 
@@ -36,14 +36,25 @@ def plan(conn: sqlite3.Connection, table: str, args: Sequence[str], raw: dict[st
         raise InvalidValue("nothing to change: give --set field=value")
     if t.key in values:
         raise InvalidValue(f"{t.key} cannot be set on many records at once")
-    cols = list(dict.fromkeys([t.key, *values]))
+    checked = t.name == "customers"
+    cols = list(dict.fromkeys([t.key, *values, *(rules.FIELDS if checked else ())]))
     _, rows = filters.select(conn, t.name, args, columns=cols, today=today)
     p = Plan(t.name, values)
+    refused: dict[str, list[str]] = {}
     for row in rows:
         p.matched += 1
         diff = {k: (row[k], v) for k, v in values.items() if row[k] != v}
         if diff:
             p.changes.append((str(row[t.key]), diff))
+            if checked:
+                stored = dict(row)
+                kept = invalid.kept_fields(conn, t.name, row[t.key]) - set(values)
+                for msg in rules.problems({**stored, **values}, stored, kept=kept):
+                    refused.setdefault(msg, []).append(str(row[t.key]))
+    if refused:
+        msg, keys = next(iter(refused.items()))
+        raise InvalidValue(f"{msg}; refused for {len(keys)} of the {p.matched} matching {t.name} "
+                           f"({', '.join(keys[:5])}{' …' if len(keys) > 5 else ''}); nothing changed")
     return p
 
 

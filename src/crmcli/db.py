@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crmcli.errors import CrmError, Damaged, NotFound
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -68,6 +68,12 @@ def _m002_segments_reports(conn: sqlite3.Connection) -> None:
 @migration(3)
 def _m003_dedupe_decisions(conn: sqlite3.Connection) -> None:
     """Version 2 -> 3: the dedupe_decisions table (pairs marked "not the same customer")."""
+    reconcile(conn)
+
+
+@migration(4)
+def _m004_invalid_values(conn: sqlite3.Connection) -> None:
+    """Version 3 -> 4: the invalid_values table of `crm import --keep-invalid`."""
     reconcile(conn)
 
 

@@ -7,6 +7,8 @@ Checks, each yielding Findings:
                  (older data, other tools, or CHECKs missing from an old file)
 - formats        dates, phones, emails not in stored form (2024/5/20, +86 138-...)
 - masked         phones/emails stored masked (138****5678): the number is lost
+- unreachable    customers with neither phone nor e-mail (crmcli.rules: every write refuses that)
+- invalid        values kept aside by `crm import --keep-invalid` (seed 003's quarterly clean-up)
 - ids            malformed record ids (spaces, wrong prefix, impossible date)
 - duplicate_ids  ids equal but for case/spaces, or a live id also listed as merged away
 - schema         drift from schema.sql: missing tables/columns/indexes/triggers,
@@ -68,6 +70,7 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
     out += check_labels(conn)
     out += check_formats(conn)
     out += check_masked(conn)
+    out += check_invalid(conn)
     out += check_ids(conn)
     out += check_duplicate_ids(conn)
     out += check_unreachable(conn)
@@ -78,6 +81,8 @@ def check_unreachable(conn: sqlite3.Connection) -> list[Finding]:
     """Customers with neither phone nor email (the template requires one): nobody can reach them."""
     rows = [r[0] for r in conn.execute(
         "SELECT customer_id FROM customers WHERE coalesce(phone, '') = '' AND coalesce(email, '') = '' "
+        "AND customer_id NOT IN (SELECT customer_id FROM invalid_values WHERE table_name = 'customers' "
+        "AND field IN ('phone', 'email') AND customer_id IS NOT NULL) "  # kept aside: listed under invalid
         "ORDER BY customer_id")]
     if not rows:
         return []
@@ -394,6 +399,23 @@ def check_masked(conn: sqlite3.Connection) -> list[Finding]:
                            f"{len(rows)} {table}.{col} values are stored masked: the real value is lost",
                            f"moves the masked {col} into notes and empties {col} (ask the customer again)",
                            [f"{k}: {v}" for k, v in rows[:EXAMPLES]]))
+    return out
+
+
+def check_invalid(conn: sqlite3.Connection) -> list[Finding]:
+    """Values `crm import --keep-invalid` kept aside, per table and field, with the query that lists them."""
+    from crmcli import invalid
+
+    if "invalid_values" not in _tables(conn):
+        return []
+    out = []
+    for table, name, n in invalid.counts(conn):
+        rows = conn.execute("SELECT row_id, raw, reason FROM invalid_values WHERE table_name = ? AND field = ? "
+                            "ORDER BY invalid_id LIMIT ?", (table, name, EXAMPLES)).fetchall()
+        query = f"crm query {'' if table == 'customers' else table + ' '}invalid={name}"
+        out.append(Finding("invalid", table, n, f"{n} {table}.{name} values were kept aside as invalid on import: "
+                           f"list them with `{query}`, fix each with `crm update ID --set {name}=…`", None,
+                           [f"{k}: {invalid.mask(name, raw)} ({why})" for k, raw, why in rows]))
     return out
 
 

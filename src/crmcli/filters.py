@@ -14,6 +14,8 @@ One filter is one shell argument; several are ANDed ("stacked"):
                             count/sum are 0 for a customer without rows, so `orders.count<2`
                             and `orders.sum(amount)<1000` include customers with no orders.
     tag=X, +X, !tag=X, tag~X, tag=      (the last: customers without any tag)
+    invalid=phone|email     a value kept aside by `import --keep-invalid` (crmcli.invalid);
+                            invalid= none kept aside, invalid!= some; contacts.invalid=phone
     field=a|b|c             any of (IN list); with labels too: `status=意向|合作中`
     label~text              any label whose name contains the text: `status~流失`
 
@@ -51,6 +53,7 @@ from typing import Any
 
 from crmcli import fields
 from crmcli import filter_plan as plan
+from crmcli import invalid as invalid_values
 from crmcli.dates import date_period
 from crmcli.dates import relative_date as relative_date  # public here too: export, segments, reports
 from crmcli.errors import InvalidValue
@@ -59,6 +62,7 @@ from crmcli.i18n.script import variants
 OPS = ("!~", ">=", "<=", "!=", "=", ">", "<", "~")
 _AGG_RE = re.compile(r"^(sum|count|avg|max|min)\s*\(\s*([^)]*?)\s*\)$", re.IGNORECASE)
 _TAG_NAMES = ("tag", "tags", "标签", "客户标签")
+_INVALID_NAMES = {fields.fold(n) for n in ("invalid", "invalid value", "invalid values", "无效", "无效值", "无效联系方式")}
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Term:
     negate: bool = False
     agg: str | None = None
     tag: bool = False
+    invalid: bool = False  # invalid=phone: a value kept aside by import --keep-invalid (crmcli.invalid)
 
 
 @dataclass
@@ -155,6 +160,8 @@ def _parse(raw: str, main: str) -> Term:
         module = None
     if fields.fold(lhs) in _TAG_NAMES and main != "tags" and module in (None, "tags"):
         return _tag_term(raw, op, value, negate)
+    if fields.fold(lhs) in _INVALID_NAMES:
+        return _invalid_term(raw, module, main, op, value, negate)
     m = _AGG_RE.match(lhs)
     if m or (fields.fold(lhs) == "count" and module is not None):
         if module is None:
@@ -186,6 +193,16 @@ def _tag_term(raw: str, op: str, value: str, negate: bool) -> Term:
     if op.startswith("!"):
         negate, op = not negate, op[1:]
     return Term(raw, "tags", None, op, value, negate=negate, tag=True)
+
+
+def _invalid_term(raw: str, module: str | None, main: str, op: str, value: str, negate: bool) -> Term:
+    """invalid=phone|email, invalid=, invalid!= (crmcli.invalid.filter_sql says what each means)."""
+    if op not in ("=", "!="):
+        raise _fail(raw, "invalid takes = or != and field names, e.g. invalid=phone or invalid=phone|email")
+    if negate and module is None:
+        raise _fail(raw, "a leading ! negates a module condition (!contacts.invalid=phone); on a field use !=")
+    names = [fields.get_field(module or main, v.strip()).name for v in value.split("|") if v.strip()]
+    return Term(raw, module, None, op, "|".join(names), negate=negate, invalid=True)
 
 
 # ---------------------------------------------------------------------------- values
@@ -364,9 +381,12 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
     rows: dict[str, list[Term]] = {}  # module -> positive row conditions (one row must satisfy all)
     nots: dict[str, list[Term]] = {}  # module -> negated row conditions (no row satisfies all)
     aggs: list[Term] = []
+    invalid: list[Term] = []
     for t in terms:
         if t.tag:
             tags.append(t)
+        elif t.invalid:
+            invalid.append(t)
         elif t.module is None:
             own.append(t)
         elif t.agg:
@@ -399,6 +419,8 @@ def compile_filters(table: str, args: Sequence[str], *, today: date | None = Non
         parts.append(_compare(f"{'+' if demote else ''}{main.name}.{t.field.name}", t, today, params))  # type: ignore[union-attr]
     for t in tags:
         parts.append(_tag_sql(link, t, params))
+    for t in invalid:
+        parts.append(invalid_values.filter_sql(main, t.module, t.op, t.value, t.negate, params))
     for negate, by_module in ((False, groups), (True, nots)):
         for module, group in by_module.items():
             if probe(("!" if negate else "") + module, module, group):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from crmcli import audit, fields, ids
+from crmcli import audit, fields, ids, invalid, rules
 from crmcli.errors import InvalidValue, NotFound
 from crmcli.i18n import _
 from crmcli.normalize import drop_controls
@@ -48,25 +48,12 @@ def prepare(table: str, raw: dict[str, Any], *, allow_system: bool = False) -> d
     return out
 
 
-def _check_customer_rules(values: dict[str, Any], old: dict[str, Any] | None = None) -> None:
-    merged = {**(old or {}), **values}
-    if not merged.get("name"):
-        raise InvalidValue("a customer needs a name (客户全称)")
-    if not (merged.get("phone") or merged.get("email")) and (old is None or old.get("phone") or old.get("email")):
-        raise InvalidValue("a customer needs a phone or an email (联系方式)"
-                           + ("" if old is None else _(": set the other one first")))
-    # Seed 001: a customer moves 潜在 -> 意向 only with a clear need and a confirmed budget.
-    moving_to_intent = values.get("status") == "intent" and (old or {}).get("status") in (None, "potential")
-    if moving_to_intent and not (merged.get("needs") and merged.get("budget")):
-        raise InvalidValue("status intent (意向) needs a clear need and a confirmed budget: set needs= and budget= too")
-
-
 def add(conn: sqlite3.Connection, table: str, raw: dict[str, Any], *, op: audit.Operation | None = None) -> str:
     """Add one record; returns its id."""
     t = fields.table(table)
     values = {k: v for k, v in prepare(t.name, raw, allow_system=False).items() if v is not None}
     if t.name == "customers":
-        _check_customer_rules(values)
+        rules.check(values)
     else:
         if not values.get("customer_id"):
             raise InvalidValue(f"a {t.name[:-1]} needs a customer (--customer ID)")
@@ -157,9 +144,11 @@ def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, tab
         old = get(conn, name, record_id)
         key = old[t.key]
         if name == "customers":
-            _check_customer_rules(values, dict(old))
+            kept = invalid.kept_fields(conn, name, key) - set(values)
+            rules.check({**dict(old), **values}, dict(old), kept=kept)
         if "customer_id" in values and name != "customers":
             values["customer_id"] = resolve_customer(conn, values["customer_id"])
+        invalid.clear(conn, o, name, key, values)  # setting a field settles a value kept aside for it
         diff = {k: (old[k], v) for k, v in values.items() if old[k] != v}
         if not diff:
             return {}
@@ -250,6 +239,7 @@ def customer_card(conn: sqlite3.Connection, customer_id: str) -> dict[str, Any]:
             f"SELECT * FROM {name} WHERE customer_id = ? ORDER BY {_ORDER_BY[name]}", (cid,))]
     card["tags"] = [dict(r) for r in conn.execute(
         "SELECT tag, tag_group, updated_at FROM tags WHERE customer_id = ? ORDER BY tag_group, tag", (cid,))]
+    card["invalid_values"] = invalid.for_customer(conn, cid)
     return card
 
 

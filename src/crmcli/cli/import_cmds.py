@@ -71,6 +71,11 @@ def _report(summary: dict[str, Any]) -> None:
     info(f"{summary['read']} read: {summary['inserted']} inserted, {summary['updated']} updated, "
          f"{summary['skipped']} skipped, {summary['unchanged']} unchanged, {summary['rejected']} rejected "
          f"({'dry run: nothing written' if summary['dry_run'] else 'operation ' + str(summary['operation'])})")
+    if summary.get("kept_invalid"):
+        kept = [f"`crm query {'' if s['table'] == 'customers' else s['table'] + ' '}invalid!=`"
+                for s in summary["sheets"] if s["kept_invalid"]]
+        info(f"{summary['kept_invalid']} invalid value(s) kept aside, their fields left empty: {', '.join(kept)} "
+             "lists the records, `crm show ID` shows the values, `crm update ID --set FIELD=…` fixes one")
     if summary["rejected"] and summary.get("rejects_file"):
         info(f"rejected rows written to {summary['rejects_file']} with their line and reason")
 
@@ -108,6 +113,9 @@ def import_(
                                              "or update (the file's cells win: empty clears, masked keeps)")] = "fail",
     rejects: Annotated[str | None, typer.Option("--rejects", help="import the valid rows; write invalid ones "
                                                 "to this CSV with line and reason")] = None,
+    keep_invalid: Annotated[bool, typer.Option("--keep-invalid", help="import a row whose fault is a bad cell "
+                                               "(phone, e-mail, date …): the field stays empty, the cell is kept "
+                                               "aside for `crm query invalid=FIELD`")] = False,
     encoding: Annotated[str | None, typer.Option("--encoding", help="text encoding (default: detected; "
                                                  "utf-8, gbk, gb18030, utf-16 …)")] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="json: print the summary on stdout "
@@ -122,6 +130,8 @@ def import_(
     Example: crm import 客户.csv --dry-run
 
     Example: crm import 客户管理.xlsx --rejects rejects.csv
+
+    Example: crm import 台账.xlsx --keep-invalid
     """
     from crmcli.importer import import_file
 
@@ -133,7 +143,8 @@ def import_(
     try:
         result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
                              dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,
-                             progress=callback, force=overwrite(force))
+                             progress=callback, force=overwrite(force),
+                             keep_invalid=keep_invalid)
     finally:
         if bar is not None:
             bar.stop()

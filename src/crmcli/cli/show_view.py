@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from crmcli import fields
+from crmcli import fields, invalid
 from crmcli.cli.common import mask_default, pick_format, state
 from crmcli.output import masker
 
@@ -33,6 +33,8 @@ def render_card(card: dict[str, Any], fmt: str | None, *, unmask: bool) -> None:
     card["customer"] = _masked("customers", card["customer"], unmask)
     for name in SECTIONS:
         card[name] = [_masked(name, r, unmask) for r in card[name]]
+    card["invalid_values"] = [{**r, "raw": r["raw"] if unmask else invalid.mask(r["field"], r["raw"])}
+                              for r in card.get("invalid_values", [])]
     if "history" in card:  # readable and masked like everything else: field: old -> new
         from crmcli.cli.history_view import readable
 
@@ -77,6 +79,16 @@ def _draw(card: dict[str, Any], lang: str) -> None:
             table.add_column(tt.by_name[c].label(lang), overflow="fold")
         for r in rows:
             table.add_row(*(_cell(tt.by_name[c], r.get(c), lang) for c in cols))
+        con.print(table)
+    if card["invalid_values"]:  # seed 003's 无效联系方式: kept aside by import --keep-invalid until fixed
+        table = Table(title=("无效值（待清理）" if lang == "zh" else "Kept aside as invalid (fix with crm update)"),
+                      title_justify="left", header_style="bold")
+        for c in ("record", "field", "value", "reason"):
+            table.add_column(c, overflow="fold")
+        for r in card["invalid_values"]:
+            tt = fields.TABLES.get(r["table_name"])
+            f = tt.by_name.get(r["field"]) if tt else None
+            table.add_row(f"{r['table_name']} {r['row_id']}", f.label(lang) if f else r["field"], r["raw"], r["reason"])
         con.print(table)
     if "history" in card:
         table = Table(title="History" if lang == "en" else "变更记录", title_justify="left", header_style="bold")

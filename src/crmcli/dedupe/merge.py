@@ -130,6 +130,7 @@ def merge(conn: sqlite3.Connection, ids: list[str], survivor: str | None = None,
     with audit.operation(conn, "merge", "merge") as op:
         p = plan(conn, ids, survivor)
         all_ids = [p.survivor, *p.merged]
+        _check_rules(conn, p, all_ids)
         tables = child_tables(conn)
         before: dict[str, list[dict[str, Any]]] = {"customers": [dict(r) for r in conn.execute(
             f"SELECT * FROM customers WHERE customer_id IN ({','.join('?' * len(all_ids))})", all_ids)]}
@@ -198,6 +199,20 @@ def merge(conn: sqlite3.Connection, ids: list[str], survivor: str | None = None,
         op.set_summary(f"merge {', '.join(p.merged)} into {p.survivor} (merge {merge_id})",
                        {"merge_id": merge_id, "survivor": p.survivor, "merged": p.merged, "reason": reason})
     return MergeResult(merge_id, p, moved, dropped)
+
+
+def _check_rules(conn: sqlite3.Connection, p: MergePlan, all_ids: list[str]) -> None:
+    """The merged record is a new combined customer: it is held to the rules of a new one (crmcli.rules)."""
+    from crmcli import invalid, rules
+
+    base = dict(conn.execute("SELECT * FROM customers WHERE customer_id = ?", (p.survivor,)).fetchone())
+    result = {**base, **{k: v for k, (v, _) in p.fills.items()}}
+    kept = set().union(*(invalid.kept_fields(conn, "customers", cid) for cid in all_ids))
+    try:
+        rules.check_stored(result)
+        rules.check(result, kept=kept)
+    except InvalidValue as e:
+        raise InvalidValue(f"merging into {p.survivor}: {e}") from None
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

@@ -76,11 +76,17 @@ def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any], survivor: s
 
 def auto_merge(conn: sqlite3.Connection, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Merge every cluster marked auto; the others get action "review". Returns the clusters."""
+    from crmcli.errors import InvalidValue
+
     for c in clusters:
-        if c["auto"]:
-            merge_cluster(conn, c)
-        else:
+        if not c["auto"]:
             c["action"] = "review"
+            continue
+        try:
+            merge_cluster(conn, c)
+        except InvalidValue as e:  # the merged record would break a template rule: a person decides
+            c["action"] = "review"
+            c["refused"] = str(e)
     return clusters
 
 

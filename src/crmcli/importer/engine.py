@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmcli import audit, fields, outfile
+from crmcli import audit, fields, invalid, outfile, rules
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.i18n import _
 from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
+from crmcli.importer.keep import KeptAside
 from crmcli.importer.load import Loader
 from crmcli.importer.match import RowMatcher
 from crmcli.importer.sources import Sheet, Source, csv_sheet, json_sheet, open_source, workbook_sheets
@@ -34,9 +35,6 @@ from crmcli.normalize import name_key
 BATCH = 5000
 ON_CONFLICT = ("fail", "skip", "update")
 Progress = Callable[[str, int, int], None]  # (sheet, done, total)
-
-
-NEEDS_CONTACT = "a customer needs a phone or an email (联系方式)"
 
 
 class ImportFailed(CrmError):
@@ -68,6 +66,7 @@ class SheetResult:
     tags_inserted: int = 0  # customers sheets: tags added from a 标签 column
     linked_to_first: int = 0  # child rows naming a customer the file held twice: linked to the first
     linked_to_first_ids: list[str] = field(default_factory=list)
+    kept_invalid: int = 0  # --keep-invalid: bad cells kept aside (crmcli.invalid) instead of rejecting the row
 
 
 @dataclass
@@ -84,7 +83,8 @@ class ImportResult:
         return sum(getattr(s, name) for s in self.sheets)
 
     def summary(self) -> dict[str, Any]:
-        counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
+        counts = {k: self.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected",
+                                             "kept_invalid")}
         return {"file": self.file, **self.detected, "dry_run": self.dry_run, **counts,
                 "masked": self.total("masked"), "masked_kept": self.total("masked_kept"),
                 "masked_empty": self.total("masked_empty"), "operation": self.op_id,
@@ -140,7 +140,8 @@ class _Rejects:
 def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None, sheet: str | None = None,
                 mapping: list[str] | None = None, dry_run: bool = False, on_conflict: str = "fail",
                 rejects: str | None = None, encoding: str | None = None, progress: Progress | None = None,
-                stdin: Any = None, force: outfile.Overwrite = False) -> ImportResult:
+                stdin: Any = None, force: outfile.Overwrite = False,
+                keep_invalid: bool = False) -> ImportResult:
     """Import a CSV/TSV/Excel file (or '-' for stdin) into the database. See the module docstring.
 
     force: replace an existing REJECTS file (crmcli.outfile); never the input or the database.
@@ -158,7 +159,8 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
     src = open_source(name, encoding=encoding, stdin=stdin)
     try:
         with gc_paused():  # batches of row lists and tuples: the collector found nothing, ~10% of the CPU time
-            return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, _Rejects(rejects_file), progress)
+            return _run(conn, src, forced, sheet, overrides, dry_run, on_conflict, _Rejects(rejects_file), progress,
+                        keep_invalid)
     finally:
         src.close()
         if rejects_file is not None:
@@ -229,20 +231,20 @@ def _where(src: Source, sh: Sheet) -> str:
 
 def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, sheet: str | None,
          overrides: dict[str, str], dry_run: bool, on_conflict: str, rejects: _Rejects,
-         progress: Progress | None) -> ImportResult:
+         progress: Progress | None, keep_invalid: bool = False) -> ImportResult:
     detected = {"format": "csv", "encoding": src.encoding_label,
                 "delimiter": {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(src.delimiter or ",", "")} \
         if src.kind == "csv" else {"format": "json" if src.kind == "json" else src.path.suffix.lstrip(".").lower() or "xlsx"}
     result = ImportResult(src.display, detected, dry_run, rejects_file=rejects.path)
     plans = _plan(src, _sheets(src, sheet), forced, overrides, result)
     completed = False
-    details = {"file": src.display, **detected, "on_conflict": on_conflict}
+    details = {"file": src.display, **detected, "on_conflict": on_conflict, "keep_invalid": keep_invalid}
     try:
         with audit.operation(conn, "import", f"import {src.display}", details) as op:
             result.op_id = op.op_id
             touched: set[str] = set()  # customers the file's customer rows went into (new, updated or unchanged)
             for p in plans:
-                sheet_import = _SheetImport(conn, p, op, on_conflict, rejects, progress)
+                sheet_import = _SheetImport(conn, p, op, on_conflict, rejects, progress, keep_invalid)
                 sheet_import.touched = touched
                 result.sheets.append(sheet_import.run())
             if not result.total("read"):
@@ -257,10 +259,15 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
             if rejects.count and rejects.path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
                                    f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
-                                   "(fix them, or add --rejects FILE to import the valid rows)")
-            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected")}
+                                   "(fix the file; or add --rejects FILE to import the valid rows and get the others "
+                                   "back with their reasons; or add --keep-invalid to import rows whose fault is a "
+                                   "bad cell, kept aside for `crm query invalid=FIELD`)")
+            counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected",
+                                                   "kept_invalid")}
+            kept = f", {counts['kept_invalid']} invalid values kept aside" if counts["kept_invalid"] else ""
             op.set_summary(f"import {src.display}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                           f"{counts['skipped']} skipped, {counts['unchanged']} unchanged, {counts['rejected']} rejected",
+                           f"{counts['skipped']} skipped, {counts['unchanged']} unchanged, {counts['rejected']} "
+                           f"rejected{kept}",
                            {**details, **counts, "sheets": [{"sheet": s.sheet, "table": s.table, "inserted": s.inserted,
                                                              "updated": s.updated} for s in result.sheets]})
             if dry_run:
@@ -276,10 +283,11 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
 
 class _SheetImport:
     def __init__(self, conn: sqlite3.Connection, p: _Plan, op: audit.Operation, on_conflict: str,
-                 rejects: _Rejects, progress: Progress | None) -> None:
+                 rejects: _Rejects, progress: Progress | None, keep_invalid: bool = False) -> None:
         self.conn, self.p, self.op, self.rejects, self.progress = conn, p, op, rejects, progress
         m = p.mapping
         self.t = m.table
+        self.kept = KeptAside(conn, self.t, op, keep_invalid)
         self.res = SheetResult(p.sheet.name, self.t.name, p.header_line, m.describe(), m.unmapped, m.ignored)
         self.width = len(m.headers)
         self.src_cols = sorted(m.columns)  # source column indexes that are imported
@@ -305,6 +313,8 @@ class _SheetImport:
             from_file = [n for n in self.names if n not in (hdr.CUSTOMER_NAME, hdr.TAGS)]
             self.loader = Loader(conn, self.t, stored, on_conflict, op, self._reject_line, from_file)
             self.matcher = RowMatcher(conn, self.t, stored, self.loader, self.defaults)
+        if isinstance(self.loader, Loader) and self.t.name == "customers":
+            self.loader.check_update = self._customer_update_problems
         # a customers sheet's 标签 column: its tags go to the tags table through the tag loader
         self.tag_loader = TagLoader(conn, fields.TABLES["tags"], ["customer_id", "tag"], on_conflict, op,
                                     self._reject_line) if hdr.TAGS in self.names else None
@@ -314,6 +324,10 @@ class _SheetImport:
         self._shared: set[str] = set()  # name keys of several customers this file holds: the first is linked
         self.touched: set[str] = set()  # set by _run: shared by the sheets of one import
         self._masked_seen = 0
+
+    def _customer_update_problems(self, old: Any, new: dict[str, Any]) -> list[str]:
+        kept = invalid.kept_fields(self.conn, "customers", old["customer_id"])
+        return rules.problems(new, dict(old), kept=kept)
 
     def _reject_line(self, line: int, reason: str) -> None:
         if line and line in self._rejected_lines:
@@ -335,6 +349,8 @@ class _SheetImport:
         if self.progress and sh.position:
             self.progress(sh.name, sh.total, sh.total)
         self.loader.finish()
+        if self.kept.held:
+            self.kept.record(self.loader.skipped_lines | self._rejected_lines)
         lo = self.loader
         self.res.inserted, self.res.updated, self.res.skipped, self.res.unchanged = \
             lo.inserted, lo.updated, lo.skipped, lo.unchanged
@@ -346,6 +362,7 @@ class _SheetImport:
         self.res.conflict_ids, self.res.conflicts = lo.conflicts, lo.conflict_count
         if self.tag_loader is not None:
             self.res.tags_inserted = self.tag_loader.inserted
+        self.res.kept_invalid = self.kept.recorded
         return self.res
 
     def _estimate(self, batch: list[tuple[int, list[Any]]]) -> int:
@@ -381,8 +398,7 @@ class _SheetImport:
             if name == "customer_type" and errs and self.kind_conv is not None and "kind" not in self.names:
                 values, errs = self._route_kind(col, values, errs, out)
             out[name] = values
-            for i, msg in errs.items():
-                errors.setdefault(i, []).append(msg)
+            self.kept.take(name, col, errs, errors)
         self._check_rows(out, len(rows), errors)
         if self.t.name != "customers":
             self._link(out, len(rows), errors)
@@ -402,9 +418,7 @@ class _SheetImport:
     def _check_rows(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
         t = self.t
         if t.name == "customers":
-            for i in [i for i, v in enumerate(out.get("name", [None] * n)) if v is None]:
-                errors.setdefault(i, []).append("a customer needs a name (客户全称)")
-            return
+            return  # the template's customer rules: crmcli.rules, applied as rows are inserted or updated
         for f in t.fields:
             if f.required and f.name not in ("customer_id", t.key) and f.name in out:
                 col = out[f.name]
@@ -480,13 +494,13 @@ class _SheetImport:
             cols.append(col)
         self._raw_by_line = dict(zip(lines, raw, strict=True))
         if self.t.name == "customers":
-            # phone or email: required of a new customer, not of a row that updates or is skipped
-            none = [None] * n
+            # A row that inserts is a new customer (crmcli.rules); one that updates is checked against the
+            # stored one (Loader.check_update). A masked cell is no value for a new row.
+            masked_out = {f: [None if type(v) is Masked else v for v in out[f]] for f in ("phone", "email") if f in out}
+            found = rules.column_problems({**out, **masked_out}, n, kept=self.kept.by_field())
             self.loader.not_insertable = {
-                lines[i]: NEEDS_CONTACT if p is None and e is None
-                else f"{NEEDS_CONTACT}; " + _("{value} is masked").format(value=p or e)
-                for i, (p, e) in enumerate(zip(out.get("phone", none), out.get("email", none), strict=True))
-                if (p is None or type(p) is Masked) and (e is None or type(e) is Masked)}
+                lines[i]: "; ".join(msgs) + (_masked_note(out, i) if rules.NEEDS_CONTACT in msgs else "")
+                for i, msgs in found.items()}
         masked = sum(c.masked for c in self.converters if c is not None)
         self.loader.batch_masked, self._masked_seen = masked > self._masked_seen, masked
         good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
@@ -498,7 +512,13 @@ class _SheetImport:
         if self.matcher is not None:
             kp = self.matcher.kp
             new = self.matcher.match([r for _, r in good if r[kp] is None])
+        index = {line: i for i, line in enumerate(lines)}
+        self.kept.give_ids(good, index, self.loader.key_pos)
+        if isinstance(self.loader, Loader):  # a kept-aside cell is not an emptied one: the stored value stays
+            self.loader.keep_stored = {lines[i]: {c[0] for c in cells} for i, cells in self.kept.batch.items()}
         self.loader.write(good)
+        cid_pos = self.out_cols.index("customer_id") if "customer_id" in self.out_cols else None
+        self.kept.hold(good, index, self.loader.key_pos, cid_pos)
         if self.t.name == "customers" and isinstance(self.loader, Loader):
             kp, skipped = self.loader.key_pos, self.loader.skipped_lines
             self.touched.update(r[kp] for line, r in good if line not in self._rejected_lines and line not in skipped)
@@ -519,6 +539,12 @@ class _SheetImport:
         rows = [(line, [r[kp], by_line[line]]) for line, r in good
                 if line not in skipped and line not in self._rejected_lines and by_line[line] not in (None, "")]
         self.tag_loader.write(rows)
+
+
+def _masked_note(out: dict[str, list[Any]], i: int) -> str:
+    """'; 138****5678 is masked' when a masked cell is why a new customer has no contact."""
+    cells = [out[f][i] for f in ("phone", "email") if f in out and type(out[f][i]) is Masked]
+    return "; " + _("{value} is masked").format(value=cells[0]) if cells else ""
 
 
 def _live_ids(conn: sqlite3.Connection, wanted: set[Any]) -> dict[Any, str]:

@@ -83,6 +83,10 @@ class Loader:
         self.reject = reject
         # source line -> why the row may update or be skipped but not be inserted (set per batch)
         self.not_insertable: dict[int, str] = {}
+        # (stored row, the row as the update would leave it) -> why the update is refused (crmcli.rules)
+        self.check_update: Callable[[Any, dict[str, Any]], list[str]] | None = None
+        # source line -> columns whose cell was kept aside (import --keep-invalid): not emptied, kept (per batch)
+        self.keep_stored: dict[int, set[str]] = {}
         self.key_pos = columns.index(t.key) if t.key in columns else None
         info = conn.execute(f"PRAGMA table_info({t.name})").fetchall()
         # An empty cell (None) gets the column's schema default, as if the column were left out.
@@ -186,6 +190,8 @@ class Loader:
     def _existing(self, line: int, r: list[Any], old: Any) -> None:
         """Row R whose record OLD is stored: unchanged, or a conflict (--on-conflict)."""
         change = self.diff(old, r)
+        if self.keep_stored and line in self.keep_stored:
+            change = {c: v for c, v in change.items() if c not in self.keep_stored[line]}
         masked = sum(type(v) is Masked for v in r) if self.batch_masked else 0
         if not change:
             self.unchanged += 1
@@ -244,6 +250,11 @@ class Loader:
 
     def _update(self, line: int, key: Any, old: Any, change: dict[str, Any]) -> None:
         t = self.t
+        if self.check_update is not None:
+            problems = self.check_update(old, {**dict(old), **change})
+            if problems:
+                self.reject(line, "; ".join(problems))
+                return
         sets = ", ".join(f"{c} = ?" for c in change)
         try:
             self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*change.values(), key])

@@ -72,6 +72,7 @@ def test_chart_helpers() -> None:
     assert charts.nice_ticks(630000) == [0, 200000, 400000, 600000, 800000]
     assert charts.nice_ticks(0.75) == [0, 0.2, 0.4, 0.6, 0.8]
     assert charts.compact(125000, "zh") == "12.5万" and charts.compact(125000, "en") == "125k"
+    assert charts.compact(125000, "zh-Hant") == "12.5萬" and charts.compact(0.25, "en", percent=True) == "25%"
     long = "信息传输、软件和信息技术服务业"
     cut = charts.clip(long, 11, 80)
     assert cut.endswith("…") and charts.text_width(cut, 11) <= 80 and long.startswith(cut[:-1])

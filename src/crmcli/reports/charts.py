@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmcli.i18n import translate
+from crmcli.i18n import translate, zh_text
 from crmcli.reports.base import Section
 from crmcli.reports.render import cell_text, is_percent, partial_word
 
@@ -132,7 +132,7 @@ def compact(value: float, lang: str, percent: bool = False) -> str:
     if lang.startswith("zh"):
         for div, unit in ((1e8, "亿"), (1e4, "万")):
             if a >= div:
-                return f"{value / div:.4g}{unit}"
+                return f"{value / div:.4g}{zh_text(unit, lang)}"  # 萬 under zh-Hant
     else:
         for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if a >= div:

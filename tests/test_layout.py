@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def _modules() -> list[Path]:
     return sorted(SRC.rglob("*.py"))
 
 
+@functools.cache
 def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
@@ -40,18 +42,23 @@ def _is_command_decorator(node: ast.expr) -> bool:
 
 
 def _nested_commands(path: Path, tree: ast.Module) -> Iterator[str]:
-    for outer in ast.walk(tree):
-        if not isinstance(outer, FUNCS):
-            continue
-        nested = {n.name for n in ast.walk(outer) if isinstance(n, FUNCS) and n is not outer}
-        for node in ast.walk(outer):
-            if node is not outer and isinstance(node, FUNCS) and any(map(_is_command_decorator, node.decorator_list)):
-                yield f"{_where(path, node)} command {node.name}() is defined inside {outer.name}()"
-            # app.command("x")(fn) with fn a function or lambda made right here
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and _is_command_decorator(node.func)
-                    and node.args and (isinstance(node.args[0], ast.Lambda)
-                                       or (isinstance(node.args[0], ast.Name) and node.args[0].id in nested))):
-                yield f"{_where(path, node)} a command made inside {outer.name}() is registered"
+    def visit(node: ast.AST, outer: ast.FunctionDef | ast.AsyncFunctionDef | None, nested: set[str]) -> Iterator[str]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, FUNCS):
+                if outer is not None and any(map(_is_command_decorator, child.decorator_list)):
+                    yield f"{_where(path, child)} command {child.name}() is defined inside {outer.name}()"
+                inner = {n.name for n in ast.iter_child_nodes(child) if isinstance(n, FUNCS)}
+                yield from visit(child, child, nested | inner)
+                continue
+            # app.command("x")(fn) with fn a function or lambda made inside a function
+            if (outer is not None and isinstance(child, ast.Call) and isinstance(child.func, ast.Call)
+                    and _is_command_decorator(child.func) and child.args
+                    and (isinstance(child.args[0], ast.Lambda)
+                         or (isinstance(child.args[0], ast.Name) and child.args[0].id in nested))):
+                yield f"{_where(path, child)} a command made inside {outer.name}() is registered"
+            yield from visit(child, outer, nested)
+
+    yield from visit(tree, None, set())
 
 
 def _imports_crmcli(nodes: list[ast.stmt]) -> bool:

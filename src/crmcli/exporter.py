@@ -29,7 +29,6 @@ import contextlib
 import io
 import itertools
 import operator
-import re
 import sqlite3
 import sys
 import tempfile
@@ -53,32 +52,13 @@ _NO_NEUTRALISE = ("date", "datetime", "label", "int", "bool")  # CHECK constrain
 
 # ------------------------------------------------------------------------- masking
 
-_LANDLINE_RE = re.compile(r"(0\d{2,3})-(\d{7,8})(?:-\d{1,6})?")
-
-
-def mask_phone_stored(phone: str | None) -> str | None:
-    """normalize.mask_phone for a stored (already canonical) phone, without re-parsing it.
-
-    Stored phones are canonical (schema convention), so the two common shapes are
-    masked directly; anything else takes the full mask_phone path. Tests check
-    that both agree on canonical phones.
-    """
-    if phone is None:
-        return None
-    if len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] in "3456789":
-        return f"{phone[:3]}****{phone[7:]}"
-    m = _LANDLINE_RE.fullmatch(phone)
-    if m:
-        local = m.group(2)
-        return f"{m.group(1)}-{'*' * (len(local) - 4)}{local[-4:]}"
-    return mask_phone(phone)
 
 
 def _register_functions(conn: sqlite3.Connection) -> None:
     def phone(v: Any, safe: int) -> Any:
         if not isinstance(v, str):
             return v
-        return neutralise(mask_phone_stored(v)) if safe else mask_phone_stored(v)
+        return neutralise(mask_phone(v)) if safe else mask_phone(v)
 
     def email(v: Any, safe: int) -> Any:
         if not isinstance(v, str):

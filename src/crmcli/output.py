@@ -71,6 +71,12 @@ def masker(table: str | None, columns: Sequence[str], unmask: bool) -> dict[str,
     return out
 
 
+def mask_row(table: str | None, row: Mapping[str, Any], unmask: bool) -> dict[str, Any]:
+    """ROW (column -> value) with its phones and e-mails masked unless UNMASK: the listings' rule."""
+    masks = masker(table, list(row), unmask)
+    return {k: (masks[k](v) if k in masks and v else v) for k, v in row.items()}
+
+
 def header(table: str | None, columns: Sequence[str], lang: str | None) -> list[str]:
     if lang is None:
         return list(columns)
@@ -148,6 +154,21 @@ def write_cells(cells: Iterable[Sequence[Any]], heads: Sequence[str], fmt: str, 
         raise ValueError(fmt)
     out.flush()
     return n
+
+
+def write_document(data: Any, out: IO[str] | None = None, *, lines: bool = False,
+                   transform: Any = None) -> None:
+    """One JSON document that is not rows (a summary, a card, a report, clusters): indented; with
+    LINES, each item of the list DATA on its own line (jsonl). TRANSFORM (text -> text) runs over the
+    written text (the CLI's masking of free text). To a terminal, control characters are escaped
+    as in every other format."""
+    out = out or sys.stdout
+    texts = [json.dumps(d, ensure_ascii=False, default=str) for d in data] if lines else \
+        [json.dumps(data, ensure_ascii=False, indent=2, default=str)]
+    for text in texts:
+        text = transform(text) if transform is not None else text
+        out.write((printable(text) if _isatty(out) else text) + "\n")
+    out.flush()
 
 
 def _isatty(out: IO[str]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -16,16 +15,10 @@ FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "
 
 
 def _masked(clusters: list[dict[str, Any]], unmask: bool) -> list[dict[str, Any]]:
-    from crmcli.normalize import mask_email, mask_phone
+    from crmcli.output import mask_row
 
-    if unmask or not mask_default():
-        return clusters
-    out = []
-    for c in clusters:
-        c = dict(c)
-        c["members"] = [{**m, "phone": mask_phone(m["phone"]), "email": mask_email(m["email"])} for m in c["members"]]
-        out.append(c)
-    return out
+    unmask = unmask or not mask_default()
+    return [{**c, "members": [mask_row("customers", m, unmask) for m in c["members"]]} for c in clusters]
 
 
 def _flat(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -37,22 +30,19 @@ def _flat(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _emit_clusters(clusters: list[dict[str, Any]], fmt: str | None, unmask: bool) -> None:
     fmt = pick_format(fmt)
     shown = _masked(clusters, unmask)
-    if fmt == "json":
-        typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
-    elif fmt == "jsonl":
-        for c in shown:
-            typer.echo(json.dumps(c, ensure_ascii=False))
+    if fmt in ("json", "jsonl"):
+        from crmcli.output import write_document
+
+        write_document(shown, lines=fmt == "jsonl")
     else:
         emit(_flat(shown), FLAT, fmt, unmask=True, title="Duplicate customers" if fmt == "table" else None)
 
 
 def _value(field: str, value: Any, unmask: bool) -> str:
     """A field value for a message, masked like every listing unless --unmask."""
-    from crmcli.normalize import mask_email, mask_phone
+    from crmcli.output import mask_row
 
-    if value is not None and not (unmask or not mask_default()):
-        value = mask_phone(value) if field == "phone" else mask_email(value) if field == "email" else value
-    return repr(value)
+    return repr(mask_row("customers", {field: value}, unmask or not mask_default())[field])
 
 
 def _tell_plan(p: Any, unmask: bool) -> None:

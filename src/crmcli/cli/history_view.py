@@ -10,7 +10,7 @@ from typing import Any
 
 from crmcli import audit
 from crmcli.i18n import _
-from crmcli.output import masker
+from crmcli.output import mask_row, masker
 
 
 def _decoded(value: Any) -> dict[str, Any] | None:
@@ -20,10 +20,7 @@ def _decoded(value: Any) -> dict[str, Any] | None:
 
 
 def masked_row(table: str, row: dict[str, Any] | None, unmask: bool) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    masks = masker(table, list(row), unmask)
-    return {k: (masks[k](v) if k in masks and v else v) for k, v in row.items()}
+    return None if row is None else mask_row(table, row, unmask)
 
 
 def _show(v: Any) -> str:

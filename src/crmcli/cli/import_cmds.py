@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -150,6 +149,8 @@ def import_(
             bar.stop()
     summary = result.summary()
     if fmt == "json":
-        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        from crmcli.output import write_document
+
+        write_document(summary)
     else:
         _report(summary)

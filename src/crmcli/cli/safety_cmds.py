@@ -28,7 +28,9 @@ CHANGE_COLUMNS = ["change_id", "table_name", "row_id", "customer_id", "action", 
 
 
 def _json_out(data: Any) -> None:
-    typer.echo(shown(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
+    from crmcli.output import write_document
+
+    write_document(data, transform=shown)
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
-import typer
-
 from crmcli import fields, invalid
 from crmcli.cli.common import mask_default, pick_format, state
-from crmcli.output import masker
+from crmcli.output import mask_row
 
 SECTIONS = {
     "contacts": ["name", "role", "title", "phone", "email", "preference"],
@@ -22,8 +19,7 @@ SECTIONS = {
 
 
 def _masked(table: str, row: dict[str, Any], unmask: bool) -> dict[str, Any]:
-    masks = masker(table, list(row), unmask)
-    return {k: (masks[k](v) if k in masks and v else v) for k, v in row.items()}
+    return mask_row(table, row, unmask)
 
 
 def render_card(card: dict[str, Any], fmt: str | None, *, unmask: bool) -> None:
@@ -40,7 +36,9 @@ def render_card(card: dict[str, Any], fmt: str | None, *, unmask: bool) -> None:
 
         card["history"] = [readable(h, unmask) for h in card["history"]]
     if fmt == "json":
-        typer.echo(json.dumps(card, ensure_ascii=False, indent=2, default=str))
+        from crmcli.output import write_document
+
+        write_document(card)
         return
     _draw(card, state.language())
 

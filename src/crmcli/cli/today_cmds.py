@@ -96,14 +96,15 @@ def today(
 
 
 def _write(agenda: object, out_fmt: str) -> None:
-    import json
 
     from crmcli.reports import Report, render
     from crmcli.today import Agenda
 
     assert isinstance(agenda, Agenda)
     if out_fmt == "json":
-        sys.stdout.write(json.dumps(agenda.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n")
+        from crmcli.output import write_document
+
+        write_document(agenda.to_dict())
         return
     last = agenda.day + timedelta(days=agenda.days)
     title = _("Today for {owner}").format(owner=agenda.owner) if agenda.owner else _("Today")

@@ -14,13 +14,12 @@ keys. Shapes:
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import IO, Any
 
-from crmcli import fields
+from crmcli import fields, output
 from crmcli.i18n import translate
 from crmcli.reports.base import Column, Report, Section
 
@@ -189,7 +188,7 @@ def to_dict(rep: Report) -> dict[str, Any]:
 
 
 def write_json(rep: Report, out: IO[str]) -> None:
-    out.write(json.dumps(to_dict(rep), ensure_ascii=False, indent=2, default=str) + "\n")
+    output.write_document(to_dict(rep), out)
 
 
 def write_csv(rep: Report, out: IO[str], *, delimiter: str = ",") -> None:
@@ -214,7 +213,7 @@ def write(reports: Sequence[Report], fmt: str, out: IO[str], *, lang: str = "en"
         if len(reports) == 1:
             write_json(reports[0], out)
         else:
-            out.write(json.dumps([to_dict(r) for r in reports], ensure_ascii=False, indent=2, default=str) + "\n")
+            output.write_document([to_dict(r) for r in reports], out)
     elif fmt in ("csv", "tsv"):
         write_csv(reports[0], out, delimiter="," if fmt == "csv" else "\t")
     else:

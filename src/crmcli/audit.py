@@ -142,7 +142,9 @@ def operations(conn: sqlite3.Connection, *, customer: str | None = None, since: 
 def get_operation(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
     from crmcli.errors import NotFound
 
-    row = conn.execute("SELECT * FROM operations WHERE op_id = ?", (op_id,)).fetchone()
+    # an id past SQLite's 64-bit range cannot exist (and would not bind: OverflowError)
+    row = conn.execute("SELECT * FROM operations WHERE op_id = ?", (op_id,)).fetchone() \
+        if -(2**63) <= op_id < 2**63 else None
     if row is None:
         raise NotFound(f"no operation {op_id}; `crm log` lists them")
     out = dict(row)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import N_, _
 
 # key -> (type, default, help)
 SETTINGS: dict[str, tuple[type, Any, str]] = {
@@ -41,7 +42,7 @@ class ConfigBroken(CrmError):
     """The settings file does not parse or holds a value crm refuses; `crm config` still works."""
 
 
-_FIX = "`crm config list` shows what it holds and `crm config set KEY VALUE` rewrites it"
+_FIX = N_("`crm config list` shows what it holds and `crm config set KEY VALUE` rewrites it")
 
 
 def load(*, lenient: bool = False) -> dict[str, Any]:
@@ -56,14 +57,15 @@ def load(*, lenient: bool = False) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
         if lenient:
             return _salvage(p)
-        raise ConfigBroken(f"config file {p} does not parse ({e}); {_FIX}") from None
+        raise ConfigBroken(_("config file {path} does not parse ({reason}); {fix}").format(
+            path=p, reason=e, fix=_(_FIX))) from None
     out: dict[str, Any] = {}
     for k, v in data.items():
         if k not in SETTINGS:
             continue
         problem = _problem(k, v)
         if problem and not lenient:
-            raise ConfigBroken(f"config file {p}: {problem}; {_FIX}")
+            raise ConfigBroken(_("config file {path}: {problem}; {fix}").format(path=p, problem=problem, fix=_(_FIX)))
         if not problem:
             out[k] = v
     return out
@@ -89,15 +91,16 @@ def _problem(key: str, value: Any) -> str | None:
     """Why VALUE cannot be setting KEY (None: it can)."""
     kind = SETTINGS[key][0]
     if not isinstance(value, kind):
-        return f"{key} takes {'true or false' if kind is bool else 'text'}, not {value!r}"
+        return (_("{key} takes true or false, not {value}") if kind is bool else _("{key} takes text, not {value}")).format(
+            key=key, value=repr(value))
     if isinstance(value, str):
         bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
         if bad is not None:
-            return f"{key} holds a control character ({bad!r}); settings are plain text"
+            return _("{key} holds a control character ({char}); settings are plain text").format(key=key, char=repr(bad))
         if not value.strip():
-            return f"{key} is blank; leave it out with `crm config set {key}`"
+            return _("{key} is blank; leave it out with `crm config set {key}`").format(key=key)
         if len(value) > 4096:
-            return f"{key} is longer than 4,096 characters"
+            return _("{key} is longer than 4,096 characters").format(key=key)
     return None
 
 

@@ -41,6 +41,7 @@ from typing import IO, Any
 from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -217,8 +218,10 @@ def check_suffix(path: str | None, fmt: str) -> None:
         return
     if by_suffix is None:
         names = ", ".join(dict.fromkeys(_SUFFIX_FORMAT))
-        raise InvalidValue(f"cannot write {path}: crm export writes {names} files (or - for stdout), not {suffix}")
-    raise InvalidValue(f"cannot write {fmt} to {path}: a {suffix} file holds {by_suffix}; name it .{fmt} or leave out --format")
+        raise InvalidValue(_("cannot write {path}: {command} writes {formats} (or - for stdout), not {suffix}").format(
+            path=path, command="crm export", formats=names, suffix=suffix))
+    raise InvalidValue(_("cannot write {fmt} to {path}: a {suffix} file holds {holds}; name it .{other} or leave out "
+                         "--format").format(fmt=fmt, path=path, suffix=suffix, holds=by_suffix, other=fmt))
 
 
 @contextlib.contextmanager
@@ -255,7 +258,7 @@ def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None, *,
         target.discard()
         if isinstance(e, BrokenPipeError):
             raise
-        raise CrmError(f"cannot write {target.target}: {e.strerror or e}") from None
+        raise CrmError(outfile.cannot_write(target.target, e)) from None
     except BaseException:
         target.discard()
         raise
@@ -358,7 +361,7 @@ def _output_files(conn: sqlite3.Connection, tables: list[str], target: str, fmt:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CrmError(f"cannot create the folder {folder}: {e.strerror or e}") from None
+        raise CrmError(_("cannot create the folder {folder}: {reason}").format(folder=folder, reason=e.strerror or e)) from None
     return {name: outfile.AtomicFile(folder / f"{name}.{fmt}", force=force, avoid=avoid) for name in tables}
 
 

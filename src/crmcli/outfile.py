@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 
 Overwrite = bool | Callable[[Path], bool]
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -38,6 +39,11 @@ class OutputRefused(InvalidValue):
     """The output path is not one crm may write (a database, the input, an existing file without --force)."""
 
 
+def cannot_write(path: str | os.PathLike[str], e: BaseException) -> str:
+    """The one-line message for an output that failed to be written."""
+    return _("cannot write {path}: {reason}").format(path=path, reason=getattr(e, "strerror", None) or e)
+
+
 def database_files(conn: sqlite3.Connection | None) -> list[tuple[Path, str]]:
     """The open database's file, as an `avoid` entry (it may be a damaged file without the magic)."""
     if conn is None:
@@ -46,7 +52,7 @@ def database_files(conn: sqlite3.Connection | None) -> list[tuple[Path, str]]:
         rows = conn.execute("PRAGMA database_list").fetchall()
     except sqlite3.Error:
         return []
-    return [(Path(r[2]), "the database") for r in rows if r[2]]
+    return [(Path(r[2]), _("the database")) for r in rows if r[2]]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -79,33 +85,35 @@ def check(path: str | os.PathLike[str], *, force: Overwrite = False,
     p = Path(path)
     for other, role in avoid:
         if _same(p, Path(other)):
-            raise OutputRefused(f"{p} is {role}: crm never writes over it; choose another file name")
+            raise OutputRefused(_("{path} is {role}: crm never writes over it; choose another file name").format(
+                path=p, role=role))
         for suffix in SIDECARS:
             if _same(p, Path(str(other) + suffix)):
-                raise OutputRefused(f"{p} belongs to {role} ({Path(other).name}): choose another file name")
+                raise OutputRefused(_("{path} belongs to {role} ({name}): choose another file name").format(
+                    path=p, role=role, name=Path(other).name))
     base = _sidecar_of(p)
     if base is not None:
-        raise OutputRefused(f"{p} belongs to the database {base}: choose another file name")
+        raise OutputRefused(_("{path} belongs to the database {base}: choose another file name").format(path=p, base=base))
     try:
         st = os.stat(p)
     except FileNotFoundError:
         st = None
     except OSError as e:
-        raise CrmError(f"cannot write {p}: {e.strerror or e}") from None
+        raise CrmError(cannot_write(p, e)) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise OutputRefused(f"{p} is a folder: give a file name")
+        raise OutputRefused(_("{path} is a folder: give a file name").format(path=p))
     if st is not None and not stat.S_ISREG(st.st_mode):
         return True  # /dev/stdout, a FIFO, a terminal: nothing to replace
     if st is not None:
         if _is_database(p):
-            raise OutputRefused(f"{p} is a SQLite database: crm never writes an output file over one; "
-                                "choose another file name")
+            raise OutputRefused(_("{path} is a SQLite database: crm never writes an output file over one; "
+                                  "choose another file name").format(path=p))
         allowed = force(p) if callable(force) else force
         if not allowed:
-            raise OutputRefused(f"{p} exists; add --force to replace it")
+            raise OutputRefused(_("{path} exists; add --force to replace it").format(path=p))
     parent = p.parent
     if not parent.is_dir():
-        raise OutputRefused(f"cannot write {p}: folder {parent} does not exist")
+        raise OutputRefused(_("cannot write {path}: folder {folder} does not exist").format(path=p, folder=parent))
     return False
 
 
@@ -130,7 +138,7 @@ class AtomicFile:
                 # mkstemp creates the file 0600 whatever the umask: exports hold customer data.
                 fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
             except OSError as e:
-                raise CrmError(f"cannot write {self.target}: {e.strerror or e}") from None
+                raise CrmError(cannot_write(self.target, e)) from None
             os.close(fd)
             self.tmp = Path(name)
         return self.tmp
@@ -143,7 +151,7 @@ class AtomicFile:
             os.replace(self.tmp, self.target)
         except OSError as e:
             self.discard()
-            raise CrmError(f"cannot write {self.target}: {e.strerror or e}") from None
+            raise CrmError(cannot_write(self.target, e)) from None
         self.tmp = None
 
     def discard(self) -> None:
@@ -165,7 +173,7 @@ def atomic_path(target: str | os.PathLike[str], *, force: Overwrite = False,
         f.discard()
         if isinstance(e, BrokenPipeError):
             raise
-        raise CrmError(f"cannot write {target}: {e.strerror or e}") from None
+        raise CrmError(cannot_write(target, e)) from None
     except BaseException:
         f.discard()
         raise
@@ -194,7 +202,7 @@ def save_workbook(wb: Any, file: AtomicFile) -> None:
         file.discard()
         if isinstance(e, (CrmError, KeyboardInterrupt, SystemExit)) or not isinstance(e, Exception):
             raise
-        raise CrmError(f"cannot write {file.target}: {getattr(e, 'strerror', None) or e}") from None
+        raise CrmError(cannot_write(file.target, e)) from None
     file.commit()
 
 

@@ -31,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from crmcli import fields, outfile, template_text
 from crmcli.errors import CrmError, InvalidValue
+from crmcli.i18n import _
 from crmcli.template_text import choices, is_required, sheet_title, template_columns
 
 MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows minus the header
@@ -250,8 +251,8 @@ def write_template(path: str | Path, lang: str = "zh", *, force: outfile.Overwri
     force/avoid: see crmcli.outfile (never over a database; an existing file only with force).
     """
     if Path(path).suffix.lower() != ".xlsx" and not (Path(path).exists() and not Path(path).is_file()):
-        what = Path(path).suffix or "a name without a suffix"
-        raise InvalidValue(f"cannot write {path}: crm template writes .xlsx workbooks, not {what}")
+        what = Path(path).suffix or _("a name without a suffix")
+        raise InvalidValue(_("cannot write {path}: crm template writes .xlsx workbooks, not {what}").format(path=path, what=what))
     file = outfile.AtomicFile(path, force=force, avoid=avoid)
     file.create()  # an unwritable folder fails here, before the workbook exists
     try:

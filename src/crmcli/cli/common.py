@@ -209,9 +209,9 @@ def overwrite(force: bool) -> bool | Callable[[Path], bool]:
         return True
     if not interactive():
         return False
-    return lambda p: typer.confirm(f"{p} exists; replace it?", default=False, err=True)
+    return lambda p: typer.confirm(_("{path} exists; replace it?").format(path=p), default=False, err=True)
 
 
 def database_avoid() -> list[tuple[Path, str]]:
     """The database path as an output to refuse, for commands that do not open it (crm template)."""
-    return [(state.db_path(), "the database")]
+    return [(state.db_path(), _("the database"))]

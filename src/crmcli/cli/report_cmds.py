@@ -12,6 +12,7 @@ from crmcli import outfile
 from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.reports import Report
@@ -107,6 +108,6 @@ def _write(results: list[Report], out_fmt: str, output: Path | None, force: outf
     lang = state.language()
     if output is not None and str(output) != "-":
         files.write(results, out_fmt, output, lang=lang, force=force, avoid=avoid)
-        info(f"wrote {output}")
+        info(_("wrote {file}").format(file=output))
         return
     render.write(results, out_fmt, sys.stdout, lang=lang)

@@ -340,7 +340,9 @@ def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD,
 
     The sure clusters are built from the strong pairs alone, so one weak look-alike
     hanging on a group of certain duplicates does not hold the whole group back from
-    `--merge --yes`; the weak look-alike shows up in a review cluster with them.
+    `--merge --yes`. A customer is in at most one cluster: review clusters are built from
+    the customers no sure cluster holds, so that weak look-alike is listed against the
+    group's survivor on the run after the group is merged.
 
     DIFFERENT: pairs of customer ids a person marked "not the same" (dedupe.decisions):
     never a pair, and a contradiction, so no cluster holds both.
@@ -357,8 +359,9 @@ def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD,
                 cannot.add((ends[0], ends[1]))
         pairs = [p for p in pairs if (p.a, p.b) not in cannot]
     sure = cluster(records, [p for p in pairs if p.score >= auto], cannot)
-    seen = {frozenset(c.members) for c in sure}
-    review = [c for c in cluster(records, pairs, cannot) if c.score < auto and frozenset(c.members) not in seen]
+    taken = {m for c in sure for m in c.members}
+    review = [c for c in cluster(records, [p for p in pairs if p.a not in taken and p.b not in taken], cannot)
+              if c.score < auto]
     return sure + review
 
 

@@ -154,7 +154,7 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
     overrides = hdr.parse_overrides(mapping or [])
     from crmcli.perf import gc_paused
 
-    avoid = outfile.database_files(conn) + ([] if name == "-" else [(name, "the file being imported")])
+    avoid = outfile.database_files(conn) + ([] if name == "-" else [(name, _("the file being imported"))])
     rejects_file = outfile.AtomicFile(rejects, force=force, avoid=avoid) if rejects else None
     src = open_source(name, encoding=encoding, stdin=stdin)
     try:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO
 
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 MAX_PART = 1 << 30  # bytes one zip part may unpack to: a full 1,048,576-row sheet of the template is ~1 GB
 MAX_TOTAL = 2 << 30  # bytes all parts together
@@ -78,15 +79,16 @@ def check_workbook(path: Path, display: str) -> None:
         total = 0
         for info in infos:
             if info.file_size > MAX_PART:
-                raise CraftedFile(f"{display}: part {info.filename} would unpack to {_mb(info.file_size)} "
-                                  f"(limit {_mb(MAX_PART)}); not a workbook crm reads")
+                raise CraftedFile(_("{file}: part {part} would unpack to {size} (limit {limit}); not a workbook crm reads")
+                                  .format(file=display, part=info.filename, size=_mb(info.file_size), limit=_mb(MAX_PART)))
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise CraftedFile(f"{display}: part {info.filename} uses an unusual compression "
-                                  f"(method {info.compress_type}); save the file again in Excel or WPS")
+                raise CraftedFile(_("{file}: part {part} uses an unusual compression (method {method}); save the file "
+                                    "again in Excel or WPS").format(file=display, part=info.filename,
+                                                                    method=info.compress_type))
             total += info.file_size
         if total > MAX_TOTAL:
-            raise CraftedFile(f"{display} would unpack to {_mb(total)} (limit {_mb(MAX_TOTAL)}); "
-                              "not a workbook crm reads")
+            raise CraftedFile(_("{file} would unpack to {size} (limit {limit}); not a workbook crm reads").format(
+                file=display, size=_mb(total), limit=_mb(MAX_TOTAL)))
         for info in infos:
             if not info.is_dir():
                 _scan_part(zf, info, display)
@@ -104,16 +106,18 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None
             while chunk := fh.read(_CHUNK):
                 size += len(chunk)
                 if size > MAX_PART:
-                    raise CraftedFile(f"{display}: part {info.filename} unpacks to more than {_mb(MAX_PART)}; "
-                                      "not a workbook crm reads")
+                    raise CraftedFile(_("{file}: part {part} unpacks to more than {limit}; not a workbook crm reads")
+                                      .format(file=display, part=info.filename, limit=_mb(MAX_PART)))
                 run = _text_run(chunk, run, display, info.filename)
                 if sheet is not None:
                     tail = sheet.feed(tail + chunk)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-        raise CraftedFile(f"{display} is not a readable Excel workbook (part {info.filename}: {e})") from None
+        raise CraftedFile(_("{file} is not a readable Excel workbook (part {part}: {reason})").format(
+            file=display, part=info.filename, reason=e)) from None
     if size != info.file_size:
-        raise CraftedFile(f"{display}: part {info.filename} declares {info.file_size:,} bytes but unpacks to "
-                          f"{size:,}; a damaged or crafted file")
+        raise CraftedFile(_("{file}: part {part} declares {declared} bytes but unpacks to {size}; a damaged or "
+                            "crafted file").format(file=display, part=info.filename, declared=f"{info.file_size:,}",
+                                                   size=f"{size:,}"))
     if sheet is not None:
         sheet.feed(tail, final=True)
 
@@ -130,8 +134,9 @@ def _text_run(chunk: bytes, run: int, display: str, part: str) -> int:
     else:
         run += first
     if run > MAX_TEXT:
-        raise CraftedFile(f"{display}: part {part} holds a text of more than {_mb(MAX_TEXT)} "
-                          "(a cell holds at most 5,000 characters); not a workbook crm reads")
+        raise CraftedFile(_("{file}: part {part} holds a text of more than {limit} (a cell holds at most 5,000 "
+                            "characters); not a workbook crm reads").format(file=display, part=part,
+                                                                             limit=_mb(MAX_TEXT)))
     return run if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
 
 
@@ -161,7 +166,8 @@ class _SheetExtent:
             if m is None:
                 if len(data) < 65536 and not final:
                     return data
-                raise CraftedFile(f"{self.display}: part {self.part} is not a worksheet; not a workbook crm reads")
+                raise CraftedFile(_("{file}: part {part} is not a worksheet; not a workbook crm reads").format(
+                    file=self.display, part=self.part))
             self.prefix = m.group(1) or b""
         if not self.dimension_checked:
             self._dimension(head)
@@ -199,14 +205,16 @@ class _SheetExtent:
         rows = abs(int(r2 or r1 or 1) - int(r1 or 1)) + 1
         if cols * rows > MAX_CELLS:
             ref = f"{c1}{r1}:{c2}{r2}" if c2 or r2 else f"{c1}{r1}"
-            raise CraftedFile(f"{self.display}: a sheet declares {rows:,} rows x {cols:,} columns ({ref}), more "
-                              f"than the {MAX_CELLS:,} cells crm reads; delete the far cells or save the data as CSV")
+            raise CraftedFile(_("{file}: a sheet declares {rows} rows x {cols} columns ({ref}), more than the {limit} "
+                                "cells crm reads; delete the far cells or save the data as CSV").format(
+                file=self.display, rows=f"{rows:,}", cols=f"{cols:,}", ref=ref, limit=f"{MAX_CELLS:,}"))
 
     def _check(self) -> None:
         if self.max_row * self.max_col > MAX_CELLS:
-            raise CraftedFile(f"{self.display}: a sheet's cells reach row {self.max_row:,} and column "
-                              f"{self.max_col:,} ({self.max_row * self.max_col:,} cells, limit {MAX_CELLS:,}); "
-                              "delete the far cells or save the data as CSV")
+            raise CraftedFile(_("{file}: a sheet's cells reach row {row} and column {col} ({cells} cells, limit "
+                                "{limit}); delete the far cells or save the data as CSV").format(
+                file=self.display, row=f"{self.max_row:,}", col=f"{self.max_col:,}",
+                cells=f"{self.max_row * self.max_col:,}", limit=f"{MAX_CELLS:,}"))
 
 
 def bounded_lines(text: IO[str], display: str, pending: list[int]) -> Iterator[str]:
@@ -215,8 +223,9 @@ def bounded_lines(text: IO[str], display: str, pending: list[int]) -> Iterator[s
     while line := text.readline(MAX_LINE + 1):
         pending[0] += len(line)
         if len(line) > MAX_LINE:
-            raise CraftedFile(f"{display}: a line longer than {MAX_LINE:,} characters; not a CSV file crm reads")
+            raise CraftedFile(_("{file}: a line longer than {limit} characters; not a CSV file crm reads").format(
+                file=display, limit=f"{MAX_LINE:,}"))
         if pending[0] > MAX_RECORD:
-            raise CraftedFile(f"{display}: a record longer than {MAX_RECORD:,} characters (an unclosed quote?); "
-                              "not a CSV file crm reads")
+            raise CraftedFile(_("{file}: a record longer than {limit} characters (an unclosed quote?); not a CSV file "
+                                "crm reads").format(file=display, limit=f"{MAX_RECORD:,}"))
         yield line

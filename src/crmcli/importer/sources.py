@@ -130,7 +130,7 @@ def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | Non
                 with open(path, "rb") as stream:
                     spool = _Spool(stream)
             except OSError as e:
-                raise SourceError(f"cannot read {name}: {e.strerror or e}") from None
+                raise SourceError(_("cannot read {name}: {reason}").format(name=name, reason=e.strerror or e)) from None
     try:
         return _sniff(spool.path if spool else path, display, encoding, spool)
     except BaseException:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crmcli import outfile
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 from crmcli.reports.base import Report
 
 # suffix -> format; the order is the order the error message lists them in
@@ -25,13 +26,15 @@ def format_for_file(path: Path, fmt: str | None) -> str:
     suffix = path.suffix.lower()
     by_suffix = SUFFIXES.get(suffix)
     if suffix and by_suffix is None:
-        raise InvalidValue(f"cannot write {path}: crm report writes {', '.join('.' + f for f in FILE_FORMATS)} "
-                           f"(or - for stdout), not {suffix}")
+        raise InvalidValue(_("cannot write {path}: {command} writes {formats} (or - for stdout), not {suffix}").format(
+            path=path, command="crm report", formats=", ".join("." + f for f in FILE_FORMATS), suffix=suffix))
     if by_suffix and fmt and fmt != by_suffix:
-        raise InvalidValue(f"cannot write {fmt} to {path}: a {suffix} file holds {by_suffix}; "
-                           f"name it .{fmt if fmt in FILE_FORMATS else by_suffix} or leave out --format")
+        raise InvalidValue(_("cannot write {fmt} to {path}: a {suffix} file holds {holds}; name it .{other} or leave out "
+                             "--format").format(fmt=fmt, path=path, suffix=suffix, holds=by_suffix,
+                                                other=fmt if fmt in FILE_FORMATS else by_suffix))
     if fmt in ("table",):
-        raise InvalidValue(f"cannot write a table to {path}: files are {', '.join(FILE_FORMATS)}")
+        raise InvalidValue(_("cannot write a table to {path}: files are {formats}").format(
+            path=path, formats=", ".join(FILE_FORMATS)))
     return by_suffix or fmt or "csv"
 
 

@@ -84,3 +84,23 @@ def plan(heads: Sequence[str], rows: Sequence[Sequence[str]], width: int,
             if widths[i] >= natural[i]:
                 growing.remove(i)
     return Plan(keep, [widths[i] for i in keep], [text[i] for i in keep], sorted(dropped))
+
+
+def shorten(text: str, width: int) -> str:
+    """TEXT cut to WIDTH cells ending in "…", never inside an ASCII word (an id or a phone in prose stays
+    whole or goes); CJK, which has no spaces, may be cut between any two characters."""
+    if cell_len(text) <= width:
+        return text
+    from rich.cells import get_character_cell_size
+
+    room, used, cut = width - 1, 0, 0
+    for i, ch in enumerate(text):
+        used += get_character_cell_size(ch)
+        if used > room:
+            break
+        cut = i + 1
+    head = text[:cut]
+    if cut < len(text) and text[cut].isascii() and text[cut].isalnum() and head[-1:].isascii() and head[-1:].isalnum():
+        m = re.search(r"[^A-Za-z0-9_.@*+-][A-Za-z0-9_.@*+-]*$", head)
+        head = head[:m.start() + 1] if m else ""
+    return head.rstrip() + "…"

@@ -245,7 +245,7 @@ def fitted_table(heads: Sequence[str], rows: Sequence[Sequence[str]], *, width: 
     is drawn by this function."""
     from rich.table import Table
 
-    from crmcli.fit import plan
+    from crmcli.fit import plan, shorten
     from crmcli.i18n import _
 
     p = plan(heads, rows, width, priorities)
@@ -255,7 +255,8 @@ def fitted_table(heads: Sequence[str], rows: Sequence[Sequence[str]], *, width: 
         tbl.add_column(styled(heads[i], ""), width=w, no_wrap=True, overflow="ellipsis" if is_text else "fold",
                        justify="right" if i in right else "left")
     for r in rows:
-        tbl.add_row(*(styled(r[i], "") for i in p.keep))
+        tbl.add_row(*(styled(shorten(r[i], w) if is_text else r[i], "")
+                      for i, w, is_text in zip(p.keep, p.widths, p.text, strict=True)))
     notes = [caption] if caption else []
     if p.dropped:
         notes.append(_("hidden to fit {width} columns: {names}").format(

@@ -83,12 +83,12 @@ def _draw(card: dict[str, Any], lang: str) -> None:
             tt = fields.TABLES.get(r["table_name"])
             f = tt.by_name.get(r["field"]) if tt else None
             rows.append([f"{r['table_name']} {r['row_id']}", f.label(lang) if f else r["field"], r["raw"], r["reason"]])
-        con.print(fitted_table([_("Record"), _("Field"), _("Value"), _("Reason")], rows, width=con.width,
+        con.print(fitted_table([_("Record"), _("Field"), _("Raw value"), _("Reason")], rows, width=con.width,
                                title=_("Kept aside as invalid (fix with crm update)")))
     if "history" in card:
         rows = [[str(h["op_id"]), h["ts"][:16], h["user"] or "", h["kind"], f"{h['table_name']} {h['row_id']}", h["diff"]]
                 for h in card["history"]]
-        con.print(fitted_table([_("Op"), _("Time"), _("User"), _("Kind"), _("Record"), _("Change")], rows,
+        con.print(fitted_table([_("Op"), _("Time"), _("User"), _("Operation"), _("Record"), _("Change")], rows,
                                width=con.width, title=_("History")))
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from crmcli import backup, db, doctor
 from crmcli.errors import CrmError, Damaged
+from crmcli.i18n import _
 
 # Exit codes (documented in README "## Safety" and `crm maintain --help`).
 EXIT_OK = 0  # (1: could not start — no database, bad option — is the CLI's usual error exit)
@@ -78,13 +79,13 @@ def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any
     from crmcli.dedupe import scan
 
     found = scan.scan(conn)
-    sure = [c for c in found.clusters if c["auto"]]
+    sure = [c for c in found.clusters if c.auto]
     out: dict[str, Any] = {"clusters": len(found.clusters), "sure": len(sure), "review": len(found.clusters) - len(sure)}
     if not apply:
         return {"status": "dry-run", **out, "reason": "merging writes; add --yes"}
     scan.auto_merge(conn, found.clusters)  # one logged merge per sure cluster (crm unmerge / crm undo)
-    merged = [c for c in found.clusters if c.get("action") == "merged"]
-    return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c["merge_id"] for c in merged]}
+    merged = [c for c in found.clusters if c.action == "merged"]
+    return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c.merge_id for c in merged]}
 
 
 def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEF
         if damage:
             steps.append({"step": "doctor", "status": "failed", "error": damage[0].message, **doctor.summary(damage)})
             _skip(steps, ["backup", *(n for n, _ in WRITE_STEPS)],
-                  "the database file is damaged; nothing was written (crm doctor says what to do)")
+                  _("the database file is damaged; nothing was written (crm doctor says what to do)"))
             return _finish(summary, EXIT_FAILED)
         conn = db.connect(db_path)
         try:

@@ -250,7 +250,7 @@ def fitted_table(heads: Sequence[str], rows: Sequence[Sequence[str]], *, width: 
 
     p = plan(heads, rows, width, priorities)
     tbl = Table(title=styled(title, "") if title else None, show_lines=False, header_style="bold",
-                title_justify="left")
+                title_justify="left", title_style="bold")
     for i, w, is_text in zip(p.keep, p.widths, p.text, strict=True):
         tbl.add_column(styled(heads[i], ""), width=w, no_wrap=True, overflow="ellipsis" if is_text else "fold",
                        justify="right" if i in right else "left")

@@ -76,7 +76,7 @@ def log(
 @log_app.command("show")
 @guard
 def log_show(
-    op_id: Annotated[int, typer.Argument(metavar="OP_ID", help="an operation id from `crm log`")],
+    op_id: Annotated[int, typer.Argument(metavar="OP_ID", help="an operation id from `crm log`", max=2**63 - 1)],
     fmt: FormatOpt = None,
     unmask: UnmaskOpt = False,
 ) -> None:
@@ -108,7 +108,8 @@ app.add_typer(log_app, name="log")
 @app.command()
 @guard
 def undo(
-    op_id: Annotated[int | None, typer.Argument(metavar="[OP_ID]", help="the operation to reverse (default: the last one)")] = None,
+    op_id: Annotated[int | None, typer.Argument(
+        metavar="[OP_ID]", help="the operation to reverse (default: the last one)", max=2**63 - 1)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
 ) -> None:
     """Reverse one logged operation exactly (an add, a bulk update, an import ...), or say why not.

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli import progress
+from crmcli.cli import complete, progress
 from crmcli.cli.common import (
     FormatOpt,
     UnmaskOpt,
@@ -46,7 +46,8 @@ log_app = new_app(help="The operation log: who changed what, when (操作日志)
 @guard
 def log(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", "-c", help="only operations that touched this customer")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", "-c", help="only operations that touched this customer",
+                                                 autocompletion=complete.customer_ids)] = None,
     since: Annotated[str | None, typer.Option("--since", help="from this date on: 2024-05-01, -7d, this-month")] = None,
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="add, update, bulk-update, tag, import, merge, undo ...")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N operations (newest first)")] = None,

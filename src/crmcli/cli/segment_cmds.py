@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli import progress
+from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, emit, guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.i18n import _
@@ -177,7 +177,8 @@ def diff_cmd(
 @seg.command("explain")
 @guard
 def explain_cmd(
-    customer_id: Annotated[str, typer.Argument(metavar="ID", help="customer id")],
+    customer_id: Annotated[str, typer.Argument(metavar="ID", help="customer id or name",
+                                               autocompletion=complete.customer_ids)],
     on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None, fmt: FormatOpt = None,
 ) -> None:
     """Why a customer is in its segment: each rule, each filter, the customer's figure.

@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if sqlite3_bin is None:
         raise SystemExit("sqlite3 command-line shell not found")
     crm = [sys.executable, "-m", "crmcli", "--db", str(path)]
+    force = ["--force"]  # repeats write over the last run's file, which crm replaces only when told
     work = Path(tempfile.mkdtemp(prefix="crm-bench-export-"))
     rows = int(subprocess.run([sqlite3_bin, str(path), "SELECT count(*) FROM customers"], capture_output=True,
                               text=True, check=True).stdout)
@@ -89,14 +90,14 @@ def main(argv: list[str] | None = None) -> int:
                                     work / "base.csv"),
         "sqlite3 -csv ORDER BY id": ([sqlite3_bin, "-csv", "-header", str(path),
                                       "SELECT * FROM customers ORDER BY customer_id"], work / "base2.csv"),
-        "crm export (masked, default)": ([*crm, "export", "customers", "-o", str(work / "a.csv")], None),
-        "crm export --unmask": ([*crm, "export", "customers", "--unmask", "-o", str(work / "b.csv")], None),
-        "crm export --lang zh": ([*crm, "export", "customers", "--lang", "zh", "-o", str(work / "c.csv")], None),
+        "crm export (masked, default)": ([*crm, "export", "customers", "-o", str(work / "a.csv"), *force], None),
+        "crm export --unmask": ([*crm, "export", "customers", "--unmask", "-o", str(work / "b.csv"), *force], None),
+        "crm export --lang zh": ([*crm, "export", "customers", "--lang", "zh", "-o", str(work / "c.csv"), *force], None),
         "crm export | stdout": ([*crm, "export", "customers"], work / "d.csv"),
-        "crm export -f jsonl": ([*crm, "export", "customers", "-f", "jsonl", "-o", str(work / "e.jsonl")], None),
+        "crm export -f jsonl": ([*crm, "export", "customers", "-f", "jsonl", "-o", str(work / "e.jsonl"), *force], None),
         # issue 19: a JSON export within 3x of the CSV export of the same module
-        "crm export orders (csv)": ([*crm, "export", "orders", "-o", str(work / "o.csv")], None),
-        "crm export orders -f json": ([*crm, "export", "orders", "-f", "json", "-o", str(work / "o.json")], None),
+        "crm export orders (csv)": ([*crm, "export", "orders", "-o", str(work / "o.csv"), *force], None),
+        "crm export orders -f json": ([*crm, "export", "orders", "-f", "json", "-o", str(work / "o.json"), *force], None),
     }
     best: dict[str, tuple[float, float, float]] = {}
     try:
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         best["generator 1M rows -> csv"] = run([*gen, "csv", str(work / "g.csv")])
         if args.xlsx:  # openpyxl writes ~25k rows/s here: a slice of the table keeps this to minutes
             best[f"crm export {XLSX_FILTER} -o x.xlsx"] = run([*crm, "export", "customers", XLSX_FILTER,
-                                                               "-o", str(work / "f.xlsx")])
+                                                               "-o", str(work / "f.xlsx"), *force])
             best["generator 1M rows -> xlsx"] = run([*gen, "xlsx", str(work / "g.xlsx")])
         sizes = {p.name: p.stat().st_size for p in work.iterdir()}
     finally:

@@ -6,7 +6,8 @@
 --   * Fixed labels are stored as canonical English values; CHECK constraints list
 --     them. The Chinese labels and aliases live in the field registry (fields.py).
 --   * Dates are TEXT 'YYYY-MM-DD'; date-times 'YYYY-MM-DD HH:MM:SS' (local time).
---   * Phones are stored normalised (13812345678, 010-62345678); a masked phone
+--   * Phones are stored normalised (13812345678, 010-62345678; outside the mainland
+--     E.164: +85223456789); a masked phone
 --     (138****5678) is never stored.
 --   * created_at / updated_at are kept by the database: defaults and triggers.
 --   * Every statement is idempotent (IF NOT EXISTS) so upgrades can re-run it.

@@ -203,10 +203,22 @@ def test_weak_hanger_does_not_hold_back_a_sure_group():
             r("B", "华信科技(北京)有限公司", "13812345678", created="2024-02-01"),
             r("C", "北京華信科技有限責任公司", "13812345678", created="2024-03-01"),
             r("D", "北京华欣科技有限公司", "010-62345678", created="2024-04-01")]
-    sure, review = find_duplicates(recs)
+    (sure,) = find_duplicates(recs)  # a customer is in at most one cluster (issue 14)
     assert sure.members == [0, 1, 2] and sure.score == 100.0
-    assert review.members == [0, 1, 2, 3] and review.score == 80.8
-    assert review.reasons[3] == "name 95 (sounds alike), no shared contact"
+    # Once the group is one customer, D is listed against it for review.
+    (review,) = find_duplicates([recs[0], recs[3]])
+    assert review.members == [0, 1] and review.score == 80.8
+    assert review.reasons[1] == "name 95 (sounds alike), no shared contact"
+
+
+def test_no_customer_is_in_two_clusters():
+    recs = [r("A", "北京华信科技有限公司", "13812345678", created="2024-01-01"),
+            r("B", "华信科技(北京)有限公司", "13812345678", created="2024-02-01"),
+            r("D", "北京华欣科技有限公司", "010-62345678", created="2024-04-01"),
+            r("E", "北京华欣科技", "010-62345678", created="2024-05-01"),
+            r("F", "上海华信科技有限公司", "13912345678", created="2024-06-01")]
+    members = [m for c in find_duplicates(recs, threshold=40) for m in c.members]
+    assert len(members) == len(set(members))
 
 
 def test_contact_person_phone_counts_for_its_customer(conn):

@@ -81,7 +81,8 @@ def test_plan_picks_oldest_fills_empty_and_keeps_conflicts(trio):
 
 def test_plan_with_named_survivor_and_bad_input(trio):
     assert mg.plan(trio, ["C1", "C2"], survivor="C2").survivor == "C2"
-    assert mg.plan(trio, ["C1"], survivor="C3").merged == ["C1"]
+    with pytest.raises(InvalidValue, match="--survivor C3 is not one of the customers being merged"):
+        mg.plan(trio, ["C1", "C2"], survivor="C3")  # issue 14: it merged into an unrelated third customer
     with pytest.raises(InvalidValue):
         mg.plan(trio, ["C1", "C1"])
     with pytest.raises(CrmError):

@@ -168,8 +168,9 @@ def test_normalize_phone(raw, expected):
         "138-1234-567a",
         "tel: 13812345678",
         "13812345678/13912345678",
-        "+1 415 555 0100",
-        "+44 20 7946 0958",
+        "+44 20 7946 095",  # outside the mainland too: a digit short for London
+        "+999 1234567",  # no country has that calling code
+        "00852 2345 678",
         "17951 13812345678",  # IP-dialling prefix phonenumbers would silently strip
         "13812345678 ext 801",  # mobiles have no extension
         "13812345678转801",
@@ -194,7 +195,8 @@ def test_phone_error_message_names_value():
     with pytest.raises(InvalidValue) as exc:
         normalize_phone("12345")
     assert str(exc.value) == (
-        "invalid phone '12345': a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678"
+        "invalid phone '12345': a mobile has 11 digits starting with 1, a landline is area code + number like "
+        "010-62345678, a number outside the mainland starts with + and its country code (+852, +886, +1 …)"
     )
     assert "\n" not in str(exc.value)
 

@@ -266,8 +266,9 @@ def test_repeated_undo_walks_back_through_delegated_operations(conn: sqlite3.Con
     assert second.via == f"unmerge {m.merge_id}"
     third = undo.undo(conn)  # then the level change
     assert third.via is None and conn.execute("SELECT level FROM customers WHERE customer_id = ?", (c,)).fetchone()[0] is None
-    with pytest.raises(undo.UndoRefusedError, match="through its feature"):
-        undo.undo(conn, second.undo_op_id)  # the unmerge itself
+    with pytest.raises(undo.UndoRefusedError, match=f"is an unmerge; to join those customers again: `crm merge {a} {b} "
+                       f"--survivor {a}`"):
+        undo.undo(conn, second.undo_op_id)  # the unmerge itself: the way back is a new merge
     with pytest.raises(undo.UndoRefusedError, match="through its feature"):
         undo.undo(conn, first.undo_op_id)  # the revert itself
     assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 3
@@ -282,8 +283,8 @@ def test_a_merge_unmerged_by_hand_is_not_undone_again(conn: sqlite3.Connection) 
     merge_op = conn.execute("SELECT op_id FROM merges WHERE merge_id = ?", (m.merge_id,)).fetchone()[0]
     merge.unmerge(conn, m.merge_id)
     unmerge_op = conn.execute("SELECT max(op_id) FROM operations").fetchone()[0]
-    with pytest.raises(undo.UndoRefusedError, match=f"merge {m.merge_id} was already unmerged"):
+    with pytest.raises(undo.UndoRefusedError, match=f"operation {merge_op} was already undone by operation {unmerge_op}"):
         undo.undo(conn, merge_op)
-    with pytest.raises(undo.UndoRefusedError, match="is an unmerge; to join those customers again use `crm merge`"):
+    with pytest.raises(undo.UndoRefusedError, match=f"is an unmerge; to join those customers again: `crm merge {a} {b}"):
         undo.undo(conn, unmerge_op)
     assert undo.last_undoable(conn) == 2  # past the merge and the unmerge: the add of b

@@ -471,4 +471,8 @@ def display(f: Field, value: object, lang: str) -> object:
                 return lab.en if lang == "en" else zh_text(lab.zh, lang)
     if f.type == "bool" and value in (0, 1):
         return ("yes" if value else "no") if lang == "en" else zh_text("是" if value else "否", lang)
+    if f.type == "phone" and isinstance(value, str) and value[:1] == "+":  # E.164, read as +852 2345 6789
+        from crmcli.normalize import format_phone
+
+        return format_phone(value)
     return value

@@ -19,6 +19,7 @@ from crmcli.i18n import _
 __all__ = [
     "drop_controls",
     "fold_width",
+    "format_phone",
     "is_masked",
     "mask_email",
     "mask_phone",
@@ -83,7 +84,8 @@ def _text(value: object) -> str | None:
 
 # ---------------------------------------------------------------------------- phones
 
-_PHONE_HINT = "a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678"
+_PHONE_HINT = ("a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678, "
+               "a number outside the mainland starts with + and its country code (+852, +886, +1 …)")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _EXT_MARK_RE = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
 _EXT_TAIL_RE = re.compile(r"[-\s]+(\d{1,6})$")
@@ -158,10 +160,12 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
     digits = re.sub(r"\D", "", main)
     if main.lstrip().startswith("+"):
         if not digits.startswith("86"):
-            raise _bad_phone(raw, "only Chinese (+86) numbers are supported")
+            return _international(raw, digits, ext)
         digits = digits[2:]
     elif digits.startswith("0086"):
         digits = digits[4:]
+    elif digits.startswith("00"):  # the international prefix: no mainland area code starts with 00
+        return _international(raw, digits[2:], ext)
     elif digits.startswith("86") and (len(digits) in (12, 13) or digits[2:3] == "0"):
         digits = digits[2:]  # no Chinese area code starts with 086
     if not 7 <= len(digits) <= 12:
@@ -202,8 +206,36 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
     raise _bad_phone(raw)
 
 
+def _international(raw: object, digits: str, ext: str | None) -> str:
+    """A number outside the mainland (+852 2345 6789, 00886 2 2345 6789) in E.164: '+85223456789'."""
+    phonenumbers = _phonenumbers()
+    try:
+        num = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        raise _bad_phone(raw, "no country has that calling code") from None
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    if e164[1:] != digits or not phonenumbers.is_valid_number(num):  # nothing dropped, a real number plan
+        region = phonenumbers.region_code_for_country_code(num.country_code)
+        raise _bad_phone(raw, f"not a valid number of {region} (+{num.country_code})")
+    return f"{e164}-{ext}" if ext else e164
+
+
+def format_phone(phone: str | None) -> str | None:
+    """How a person reads a stored phone: '+85223456789' -> '+852 2345 6789'; mainland forms as stored."""
+    if not phone or phone[:1] != "+" or MASK_CHAR in phone:
+        return phone
+    main, _, ext = phone.partition("-")
+    phonenumbers = _phonenumbers()
+    try:
+        shown = phonenumbers.format_number(phonenumbers.parse(main, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return phone
+    return f"{shown} ext. {ext}" if ext else shown
+
+
 def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
-    """Canonical phone: '13812345678', '010-62345678', '010-62345678-801', '400-820-8820'.
+    """Canonical phone: '13812345678', '010-62345678', '010-62345678-801', '400-820-8820', and
+    outside the mainland E.164 ('+85223456789', '+14155550100-12' with an extension).
 
     Masked input ('138****5678') raises unless ``allow_masked``; then it is returned
     compacted (whitespace removed).
@@ -235,6 +267,8 @@ def phone_key(phone: object) -> str | None:
         canon = normalize_phone(phone)
     except InvalidValue:
         return None
+    if canon and canon[0] == "+":  # E.164 without extension: never equal to a mainland key
+        return canon.split("-")[0]
     return re.sub(r"\D", "", canon) if canon else None
 
 
@@ -252,6 +286,20 @@ def _mask_digits(s: str) -> str:
 
 # What normalize_phone stores: a mobile, AREA-NUMBER[-EXT], or 400/800-NNN-NNNN[-EXT].
 _CANON_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{8}(-\d{1,6})?|[48]00-\d{3}-\d{4}(-\d{1,6})?")
+_E164_RE = re.compile(r"\+(?!86)[1-9]\d{6,14}(?:-\d{1,6})?")
+
+
+def _mask_international(e164: str) -> str:
+    """'+85223456789' -> '+852****6789': the country code and the last four digits, like a mainland
+    number keeps its prefix or area code; compact (no spaces), as masked cells are compared."""
+    main = e164.split("-")[0]
+    phonenumbers = _phonenumbers()
+    try:
+        cc = str(phonenumbers.parse(main, None).country_code)
+    except phonenumbers.NumberParseException:
+        return _mask_digits(e164)
+    national = main[1 + len(cc):]
+    return f"+{cc}{MASK_CHAR * max(len(national) - 4, 1)}{national[-4:]}"
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -265,6 +313,8 @@ def mask_phone(phone: str | None) -> str | None:
         return None
     if "*" in s:
         return s
+    if _E164_RE.fullmatch(s):
+        return _mask_international(s)
     if _CANON_PHONE_RE.fullmatch(s):  # stored values are canonical already: no re-validation
         canon: str | None = s
     else:
@@ -273,6 +323,8 @@ def mask_phone(phone: str | None) -> str | None:
         except InvalidValue:
             return _mask_digits(s)
     assert canon is not None
+    if canon[0] == "+":
+        return _mask_international(canon)
     if "-" not in canon:
         return f"{canon[:3]}****{canon[-4:]}"
     head, local = canon.split("-")[:2]
@@ -287,6 +339,7 @@ def mask_phone(phone: str | None) -> str | None:
 _PHONE_IN_TEXT_RE = re.compile(
     r"(?<![\w*+])(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?[2-9]\d{6,7}(?:-\d{1,6})?"
     r"|[48]00[\s-]?\d{3}[\s-]?\d{4})(?![\w*])")
+_INTL_IN_TEXT_RE = re.compile(r"(?<![\w*+])(?:\+|00)(?!86)[1-9]\d{0,3}(?:[\s-]?\d){5,13}(?![\w*])")
 _EMAIL_IN_TEXT_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -295,6 +348,8 @@ def mask_text(text: str) -> str:
     if not text or not any(c.isdigit() or c == "@" for c in text):
         return text
     text = _EMAIL_IN_TEXT_RE.sub(lambda m: mask_email(m.group()) or "", text)
+    if "+" in text or "00" in text:
+        text = _INTL_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
     return _PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
 
 

@@ -164,6 +164,8 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
         raise UndoRefusedError(f"operation {op_id} was already undone by operation {op['undone_by']}")
     if op["kind"] in NOT_UNDOABLE:
         raise UndoRefusedError(f"operation {op_id} cannot be undone: {NOT_UNDOABLE[op['kind']]}")
+    if op["kind"] == "unmerge":
+        raise UndoRefusedError(f"operation {op_id} is an unmerge; {_merge_again(conn, op)}")
     undid = conn.execute("SELECT op_id FROM operations WHERE undone_by = ?", (op_id,)).fetchone()
     if undid is not None and op["kind"] != "undo":
         raise UndoRefusedError(f"operation {op_id} undid operation {undid[0]} through its feature ({op['kind']}); "
@@ -172,8 +174,6 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
         raise UndoRefusedError(f"operation {op_id} reverted a segment run; run `crm segment run` again instead")
     if op["kind"] in ("merge", "unmerge"):
         row = _merge_row(conn, op_id) if op["kind"] == "merge" else None
-        if op["kind"] == "unmerge":
-            raise UndoRefusedError(f"operation {op_id} is an unmerge; to join those customers again use `crm merge`")
         if row is None:
             raise UndoRefusedError(f"operation {op_id} is a merge without its merge record; it cannot be undone exactly")
         if row["undone_at"] is not None:
@@ -195,6 +195,20 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
         raise UndoRefusedError(f"cannot undo operation {op_id}: {_describe(conn, later)} later {what}; "
                                f"undo that one first (`crm undo {later}`)")
     return op
+
+
+def _merge_again(conn: sqlite3.Connection, op: dict[str, Any]) -> str:
+    """The command that joins an unmerge's customers again (a new merge, itself undoable)."""
+    details = op.get("details") or {}
+    row = None
+    if isinstance(details, dict) and details.get("merge_id") is not None:
+        row = conn.execute("SELECT survivor_id, merged_ids FROM merges WHERE merge_id = ?",
+                           (details["merge_id"],)).fetchone()
+    if row is None:
+        return "to join those customers again use `crm merge`"
+    ids = " ".join(json.loads(row["merged_ids"]))
+    return (f"to join those customers again: `crm merge {row['survivor_id']} {ids} --survivor {row['survivor_id']}` "
+            "(a new merge, which `crm undo` reverses)")
 
 
 # Operations whose exact undo lives with the feature that made them: a merge keeps a

@@ -21,6 +21,8 @@ STEPS: list[tuple[str, str]] = [
      "add customer --name 南京星河软件有限公司 --phone '+86 139-0000-1234' --source 展会 --customer-type 新客户"
      " --industry 信息传输、软件和信息技术服务业"),
     ("A bad phone is refused with one clear line (exit 1, nothing written)", "add customer --name 坏电话公司 --phone 12345"),
+    ("Numbers outside the mainland are stored in E.164 and masked like the others",
+     "add customer --name 香港恒丰贸易有限公司 --phone '+852 2345 6789' --source 展会"),
     ("Seed 000's first example: old customers with a big recent order and a satisfied ticket",
      "query customer_type=老客户 orders.date>=-3m orders.amount>=50000 tickets.satisfaction>=4"
      " --columns customer_id,name,owner,phone --limit 5"),
@@ -43,6 +45,11 @@ STEPS: list[tuple[str, str]] = [
      " a customer already stored (by id, or same name and phone) is updated, not duplicated",
      "import {gbk_csv} --on-conflict update --dry-run"),
     ("", "import {gbk_csv} --on-conflict update"),
+    ("A ledger with bad cells (a landline a digit too long, an e-mail without a domain): all or nothing by default",
+     "import {ledger}"),
+    ("--keep-invalid: the rows go in, each bad cell kept aside for seed 003's quarterly clean-up",
+     "import {ledger} --keep-invalid"),
+    ("", "query 'invalid=phone|email' --columns customer_id,name,phone,email"),
     ("Monthly de-duplication (一客一档): Chinese-aware fuzzy names + phones, each with a reason; writes nothing",
      "dedupe --format table"),
     ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
@@ -92,7 +99,8 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     first = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
     dups = demo_data.duplicate_clusters(conn)[0]
     names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups),
-             "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv"))), "dir": shlex.quote(str(workdir))}
+             "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv"))), "dir": shlex.quote(str(workdir)),
+             "ledger": shlex.quote(str(_ledger(workdir)))}
     conn.close()
     say = _printer()
     say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -124,6 +132,14 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
 
         shutil.rmtree(workdir, ignore_errors=True)
         say("That was a throw-away database. Start your own with `crm init` (or `crm init --demo`).")
+
+
+def _ledger(workdir: Path) -> Path:
+    """A small ledger as people keep them: two rows with one bad contact cell each."""
+    path = workdir / "台账.csv"
+    path.write_text("客户全称,联系电话,联系邮箱,负责人\n武汉长江物流有限公司,027-876543210,info@cjwl.cn,张伟\n"
+                    "苏州园林设计有限公司,13912340000,design@,李娜\n", encoding="utf-8")
+    return path
 
 
 def _printer():  # type: ignore[no-untyped-def]

@@ -43,6 +43,7 @@ MIN_NAME = {False: 60.0, True: 80.0}  # below this, names are "clearly different
 
 _WORD = re.compile(r"[a-z]{3,}")
 _LATIN_NOISE = {"the", "and", "company", "limited", "ltd", "inc", "corp", "corporation", "group", "llc", "co"}
+_E164 = re.compile(r"\+(?!86)[1-9]\d{6,14}(?:-\d{1,6})?")
 _CANON_PHONE = re.compile(r"^(1[3-9]\d{9})$|^(0\d{2,3})-(\d{7,8})(?:-\d+)?$|^(400|800)-(\d{3})-(\d{4})$")
 
 
@@ -50,6 +51,8 @@ def fast_phone_key(phone: str | None) -> str | None:
     """Digits of a stored phone (extension dropped); falls back to full normalisation for odd input."""
     if not phone:
         return None
+    if phone[0] == "+" and _E164.fullmatch(phone):  # outside the mainland, stored in E.164: no extension
+        return phone.split("-")[0]
     m = _CANON_PHONE.match(phone)
     if m:
         return m.group(1) or (m.group(2) + m.group(3) if m.group(2) else m.group(4) + m.group(5) + m.group(6))
@@ -120,8 +123,10 @@ def _contact_evidence(a: Record, b: Record) -> tuple[list[str], bool]:
     common_phones = set(a.phones) & set(b.phones)
     if any(is_mobile(p) for p in common_phones):
         shared.append("same mobile")
-    if any(not is_mobile(p) for p in common_phones):
+    if any(not is_mobile(p) and p[0] != "+" for p in common_phones):
         shared.append("same landline")
+    if any(p[0] == "+" for p in common_phones):  # outside the mainland: weighed like a landline
+        shared.append("same phone")
     if set(a.emails) & set(b.emails):
         shared.append("same email")
     # A mobile and a landline do not contradict (a company has both); two different
@@ -340,7 +345,9 @@ def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD,
 
     The sure clusters are built from the strong pairs alone, so one weak look-alike
     hanging on a group of certain duplicates does not hold the whole group back from
-    `--merge --yes`; the weak look-alike shows up in a review cluster with them.
+    `--merge --yes`. A customer is in at most one cluster: review clusters are built from
+    the customers no sure cluster holds, so that weak look-alike is listed against the
+    group's survivor on the run after the group is merged.
 
     DIFFERENT: pairs of customer ids a person marked "not the same" (dedupe.decisions):
     never a pair, and a contradiction, so no cluster holds both.
@@ -357,8 +364,9 @@ def find_duplicates(records: list[Record], threshold: float = DEFAULT_THRESHOLD,
                 cannot.add((ends[0], ends[1]))
         pairs = [p for p in pairs if (p.a, p.b) not in cannot]
     sure = cluster(records, [p for p in pairs if p.score >= auto], cannot)
-    seen = {frozenset(c.members) for c in sure}
-    review = [c for c in cluster(records, pairs, cannot) if c.score < auto and frozenset(c.members) not in seen]
+    taken = {m for c in sure for m in c.members}
+    review = [c for c in cluster(records, [p for p in pairs if p.a not in taken and p.b not in taken], cannot)
+              if c.score < auto]
     return sure + review
 
 

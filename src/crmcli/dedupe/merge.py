@@ -95,7 +95,8 @@ def plan(conn: sqlite3.Connection, ids: list[str], survivor: str | None = None) 
     if survivor is not None:
         survivor = resolve_customer(conn, survivor)
         if survivor not in live:
-            live.insert(0, survivor)
+            raise InvalidValue(f"--survivor {survivor} is not one of the customers being merged "
+                               f"({', '.join(live)}); name one of them")
     if len(live) < 2:
         raise InvalidValue("give at least two different customers to merge")
     marks = ",".join("?" * len(live))
@@ -294,6 +295,10 @@ def unmerge(conn: sqlite3.Connection, merge_id: int | str) -> UnmergeResult:
                                                           "merge_id": m["merge_id"]}, customer_id=survivor)
         conn.execute("UPDATE merges SET undone_at = strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime') "
                      "WHERE merge_id = ?", (m["merge_id"],))
+        # The merge's operation is undone by this one: the pair cancels out in the log, so `crm undo`
+        # of an earlier operation is not sent to undo either of them.
+        conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ? AND undone_by IS NULL",
+                     (op.op_id, m["op_id"]))
         op.set_summary(f"unmerge {m['merge_id']}: {', '.join(merged)} split from {survivor}",
                        {"merge_id": m["merge_id"], "collisions": collisions})
     return UnmergeResult(m["merge_id"], survivor, merged, collisions)

@@ -223,6 +223,11 @@ def revert(conn: sqlite3.Connection, run_id: int) -> int:
         if was_current:
             now = current_run(conn)
             changed = _set_segments(conn, now["run_id"] if now else None)
+            # customer_metrics holds the current run's figures: the reverted run's go with it.
+            if now is None:
+                conn.execute("DELETE FROM customer_metrics")
+            else:
+                metrics.build(conn, date.fromisoformat(now["run_date"]))
         op.set_summary(f"revert segment run {run_id} ({target['run_date']}): {changed} customers restored",
                        {"run_id": run_id, "run_date": target["run_date"], "restored": changed})
     return changed

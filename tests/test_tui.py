@@ -237,20 +237,26 @@ def test_merge_from_review_then_undo(demo: Path, cli: Any) -> None:
     assert data(demo) == before
 
 
-def test_zh_labels(demo: Path) -> None:
+@pytest.mark.parametrize("lang,heads,count", [("zh", ["客户编号", "客户全称"], "300 个客户"),
+                                              ("zh-Hant", ["客戶編號", "客戶全稱"], "300 個客戶")])
+def test_chinese_screens(demo: Path, lang: str, heads: list[str], count: str) -> None:
     async def script(pilot: Any, app: CrmApp) -> None:
         table = app.screen.query_one("#customers")
-        heads = [str(c.label) for c in table.columns.values()]
-        assert heads[:2] == ["客户编号", "客户全称"]
-    drive(demo, script, lang="zh")
+        assert [str(c.label) for c in table.columns.values()][:2] == heads
+        assert count in text_of(app, "#status")
+    drive(demo, script, lang=lang)
 
 
 # --------------------------------------------------------------------------- snapshots at 80x24 and 160x50
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("screen", ["customers", "card", "duplicates"])
+SNAPSHOTS = [(screen, lang, size) for screen in ("customers", "card", "today", "duplicates")
+             for lang in ("en", "zh", "zh-Hant") for size in ((80, 24), (160, 50))
+             if size == (80, 24) or (lang != "zh-Hant" and screen in ("customers", "card"))]
+
+
+@pytest.mark.parametrize("screen,lang,size", SNAPSHOTS,
+                         ids=[f"{s}-{lang}-{w}x{h}" for s, lang, (w, h) in SNAPSHOTS])
 def test_snapshot(demo: Path, snap_compare: Any, screen: str, lang: str, size: tuple[int, int]) -> None:
     cid = first_customer_with(demo, "SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1")
     conn = db.connect(demo)
@@ -262,6 +268,8 @@ def test_snapshot(demo: Path, snap_compare: Any, screen: str, lang: str, size: t
             await open_customer(cid)(pilot, app)
         elif screen == "duplicates":
             await pilot.press("d")
+        elif screen == "today":
+            await pilot.press("t")
         await pilot.pause()
 
     try:
@@ -312,3 +320,49 @@ def test_real_terminal_shows_customers_and_q_quits(demo: Path, tmp_path: Path) -
         assert rc.read_text().strip() == "0"
     finally:
         subprocess.run([tmux, "-L", name, "kill-server"], capture_output=True)
+
+
+def test_today_lists_the_agenda_and_opens_a_customer(demo: Path) -> None:
+    from crmcli import today
+
+    conn = db.connect(demo)
+    expected = today.agenda(conn, day=TODAY, days=7).section("overdue")
+    conn.close()
+    assert expected.rows, "the demo data has overdue next steps"
+
+    async def script(pilot: Any, app: CrmApp) -> None:
+        from crmcli.tui.agenda import TodayScreen
+
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        table = app.screen.query_one("#agenda-overdue")
+        assert table.row_count == len(expected.rows)
+        first = expected.records()[0]
+        assert str(table.coordinate_to_cell_key((0, 0)).row_key.value) == first["followup_id"]
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CardScreen) and app.screen.customer_id == first["customer_id"]
+    drive(demo, script)
+
+
+def test_not_the_same_is_remembered(demo: Path, cli: Any) -> None:
+    async def script(pilot: Any, app: CrmApp) -> None:
+        await pilot.press("d")
+        await pilot.pause()
+        first = app.screen.clusters[0]
+        ids = sorted(m["customer_id"] for m in first["members"])
+        await pilot.press("n")
+        await pilot.pause()
+        assert "remembered" in text_of(app, "#status")
+        app.ids = ids  # type: ignore[attr-defined]
+    drive(demo, script)
+    r = cli("dedupe", "--format", "json", db=demo)
+    assert r.exit_code == 0, r.output
+    import json
+
+    proposed = [sorted(m["customer_id"] for m in c["members"]) for c in json.loads(r.stdout)]
+    remembered = sqlite3.connect(demo).execute("SELECT customer_a, customer_b FROM dedupe_decisions").fetchall()
+    assert remembered
+    assert all(not set(pair) <= set(ids) for pair in remembered for ids in proposed)

@@ -41,6 +41,8 @@ STEPS: list[tuple[str, str]] = [
     ("Undo reverses one operation exactly (here: the level change) and is itself logged", "undo --yes"),
     ("A consistent, verified backup, then a health check of the whole file", "backup --keep 3"),
     ("", "doctor --format table"),
+    ("Were the file damaged, doctor would name the backup to restore; salvage copies every readable row "
+     "into a new, checked file (restore it with crm restore)", "doctor --salvage"),
     ("Import a CSV as Excel on Chinese Windows saves it (GBK, Chinese headers): check first, then load;"
      " a customer already stored (by id, or same name and phone) is updated, not duplicated",
      "import {gbk_csv} --on-conflict update --dry-run"),

@@ -9,6 +9,7 @@ keys. The screens only arrange widgets: what they read and write is in
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -22,9 +23,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from crmcli.errors import CrmError
+from crmcli.i18n import N_, _, ngettext
 from crmcli.tui import model
 from crmcli.tui.forms import Form
-from crmcli.tui.text import t
 
 MAX_WIDTH = 36  # a column of long text (summaries, names) ends in … past this
 
@@ -43,6 +44,14 @@ def fill(table: DataTable[Any], g: model.Grid, widths: dict[str, int] | None = N
         table.add_row(*(Text(c, no_wrap=True, overflow="ellipsis") for c in row), key=key)
 
 
+def translate_bindings(node: Any) -> None:
+    """Bindings are declared with N_() (the language is not known when a class is defined);
+    show them in the chosen one."""
+    for key, bindings in node._bindings.key_to_bindings.items():
+        node._bindings.key_to_bindings[key] = [replace(b, description=_(b.description)) if b.description else b
+                                               for b in bindings]
+
+
 def selected_key(table: DataTable[Any]) -> str | None:
     if table.row_count == 0:
         return None
@@ -53,7 +62,7 @@ def summary_grid(pairs: list[tuple[str, str]], width: int) -> RichTable:
     """The card's fields as label/value pairs, two abreast at 80 columns, three from 120."""
     per_row = 3 if width >= 120 else 2
     grid = RichTable.grid(padding=(0, 1), expand=True)
-    for _ in range(per_row):
+    for _column in range(per_row):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     for i in range(0, len(pairs), per_row):
@@ -68,21 +77,23 @@ class CustomersScreen(Screen[None]):
     """The customer list: a filter bar in the filter language, a live count, sortable columns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", t("filter")),
-        Binding("enter", "open", t("open"), show=False),
-        Binding("s", "sort", t("sort")),
-        Binding("m", "toggle_mask", t("unmask")),
-        Binding("d", "app.push_dedupe", t("duplicates")),
+        Binding("slash", "focus_filter", N_("filter")),
+        Binding("enter", "open", N_("open"), show=False),
+        Binding("s", "sort", N_("sort")),
+        Binding("m", "toggle_mask", N_("unmask")),
+        Binding("t", "app.push_today", N_("today")),
+        Binding("d", "app.push_dedupe", N_("duplicates")),
     ]
 
     def __init__(self) -> None:
         super().__init__()
+        translate_bindings(self)
         self.sort_index = -1
         self.descending = False
 
     def compose(self) -> ComposeResult:
-        yield Static(t("crm — customers"), id="title", classes="title")
-        yield Input(placeholder=t("filter: status=意向 industry~制造 orders.amount>=50000  (Enter)"), id="filter")
+        yield Static(_("crm — customers"), id="title", classes="title")
+        yield Input(placeholder=_("filter: status=意向 industry~制造 orders.amount>=50000  (Enter)"), id="filter")
         yield Static("", id="status")
         yield DataTable(id="customers", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -104,8 +115,9 @@ class CustomersScreen(Screen[None]):
             self.query_one("#status", Static).update(Text(str(e), style="bold red"))
             return
         fill(self.query_one("#customers", DataTable), g, self.widths())
-        shown = "" if g.total == len(g.rows) else t(" (first {n})").format(n=len(g.rows))
-        self.query_one("#status", Static).update(t("{total} customers").format(total=g.total) + shown)
+        shown = "" if g.total == len(g.rows) else _(" (first {n})").format(n=len(g.rows))
+        self.query_one("#status", Static).update(
+            ngettext("{total} customer", "{total} customers", g.total).format(total=g.total) + shown)
 
     def widths(self) -> dict[str, int]:
         """At 80 columns the first six columns fit: the name gets what the others leave."""
@@ -132,7 +144,7 @@ class CustomersScreen(Screen[None]):
         except CrmError as e:
             self.query_one("#status", Static).update(Text(str(e), style="red"))
             return
-        self.query_one("#status", Static).update(t("{total} customers match — Enter to list them").format(total=n))
+        self.query_one("#status", Static).update(_("{total} customers match — Enter to list them").format(total=n))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.reload()
@@ -165,7 +177,7 @@ class CustomersScreen(Screen[None]):
         self.reload()
 
     def action_toggle_mask(self) -> None:
-        self.crm.toggle_mask(t("the customer list"))
+        self.crm.toggle_mask(_("the customer list"))
         self.reload()
 
 
@@ -173,20 +185,21 @@ class CardScreen(Screen[None]):
     """One customer: the card on top, a tab per module, quick actions on keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", t("back")),
-        Binding("f", "followup", t("log follow-up")),
-        Binding("x", "done", t("next step done")),
-        Binding("g", "tag", t("tag")),
-        Binding("e", "edit", t("edit")),
-        Binding("c", "close_ticket", t("close ticket")),
-        Binding("m", "toggle_mask", t("unmask")),
+        Binding("escape", "app.pop_screen", N_("back")),
+        Binding("f", "followup", N_("log follow-up")),
+        Binding("x", "done", N_("next step done")),
+        Binding("g", "tag", N_("tag")),
+        Binding("e", "edit", N_("edit")),
+        Binding("c", "close_ticket", N_("close ticket")),
+        Binding("m", "toggle_mask", N_("unmask")),
     ]
     TABS: ClassVar[list[tuple[str, str]]] = [
-        ("contacts", "Contacts"), ("followups", "Follow-ups"), ("orders", "Orders"), ("tickets", "Tickets"),
-        ("needs", "Needs"), ("tags", "Tags"), ("history", "History")]
+        ("contacts", N_("Contacts")), ("followups", N_("Follow-ups")), ("orders", N_("Orders")),
+        ("tickets", N_("Tickets")), ("needs", N_("Needs")), ("tags", N_("Tags")), ("history", N_("History"))]
 
     def __init__(self, customer_id: str) -> None:
         super().__init__()
+        translate_bindings(self)
         self.customer_id = customer_id
 
     @property
@@ -199,7 +212,7 @@ class CardScreen(Screen[None]):
         yield Static("", id="card", classes="card")
         with TabbedContent(id="tabs"):
             for ident, title in self.TABS:
-                with TabPane(t(title), id=f"tab-{ident}"):
+                with TabPane(_(title), id=f"tab-{ident}"):
                     yield DataTable(id=f"grid-{ident}", cursor_type="row", zebra_stripes=True)
         yield Static("", id="status")
         yield Footer()
@@ -211,7 +224,7 @@ class CardScreen(Screen[None]):
         c = model.card(self.crm.conn, self.customer_id, lang=self.crm.lang, unmask=self.crm.unmasked)
         self.customer_id = c.customer["customer_id"]
         self.query_one("#card", Static).update(summary_grid(c.summary, self.size.width))
-        for ident, _ in self.TABS:
+        for ident, _title in self.TABS:
             g = c.history if ident == "history" else c.tabs[ident]
             fill(self.query_one(f"#grid-{ident}", DataTable), g)
 
@@ -235,16 +248,16 @@ class CardScreen(Screen[None]):
         def save(v: dict[str, str]) -> str:
             return model.log_followup(conn, cid, method=v["method"] or None, summary=v["summary"],
                                       next_step=v["next_step"], due_date=v["due_date"])
-        self.app.push_screen(Form(t("Log a follow-up"), [
-            ("method", t("Method"), t("电话 / 邮件 / 拜访 / 线上会议 / 微信")),
-            ("summary", t("What was said"), ""),
-            ("next_step", t("Next step"), ""),
-            ("due_date", t("Due date"), t("2024-06-30, +7d …"))], save), self._after(t("logged {result}")))
+        self.app.push_screen(Form(_("Log a follow-up"), [
+            ("method", _("Method"), _("电话 / 邮件 / 拜访 / 线上会议 / 微信")),
+            ("summary", _("What was said"), ""),
+            ("next_step", _("Next step"), ""),
+            ("due_date", _("Due date"), _("2024-06-30, +7d …"))], save), self._after(_("logged {result}")))
 
     def action_done(self) -> None:
         key = self._row_of("followups")
         if key is None:
-            self.say(t("no follow-up to mark"), error=True)
+            self.say(_("no follow-up to mark"), error=True)
             return
         try:
             model.mark_done(self.crm.conn, key)
@@ -252,55 +265,61 @@ class CardScreen(Screen[None]):
             self.say(str(e), error=True)
             return
         self.reload()
-        self.say(t("{id}: next step done").format(id=key))
+        self.say(_("{id}: next step done").format(id=key))
 
     def action_tag(self) -> None:
         conn, cid = self.crm.conn, self.customer_id
-        self.app.push_screen(Form(t("Tags"), [("tags", t("+add -remove"), "+重点维护 -价格敏感")],
-                                  lambda v: model.tag(conn, cid, v["tags"])), self._after(t("tags: {result}")))
+        self.app.push_screen(Form(_("Tags"), [("tags", _("+add -remove"), "+重点维护 -价格敏感")],
+                                  lambda v: model.tag(conn, cid, v["tags"])), self._after(_("tags: {result}")))
 
     def action_edit(self) -> None:
         conn, cid = self.crm.conn, self.customer_id
-        self.app.push_screen(Form(t("Change fields of {id}").format(id=cid),
-                                  [("set", t("field=value …"), "status=意向 needs=… budget=50万")],
+        self.app.push_screen(Form(_("Change fields of {id}").format(id=cid),
+                                  [("set", _("field=value …"), "status=意向 needs=… budget=50万")],
                                   lambda v: model.set_fields(conn, cid, v["set"]) or {}),
-                             self._after(t("saved")))
+                             self._after(_("saved")))
 
     def action_close_ticket(self) -> None:
         key = self._row_of("tickets")
         if key is None:
-            self.say(t("no ticket to close"), error=True)
+            self.say(_("no ticket to close"), error=True)
             return
         conn = self.crm.conn
-        self.app.push_screen(Form(t("Close ticket {id}").format(id=key), [("result", t("Result"), "")],
+        self.app.push_screen(Form(_("Close ticket {id}").format(id=key), [("result", _("Result"), "")],
                                   lambda v: model.close_ticket(conn, key, v["result"]) or {}),
-                             self._after(t("{id} closed").replace("{id}", key)))
+                             self._after(_("{id} closed").replace("{id}", key)))
 
     def action_toggle_mask(self) -> None:
-        self.crm.toggle_mask(t("a customer card"))
+        self.crm.toggle_mask(_("a customer card"))
         self.reload()
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "dismiss", t("close"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "dismiss", N_("close"))]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical { width: 72; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
                             background: $surface; }
     """
     KEYS: ClassVar[list[tuple[str, str]]] = [
-        ("/", "filter customers (the filter language of `crm query`)"), ("Enter", "open the customer"),
-        ("s", "sort by the next column (click a header too)"), ("m", "show / mask phones and e-mails (logged)"),
-        ("d", "duplicates: review, merge or skip"),
-        ("f", "on a card: log a follow-up"), ("x", "on a card: mark the selected next step done"),
-        ("g", "on a card: add or remove tags"), ("e", "on a card: change fields (field=value)"),
-        ("c", "on a card: close the selected ticket"), ("Esc", "back"), ("q", "quit")]
+        ("/", N_("filter customers (the filter language of `crm query`)")), ("Enter", N_("open the customer")),
+        ("s", N_("sort by the next column (click a header too)")),
+        ("m", N_("show / mask phones and e-mails (logged)")),
+        ("t", N_("today: overdue and due next steps, tickets at risk, the weekly review")),
+        ("d", N_("duplicates: merge, not the same (remembered), skip")),
+        ("f", N_("on a card: log a follow-up")), ("x", N_("on a card: mark the selected next step done")),
+        ("g", N_("on a card: add or remove tags")), ("e", N_("on a card: change fields (field=value)")),
+        ("c", N_("on a card: close the selected ticket")), ("Esc", N_("back")), ("q", N_("quit"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(t("Keys"), style="bold"))
+            yield Static(Text(_("Keys"), style="bold"))
             for key, what in self.KEYS:
-                yield Static(Text.assemble((f"{key:>6}  ", "bold"), t(what)))
+                yield Static(Text.assemble((f"{key:>6}  ", "bold"), _(what)))
 
 
 class CrmApp(App[None]):
@@ -316,14 +335,17 @@ class CrmApp(App[None]):
     TabPane { height: 1fr; padding: 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", t("quit")),
-        Binding("question_mark", "help", t("help")),
+        Binding("q", "quit", N_("quit")),
+        Binding("question_mark", "help", N_("help")),
     ]
 
     def __init__(self, conn: sqlite3.Connection, *, lang: str = "en", today: date | None = None) -> None:
+        from crmcli import i18n
+
+        self.lang = i18n.set_lang(lang)
         super().__init__()
+        translate_bindings(self)
         self.conn = conn
-        self.lang = lang
         self.today = today
         self.unmasked = False
 
@@ -334,6 +356,16 @@ class CrmApp(App[None]):
         self.unmasked = not self.unmasked
         if self.unmasked:
             model.log_unmask(self.conn, where)
+
+    def day(self) -> date:
+        from crmcli.dates import default_today
+
+        return self.today or default_today()
+
+    def action_push_today(self) -> None:
+        from crmcli.tui.agenda import TodayScreen
+
+        self.push_screen(TodayScreen())
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

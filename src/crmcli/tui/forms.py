@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from crmcli.errors import CrmError
-from crmcli.tui.text import t
+from crmcli.i18n import N_, _
 
 
 class Form(ModalScreen[Any]):
@@ -32,11 +32,14 @@ class Form(ModalScreen[Any]):
     Form .error { color: $error; height: auto; }
     Form .hint { color: $text-muted; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", t("cancel")), Binding("ctrl+s", "submit", t("save"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("cancel")), Binding("ctrl+s", "submit", N_("save"))]
 
     def __init__(self, title: str, inputs: list[tuple[str, str, str]],
                  action: Callable[[dict[str, str]], Any]) -> None:
         super().__init__()
+        from crmcli.tui.app import translate_bindings
+
+        translate_bindings(self)
         self.form_title = title
         self.inputs = inputs  # (id, label, placeholder)
         self.action = action
@@ -48,7 +51,7 @@ class Form(ModalScreen[Any]):
                 yield Label(label)
                 yield Input(placeholder=placeholder, id=ident)
             yield Static("", id="error", classes="error")
-            yield Static(t("Enter: save   Esc: cancel"), classes="hint")
+            yield Static(_("Enter: save   Esc: cancel"), classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         ids = [i[0] for i in self.inputs]

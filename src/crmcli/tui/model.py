@@ -18,6 +18,7 @@ from typing import Any
 
 from crmcli import audit, fields, filters, output, records
 from crmcli.errors import InvalidValue
+from crmcli.i18n import N_, _
 
 CUSTOMER_COLUMNS = ["customer_id", "name", "status", "owner", "phone", "segment", "customer_type"]
 # Widths that keep ids, phones and labels whole at 80 columns; the name takes what is left.
@@ -51,7 +52,7 @@ def parse_filter(text: str) -> list[str]:
     try:
         return shlex.split(text)
     except ValueError as e:
-        raise InvalidValue(f"filter: {e}") from None
+        raise InvalidValue(_("filter: {error}").format(error=e)) from None
 
 
 def _label(table: str, column: str, lang: str) -> str:
@@ -125,8 +126,7 @@ def card(conn: sqlite3.Connection, customer_id: str, *, lang: str = "en", unmask
         key = fields.TABLES[name].key if name != "tags" else "tag"
         tabs[name] = grid(name, cols, data[name], key, lang, unmask)
     hist = records.history(conn, cust["customer_id"])
-    h = Grid(["op_id", "ts", "kind", "summary"], ["#", "time", "kind", "summary"] if lang == "en"
-             else ["#", "时间", "操作", "摘要"])
+    h = Grid(["op_id", "ts", "kind", "summary"], ["#", _("time"), _("operation"), _("summary")])
     for r in reversed(hist):
         h.rows.append([str(r["op_id"]), r["ts"], r["kind"], r["summary"] or ""])
         h.keys.append(str(r["op_id"]))
@@ -169,7 +169,7 @@ def set_fields(conn: sqlite3.Connection, record_id: str, text: str) -> dict[str,
     for item in parse_filter(text):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise InvalidValue(f"'{item}': write field=value")
+            raise InvalidValue(_("'{item}': write field=value").format(item=item))
         raw[name.strip()] = value
     return records.update(conn, record_id, raw)
 
@@ -187,7 +187,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, text: str) -> list[str]:
 
 def log_unmask(conn: sqlite3.Connection, where: str) -> int:
     """Showing full phones and e-mails on screen is logged, like `crm export --unmask`."""
-    with audit.operation(conn, "unmask", f"tui: phones and e-mails shown in {where}") as op:
+    with audit.operation(conn, "unmask", f"tui: phones and e-mails shown ({where})") as op:
         return op.op_id
 
 
@@ -202,8 +202,7 @@ def review_clusters(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def cluster_grid(clusters: list[dict[str, Any]], lang: str) -> Grid:
-    heads = ["#", "score", "names"] if lang == "en" else ["#", "分数", "客户"]
-    g = Grid(["cluster", "score", "names"], heads)
+    g = Grid(["cluster", "score", "names"], ["#", _("score"), _("customers")])
     for c in clusters:
         g.rows.append([str(c["cluster"]), f"{c['score']:.0f}", " / ".join(m["name"] for m in c["members"])])
         g.keys.append(str(c["cluster"]))
@@ -213,10 +212,10 @@ def cluster_grid(clusters: list[dict[str, Any]], lang: str) -> Grid:
 
 def member_grid(cluster: dict[str, Any], lang: str, unmask: bool) -> Grid:
     cols = ["customer_id", "name", "phone", "email", "reason"]
-    rows = [{**m, "reason": m.get("reason") or ("survivor" if lang == "en" else "保留")} for m in cluster["members"]]
+    rows = [{**m, "reason": _(m.get("reason") or "survivor")} for m in cluster["members"]]
     g = grid("customers", cols[:-1], rows, "customer_id", lang, unmask)
     g.columns.append("reason")
-    g.heads.append("reason" if lang == "en" else "理由")
+    g.heads.append(_("reason"))
     for row, m in zip(g.rows, rows, strict=True):
         row.append(str(m["reason"]))
     return g
@@ -227,5 +226,70 @@ def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any]) -> Any:
     from crmcli.dedupe import scan
 
     if not scan.refresh(conn, cluster):
-        raise InvalidValue("this cluster was merged already")
+        raise InvalidValue(_("this cluster was merged already"))
     return scan.merge_cluster(conn, cluster)
+
+
+def not_same(conn: sqlite3.Connection, cluster: dict[str, Any]) -> list[tuple[str, str]]:
+    """Remember that a cluster's customers are different (`crm dedupe --not-same`): never proposed again."""
+    from crmcli.dedupe import decisions
+
+    _, pairs = decisions.not_same(conn, [m["customer_id"] for m in cluster["members"]])
+    return pairs
+
+
+# --------------------------------------------------------------------------- today
+
+
+@dataclass
+class AgendaTab:
+    key: str
+    title: str
+    grid: Grid
+    customer_of: dict[str, str] = field(default_factory=dict)  # row key (a follow-up, ticket or customer id) -> customer
+
+
+# What a salesperson reads first on a narrow screen; the ids stay, at the end (scroll right).
+AGENDA_ORDER = ["customer", "todo", "due_date", "days_overdue", "deadline", "hours_left", "state", "urgency",
+                "before", "after", "days_since_interaction", "yearly_amount", "owner", "contact"]
+# Columns that are template fields: their registry label, in the chosen language.
+AGENDA_FIELDS = {"customer": ("customers", "name"), "customer_id": ("customers", "customer_id"),
+                 "owner": ("customers", "owner"), "due_date": ("followups", "due_date"),
+                 "followup_id": ("followups", "followup_id"), "ticket_id": ("tickets", "ticket_id"),
+                 "urgency": ("tickets", "urgency"), "contact": ("customers", "contact_name")}
+AGENDA_HEADS = {"todo": N_("To do"), "days_overdue": N_("Days overdue"), "deadline": N_("Deadline"),
+                "state": N_("State"), "hours_left": N_("Hours left"), "before": N_("Before"), "after": N_("After"),
+                "days_since_interaction": N_("Days since contact"), "yearly_amount": N_("Yearly amount")}
+AGENDA_STATES = {"overdue": N_("overdue"), "due_soon": N_("due soon"), "no_response": N_("no response")}
+
+
+def _agenda_head(key: str, label: str, lang: str) -> str:
+    if key in AGENDA_FIELDS:
+        return _label(*AGENDA_FIELDS[key], lang)
+    return _(AGENDA_HEADS.get(key, label))
+
+
+def agenda(conn: sqlite3.Connection, day: date, *, days: int = 7, lang: str = "en") -> list[AgendaTab]:
+    """`crm today`'s sections as tabs; each row is keyed by its own id (the first column) and knows its
+    customer (Enter opens the card). Columns in reading order for a narrow screen, ids last."""
+    from crmcli import today
+    from crmcli.reports import render
+
+    out = []
+    for s in today.agenda(conn, day=day, days=days).sections:
+        keys = [c.key for c in s.columns]
+        order = [k for k in AGENDA_ORDER if k in keys] + [k for k in keys if k not in AGENDA_ORDER]
+        cols = [s.columns[keys.index(k)] for k in order]
+        tab = AgendaTab(s.key, s.title, Grid(order, [_agenda_head(c.key, c.label, lang) for c in cols]))
+        for row in s.rows:
+            cells = []
+            for c in cols:
+                value = row[keys.index(c.key)]
+                text = render.cell_text(c, value, row, s, lang)
+                cells.append(_(AGENDA_STATES[text]) if c.key == "state" and text in AGENDA_STATES else text)
+            tab.grid.rows.append(cells)
+            tab.grid.keys.append(str(row[0]))
+            tab.customer_of[str(row[0])] = str(row[s.column("customer_id")])
+        tab.grid.total = len(tab.grid.rows)
+        out.append(tab)
+    return out

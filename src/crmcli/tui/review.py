@@ -12,16 +12,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from crmcli.errors import CrmError
+from crmcli.i18n import N_, _
 from crmcli.tui import model
-from crmcli.tui.app import CrmApp, fill, selected_key
-from crmcli.tui.text import t
+from crmcli.tui.app import CrmApp, fill, selected_key, translate_bindings
 
 
 class DedupeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", t("back")),
-        Binding("m", "merge", t("merge")),
-        Binding("k", "skip", t("skip")),
+        Binding("escape", "app.pop_screen", N_("back")),
+        Binding("m", "merge", N_("merge")),
+        Binding("n", "not_same", N_("not the same")),
+        Binding("k", "skip", N_("skip")),
     ]
     DEFAULT_CSS = """
     DedupeScreen #clusters { height: 2fr; }
@@ -30,6 +31,7 @@ class DedupeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        translate_bindings(self)
         self.clusters: list[dict[str, Any]] = []
 
     @property
@@ -39,7 +41,7 @@ class DedupeScreen(Screen[None]):
         return app
 
     def compose(self) -> ComposeResult:
-        yield Static(t("crm — duplicates to review"), classes="title")
+        yield Static(_("crm — duplicates to review"), classes="title")
         yield DataTable(id="clusters", cursor_type="row")
         yield DataTable(id="members", cursor_type="row")
         yield Static("", id="status")
@@ -54,7 +56,7 @@ class DedupeScreen(Screen[None]):
         fill(self.query_one("#clusters", DataTable), model.cluster_grid(self.clusters, self.crm.lang))
         self.show_members()
         left = len(self.clusters)
-        self.say(t("{n} clusters to review").format(n=left) if left else t("no duplicates left to review"))
+        self.say(_("{n} clusters to review").format(n=left) if left else _("no duplicates left to review"))
 
     def current(self) -> dict[str, Any] | None:
         key = selected_key(self.query_one("#clusters", DataTable))
@@ -89,10 +91,21 @@ class DedupeScreen(Screen[None]):
         except CrmError as e:
             self.say(str(e), error=True)
             return
-        self._done_with(c, t("merged into {id} (merge {m}; `crm undo` reverses it)").format(
+        self._done_with(c, _("merged into {id} (merge {m}; `crm undo` reverses it)").format(
             id=res.plan.survivor, m=res.merge_id))
+
+    def action_not_same(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        try:
+            model.not_same(self.crm.conn, c)
+        except CrmError as e:
+            self.say(str(e), error=True)
+            return
+        self._done_with(c, _("remembered: not the same; never proposed again"))
 
     def action_skip(self) -> None:
         c = self.current()
         if c is not None:
-            self._done_with(c, t("skipped (asked again next time)"))
+            self._done_with(c, _("skipped (asked again next time)"))

@@ -86,8 +86,10 @@ def measure(runs: int = 15, cpu: dict[str, list[float]] | None = None) -> dict[s
         for _ in range(runs):
             for name, cmd in cases.items():
                 if cmd is None:
-                    cmd = [*crm, "--db", str(db), "add", "customer", "--name", f"启动测试{next(serial)}公司", "--phone",
-                           "13900001111"]
+                    # a new customer each time: its own name and phone (the same phone twice is a duplicate, refused)
+                    n = next(serial)
+                    cmd = [*crm, "--db", str(db), "add", "customer", "--name", f"启动测试{n}号公司", "--phone",
+                           f"139{n:08d}"]
                 t0 = time.perf_counter()
                 proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 _, status, usage = os.wait4(proc.pid, 0)

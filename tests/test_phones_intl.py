@@ -27,7 +27,7 @@ def test_international_numbers_are_stored_shown_and_masked(typed: str, stored: s
     assert normalize_phone(stored) == stored  # stored form is a fixed point (doctor, re-import)
     assert format_phone(stored) == shown
     assert fields.display(fields.TABLES["customers"].by_name["phone"], stored, "en") == shown
-    assert mask_phone(stored) == mask_phone(typed) == masked  # one masker (the exporter's own went in 9ab2c4c)
+    assert mask_phone(stored) == mask_phone(typed) == masked
     assert is_masked(masked) and normalize_phone(masked, allow_masked=True) == masked
     assert phone_key(stored) == fast_phone_key(stored) == stored and not is_mobile(stored)
 

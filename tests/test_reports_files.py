@@ -97,8 +97,9 @@ def test_html_is_one_self_contained_page(cli, filled: Path, tmp_path: Path) -> N
     assert r.stdout == ""
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     page = out.read_text(encoding="utf-8")
-    outside = re.findall(r"""(?:src|href)=|url\(|@import|<link|<script|https?://(?!www\.w3\.org/2000/svg)""", page)
+    outside = re.findall(r"""src=|href="(?!#)|url\(|@import|<link|<script|https?://(?!www\.w3\.org/2000/svg)""", page)
     assert outside == []
+    assert page.count('<a href="#report-') == 7  # contents: links inside the page
     conn = db.connect(filled)
     sections = [s for n in [d.name for d in reports.available()]
                 for s in reports.run(conn, n, until="2024-06-15", today=TODAY, now=NOW).sections]
@@ -285,3 +286,15 @@ def test_titles_with_figures_are_translated_around_them() -> None:
     assert tr("Top 10 customers by lifetime value", "zh") == "生命周期价值前 10 名客户"  # an entry of its own
     assert tr("Overdue open tickets (oldest 20 of 171)", "en") == "Overdue open tickets (oldest 20 of 171)"
     assert tr("No entry for 3 of these", "zh") == "No entry for 3 of these"
+
+
+def test_reports_with_different_periods_each_say_theirs(filled: Path) -> None:
+    conn = db.connect(filled)
+    reps = [reports.run(conn, n, today=TODAY, now=NOW) for n in ("overview", "revenue")]  # this month / all history
+    same = [reports.run(conn, n, since="2024-01-01", until="2024-06-15", today=TODAY, now=NOW) for n in ("overview", "revenue")]
+    conn.close()
+    page = html.render_page(reps, "en")
+    assert "<dt>Period</dt><dd>as given under each report</dd>" in page
+    assert "Period: 2024-06-01 to today · " in page and "Period: start of records to today · " in page
+    page = html.render_page(same, "en")
+    assert "<dt>Period</dt><dd>2024-01-01 to 2024-06-15</dd>" in page and "Period: 2024" not in page

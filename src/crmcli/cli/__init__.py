@@ -43,6 +43,9 @@ app = new_app(
     help="A command-line CRM over one local SQLite file, following the Chinese customer-management template.\n\n"
          "Start with `crm demo` (a guided tour) or `crm init --demo`.",
     no_args_is_help=True,
+    # `crm --install-completion` / `--show-completion` (bash, zsh, fish): commands and options come from click;
+    # filter fields, label values and customer ids from cli/complete.py, imported only on a Tab
+    add_completion=True,
     cls=lazy_group({name: from_module(f"crmcli.cli.{module}", name) for name, module in COMMANDS.items()}),
 )
 

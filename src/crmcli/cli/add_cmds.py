@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli import fields
+from crmcli.cli import complete
 from crmcli.cli.common import guard, state
 from crmcli.cli.lazy import lazy_group, new_app
 
@@ -50,6 +51,12 @@ def _help(f: fields.Field) -> str:
     return text
 
 
+def _completer(f: fields.Field) -> Any:
+    if f.name == "customer_id":
+        return complete.customer_ids
+    return complete.label_option(f.table, f.name) if f.labels else None
+
+
 class AddRecord:
     """`crm add WORD`: the command for one module, called by Typer with the options given."""
 
@@ -57,7 +64,8 @@ class AddRecord:
         t = fields.TABLES[table]
         self.table = table
         params = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                                    annotation=Annotated[str | None, typer.Option(*_option_name(f), help=_help(f))])
+                                    annotation=Annotated[str | None, typer.Option(
+                                        *_option_name(f), help=_help(f), autocompletion=_completer(f))])
                   for f in t.fields if not f.system]
         if table == "customers":
             params.append(inspect.Parameter("force", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
@@ -125,7 +126,8 @@ app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their 
 @app.command()
 @guard
 def dedupe(
-    ids: Annotated[list[str] | None, typer.Argument(metavar="[IDS]...", help="with --not-same: the customers")] = None,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="[IDS]...", help="with --not-same: the customers",
+                                                    autocompletion=complete.customer_ids)] = None,
     not_same: Annotated[bool, typer.Option("--not-same", help="remember that IDS are different customers")] = False,
     show_decisions: Annotated[bool, typer.Option("--decisions", help="list the remembered 'not the same' pairs")] = False,
     threshold: Annotated[float, typer.Option("--threshold", "-t", help="report pairs scoring at least this (0-100)")] = 80.0,
@@ -182,7 +184,8 @@ def dedupe(
 @app.command("merge")
 @guard
 def merge_cmd(
-    ids: Annotated[list[str], typer.Argument(metavar="ID ID...", help="customers to merge into one")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID ID...", help="customers to merge into one",
+                                             autocompletion=complete.customer_ids)],
     survivor: Annotated[str | None, typer.Option("--survivor", help="the record to keep (default: the oldest)")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
     unmask: UnmaskOpt = False,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import confirm, guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.i18n import _
@@ -17,7 +18,8 @@ app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their 
 @guard
 def delete(
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="record ids (C…, F…, DD…, SR…, D…, contact:N) "
-                                                                   "or customer names")],
+                                                                   "or customer names",
+                                             autocompletion=complete.customer_ids)],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
 ) -> None:
     """Delete records: customers with everything hanging on them, or single follow-ups, orders …

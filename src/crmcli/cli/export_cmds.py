@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
 from crmcli.cli.lazy import new_app
 
@@ -41,7 +42,8 @@ app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their 
 @app.command()
 @guard
 def export(
-    args: Annotated[list[str] | None, typer.Argument(metavar="[TABLE|all] [FILTER]...", help=_ARGS_HELP)] = None,
+    args: Annotated[list[str] | None, typer.Argument(metavar="[TABLE|all] [FILTER]...", help=_ARGS_HELP,
+                                                     autocompletion=complete.filters)] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help=_FORMAT_HELP)] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help=_OUTPUT_HELP)] = None,
     columns: Annotated[str | None, typer.Option("--columns", "-c", help="a,b,c (default: all)")] = None,

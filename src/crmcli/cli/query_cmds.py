@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import FormatOpt, LangOpt, UnmaskOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
 
@@ -28,7 +29,8 @@ app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their 
 @guard
 def query(
     args: Annotated[list[str] | None, typer.Argument(
-        metavar="[TABLE] [FILTER]...", help="a module (default customers) and filters, ANDed")] = None,
+        metavar="[TABLE] [FILTER]...", help="a module (default customers) and filters, ANDed",
+        autocompletion=complete.filters)] = None,
     sort: Annotated[str | None, typer.Option("--sort", help="field,-field (minus: descending)")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N rows")] = None,
     columns: Annotated[str | None, typer.Option(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import InvalidValue
@@ -28,7 +29,8 @@ app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their 
 @app.command()
 @guard
 def show(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="a customer id (or an old id that was merged away)")],
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="a customer id or name (or an old id that was merged away)",
+                                             autocompletion=complete.customer_ids)],
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="table or json")] = None,
     unmask: Annotated[bool, typer.Option("--unmask", help="show phones and emails in full")] = False,
     history: Annotated[bool, typer.Option("--history", help="also list every logged change of this customer")] = False,
@@ -50,7 +52,8 @@ def show(
 @app.command()
 @guard
 def update(
-    targets: Annotated[list[str], typer.Argument(metavar="ID|FILTER...", help="one record id, or filters for a bulk update")],
+    targets: Annotated[list[str], typer.Argument(metavar="ID|FILTER...", help="one record id, or filters for a bulk update",
+                                                 autocompletion=complete.ids_or_filters)],
     sets: Annotated[list[str], typer.Option("--set", "-s", help="field=value (repeatable)")],
     table: Annotated[str | None, typer.Option("--table", "-t", help="the module a bulk update applies to (default customers)")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
@@ -83,9 +86,10 @@ def update(
 @app.command(context_settings={"ignore_unknown_options": True})
 @guard
 def tag(
-    customer_id: Annotated[str, typer.Argument(metavar="ID")],
+    customer_id: Annotated[str, typer.Argument(metavar="ID", autocompletion=complete.customer_ids)],
     changes: Annotated[list[str], typer.Argument(
-        metavar="+TAG|-TAG...", help="+tag adds, -tag removes; group:tag sets a group (行为标签:价格敏感)")],
+        metavar="+TAG|-TAG...", help="+tag adds, -tag removes; group:tag sets a group (行为标签:价格敏感)",
+        autocompletion=complete.tag_changes)],
 ) -> None:
     """Add and remove tags on a customer.
 

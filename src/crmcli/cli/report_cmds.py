@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crmcli import outfile
+from crmcli.cli import complete
 from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
@@ -44,7 +45,8 @@ app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their 
 @guard
 def report(
     args: Annotated[list[str] | None, typer.Argument(metavar="[NAME] [FILTER]...",
-                                                     help="a report (none: list them; all: every one) and filters")] = None,
+                                                     help="a report (none: list them; all: every one) and filters",
+                                                     autocompletion=complete.filters)] = None,
     since: Annotated[str | None, typer.Option("--since", help="first day of the period: YYYY-MM-DD, -3m, this-month")] = None,
     until: Annotated[str | None, typer.Option("--until", help="last day of the period (inclusive)")] = None,
     by: Annotated[str, typer.Option("--by", help="period of the time series: month or quarter")] = "month",

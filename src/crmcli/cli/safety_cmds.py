@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import (
     FormatOpt,
     UnmaskOpt,
@@ -44,7 +45,8 @@ log_app = new_app(help="The operation log: who changed what, when (操作日志)
 @guard
 def log(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Option("--customer", "-c", help="only operations that touched this customer")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", "-c", help="only operations that touched this customer",
+                                                 autocompletion=complete.customer_ids)] = None,
     since: Annotated[str | None, typer.Option("--since", help="from this date on: 2024-05-01, -7d, this-month")] = None,
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="add, update, bulk-update, tag, import, merge, undo ...")] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", help="at most N operations (newest first)")] = None,
@@ -76,7 +78,7 @@ def log(
 @log_app.command("show")
 @guard
 def log_show(
-    op_id: Annotated[int, typer.Argument(metavar="OP_ID", help="an operation id from `crm log`")],
+    op_id: Annotated[int, typer.Argument(metavar="OP_ID", help="an operation id from `crm log`", max=2**63 - 1)],
     fmt: FormatOpt = None,
     unmask: UnmaskOpt = False,
 ) -> None:
@@ -108,7 +110,8 @@ app.add_typer(log_app, name="log")
 @app.command()
 @guard
 def undo(
-    op_id: Annotated[int | None, typer.Argument(metavar="[OP_ID]", help="the operation to reverse (default: the last one)")] = None,
+    op_id: Annotated[int | None, typer.Argument(
+        metavar="[OP_ID]", help="the operation to reverse (default: the last one)", max=2**63 - 1)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
 ) -> None:
     """Reverse one logged operation exactly (an add, a bulk update, an import ...), or say why not.

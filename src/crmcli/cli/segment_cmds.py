@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli import complete
 from crmcli.cli.common import FormatOpt, emit, guard, info, state
 from crmcli.cli.lazy import new_app
 
@@ -174,7 +175,8 @@ def diff_cmd(
 @seg.command("explain")
 @guard
 def explain_cmd(
-    customer_id: Annotated[str, typer.Argument(metavar="ID", help="customer id")],
+    customer_id: Annotated[str, typer.Argument(metavar="ID", help="customer id or name",
+                                               autocompletion=complete.customer_ids)],
     on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None, fmt: FormatOpt = None,
 ) -> None:
     """Why a customer is in its segment: each rule, each filter, the customer's figure.

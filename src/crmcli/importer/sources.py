@@ -1,6 +1,7 @@
 """Open an import source as office software writes it: sniff the format (CSV text,
 .xlsx/.xls/.ods workbook, JSON array or JSON lines as `crm export` writes them), the text encoding (UTF-8, UTF-8 with BOM, GBK/GB18030,
-UTF-16 "Unicode text") and the CSV dialect (comma, semicolon, tab; quoted fields
+Big5 (cp950, what Excel on Traditional-Chinese Windows writes) and Big5-HKSCS, UTF-16 "Unicode text";
+charset-normalizer where the quick tries cannot tell) and the CSV dialect (comma, semicolon, tab; quoted fields
 with newlines; CRLF), and hand out sheets of rows with their source line numbers.
 
 A CSV file is one sheet named after the file. Rows are read lazily so a
@@ -150,7 +151,7 @@ def _sniff(path: Path, display: str, encoding: str | None, spool: _Spool | None)
         try:
             codec = codecs.lookup(encoding).name
         except LookupError:
-            raise SourceError(f"unknown encoding '{encoding}' (try utf-8, gbk, gb18030, utf-16)") from None
+            raise SourceError(f"unknown encoding '{encoding}' (try utf-8, gbk, gb18030, big5, big5hkscs, utf-16)") from None
         label = encoding
     else:
         codec, label = detect_encoding(head, display)
@@ -182,20 +183,49 @@ def detect_encoding(head: bytes, display: str = "the file") -> tuple[str, str]:
         if even > len(head) // 5 and odd * 10 < even:
             return "utf-16-be", "UTF-16BE"
         raise SourceError(f"{display} is not a CSV or Excel file (binary data)")
-    for codec, label in (("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")):
-        try:
-            _decode_sample(head, codec)
-        except UnicodeDecodeError:
-            continue
+    if _fits(head, "utf-8"):
+        return "utf-8", "UTF-8"
+    gb = _fits(head, "gbk")
+    big5 = next((c for c in ("cp950", "big5hkscs") if _fits(head, c)), None)
+    if gb and big5:
+        # Both double-byte families decode these bytes (Big5's byte ranges sit inside GBK's):
+        # charset-normalizer judges which reading is language and which is noise.
+        best = _normalizer(head, ["gb18030", big5])
+        if best is not None:
+            return ("gb18030", "GBK") if best in ("gb18030", "gbk", "gb2312") else (big5, _LABELS[big5])
+    if gb:
         # GBK text is read with the GB18030 codec: a superset, so rarer characters
         # further down the file still decode.
-        return ("gb18030" if codec == "gbk" else codec), label
+        return "gb18030", "GBK"
+    if big5:
+        return big5, _LABELS[big5]
+    if _fits(head, "gb18030"):
+        return "gb18030", "GB18030"
+    best = _normalizer(head)
+    if best is None:
+        tried = ", ".join(["UTF-8", "GBK", *_LABELS.values(), "GB18030", "charset-normalizer"])
+        raise SourceError(f"{display} is not text in any encoding tried ({tried}); "
+                          "give --encoding (e.g. --encoding big5hkscs)")
+    return best, best
+
+
+_LABELS = {"cp950": "Big5 (cp950)", "big5hkscs": "Big5-HKSCS"}
+
+
+def _fits(head: bytes, codec: str) -> bool:
+    """Does HEAD decode as CODEC into plausible text (no control or unassigned characters)?"""
+    try:
+        text = _decode_sample(head, codec)
+    except UnicodeDecodeError:
+        return False
+    return _bad_chars(text) <= max(2, len(text[:20000]) // 200)
+
+
+def _normalizer(head: bytes, only: list[str] | None = None) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(head[:65536]).best()
-    if best is None:
-        raise SourceError(f"{display} is not a CSV or Excel file (no text encoding fits)")
-    return best.encoding, best.encoding
+    best = from_bytes(head[:65536], cp_isolation=only).best()
+    return None if best is None else best.encoding
 
 
 def _decode_sample(head: bytes, codec: str) -> str:
@@ -203,9 +233,12 @@ def _decode_sample(head: bytes, codec: str) -> str:
     return codecs.getincrementaldecoder(codec)(errors="strict").decode(head, final=False)
 
 
+def _bad_chars(text: str) -> int:
+    return sum(1 for c in text[:20000] if unicodedata.category(c) in ("Cc", "Co", "Cn") and c not in "\t\r\n")
+
+
 def _check_text(text: str, display: str) -> None:
-    bad = sum(1 for c in text[:20000] if unicodedata.category(c) in ("Cc", "Co", "Cn") and c not in "\t\r\n")
-    if bad > max(2, len(text[:20000]) // 200):
+    if _bad_chars(text) > max(2, len(text[:20000]) // 200):
         raise SourceError(f"{display} is not a CSV or Excel file (binary data)")
 
 

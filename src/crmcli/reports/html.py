@@ -36,6 +36,9 @@ header.cover { background: linear-gradient(120deg, #274b74, #3b6ea8); color: #ff
 header.cover h1 { margin: 0 0 10px; font-size: 26px; font-weight: 700; letter-spacing: .02em; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 0; font-size: 13px; }
 dl.meta dt { opacity: .75; } dl.meta dd { margin: 0; }
+nav.toc { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 14px; }
+nav.toc a { color: #fff; text-decoration: none; font-size: 13px; padding: 3px 10px; border-radius: 12px;
+  background: rgba(255, 255, 255, .16); }
 h1.report { font-size: 21px; margin: 30px 0 4px; color: #274b74; border-bottom: 2px solid var(--accent);
   padding-bottom: 4px; }
 p.summary { margin: 0 0 14px; color: var(--muted); font-size: 13px; }
@@ -135,6 +138,17 @@ def period_text(rep: Report, lang: str) -> str:
     return text + (" " + translate("(by quarter)", lang) if rep.by == "quarter" else "")
 
 
+def shared_period(reports: Sequence[Report], lang: str) -> str | None:
+    """The period every report covers, or None when they differ (the overview defaults to this month)."""
+    texts = {period_text(r, lang) for r in reports}
+    return texts.pop() if len(texts) == 1 else None
+
+
+def labelled(label: str, value: str, lang: str) -> str:
+    """'Period: 2024-01-01 to today' (a full-width colon in Chinese)."""
+    return translate("{label}: {value}", lang).format(label=translate(label, lang), value=value)
+
+
 def filters_text(rep: Report, lang: str) -> str:
     return " ".join(rep.filters) or translate("all customers", lang)
 
@@ -168,16 +182,22 @@ def render_page(reports: Sequence[Report], lang: str = "en", generated: datetime
     reports = [localized(r, lang) for r in reports]
     first = reports[0]
     title = page_title(reports, lang)
-    meta = [(translate("Period", lang), period_text(first, lang)), (translate("Filters", lang), filters_text(first, lang)),
+    period = shared_period(reports, lang)
+    meta = [(translate("Period", lang), period or translate("as given under each report", lang)),
+            (translate("Filters", lang), filters_text(first, lang)),
             (translate("Generated", lang), generated.isoformat(sep=" ", timespec="minutes"))]
+    contents = ""
+    if len(reports) > 1:  # links inside the page only
+        contents = '<nav class="toc">' + "".join(f'<a href="#report-{_e(r.name)}">{_e(r.title)}</a>' for r in reports) + "</nav>"
     parts = [f'<header class="cover"><h1>{_e(title)}</h1><dl class="meta">'
-             + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta) + "</dl></header>"]
+             + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in meta) + f"</dl>{contents}</header>"]
     for i, rep in enumerate(reports):
         if len(reports) > 1:
-            parts.append(f'<h1 class="report{" next" if i else ""}">{_e(rep.title)}</h1>')
-            text = summary(rep, lang)
-            if text:
-                parts.append(f'<p class="summary">{_e(text)}</p>')
+            parts.append(f'<h1 class="report{" next" if i else ""}" id="report-{_e(rep.name)}">{_e(rep.title)}</h1>')
+            text = summary(rep, lang) or ""
+            if period is None:  # each report says its own
+                text = labelled("Period", period_text(rep, lang), lang) + " · " + text
+            parts.append(f'<p class="summary">{_e(text)}</p>')
         parts.extend(section_html(s, lang) for s in rep.sections)
     items = "".join(f"<li>{_e(d)}</li>" for d in definitions(reports, lang))
     parts.append(f'<section class="card definitions"><h2>{_e(translate("Definitions", lang))}</h2><ul>{items}</ul></section>')

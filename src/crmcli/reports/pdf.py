@@ -23,7 +23,7 @@ from typing import Any
 from crmcli.i18n import translate
 from crmcli.reports import charts
 from crmcli.reports.base import Report, Section
-from crmcli.reports.html import definitions, filters_text, page_title, period_text
+from crmcli.reports.html import definitions, filters_text, labelled, page_title, period_text, shared_period
 from crmcli.reports.render import cell_text, localized, none_text
 
 FONT = "STSong-Light"
@@ -209,15 +209,19 @@ def build(reports: Sequence[Report], out: Any, lang: str = "en", generated: date
                             bottomMargin=PAGE_MARGIN, title=title, author="crmcli", creator="crmcli")
     width = A4[0] - 2 * PAGE_MARGIN
     first = reports[0]
+    period = shared_period(reports, lang)
     story: list[Any] = [_p(title, st["title"]),
-                        _p("  |  ".join(f"{translate(k, lang)}: {v}" for k, v in (
-                            ("Period", period_text(first, lang)), ("Filters", filters_text(first, lang)),
+                        _p("  |  ".join(labelled(k, v, lang) for k, v in (
+                            ("Period", period or translate("as given under each report", lang)),
+                            ("Filters", filters_text(first, lang)),
                             ("Generated", generated.isoformat(sep=" ", timespec="minutes")))), st["meta"]), Spacer(1, 6)]
     for i, rep in enumerate(reports):
         if len(reports) > 1:
             if i:
                 story.append(PageBreak())
             story.append(_p(rep.title, st["report"]))
+            if period is None:
+                story.append(_p(labelled("Period", period_text(rep, lang), lang), st["meta"]))
         for s in rep.sections:
             story.extend(section_flowables(s, lang, width, st))
     story.append(_p(translate("Definitions", lang), st["section"]))

@@ -199,4 +199,4 @@ def test_salvage_of_a_healthy_database_is_a_full_copy(db_path: Path) -> None:
     assert {c.table: c.kept for c in res.tables if c.kept} == {"customers": CUSTOMERS, "orders": 800}
     assert res.skipped == 0 and res.orphans == []
     conn = sqlite3.connect(res.path)
-    assert rebuild.problems(conn) == []
+    assert rebuild.problems(conn) == ([], [])

@@ -110,6 +110,10 @@ def test_cli_commands_take_names(cli: Runner, full: dict[str, str]) -> None:
     assert cli("update", "北京华信科技有限公司", "--set", "level=VIP").exit_code == 0
     r = cli("add", "followup", "--customer", "上海华信", "--summary", "回访")
     assert r.exit_code == 0, r.output
+    r = cli("log", "--customer", "上海华信科技有限公司", "--format", "json")
+    assert r.exit_code == 0 and "add followup" in r.stdout
+    r = cli("segment", "explain", full["a"].lower())
+    assert r.exit_code == 0, r.output
     r = cli("show", "华信", "--format", "json")
     assert r.exit_code == 1 and "fits 2 customers" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 

@@ -111,6 +111,17 @@ def _since(text: str) -> str:
     return when
 
 
+def _customer_key(conn: sqlite3.Connection, text: str) -> str:
+    """The customer TEXT names (an id in any case, or a name); a deleted customer's id as typed."""
+    from crmcli.errors import NotFound
+    from crmcli.lookup import customer
+
+    try:
+        return customer(conn, text)
+    except NotFound:
+        return text.strip()
+
+
 def operations(conn: sqlite3.Connection, *, customer: str | None = None, since: str | None = None,
                kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """The operation log, newest first, with the number of rows each operation changed.
@@ -120,7 +131,7 @@ def operations(conn: sqlite3.Connection, *, customer: str | None = None, since: 
     """
     where, params = ["1"], []
     if customer:
-        ids = [customer.strip()]
+        ids = [_customer_key(conn, customer)]
         ids += [r[0] for r in conn.execute("SELECT old_id FROM merged_ids WHERE survivor_id = ?", (ids[0],))]
         where.append(f"o.op_id IN (SELECT op_id FROM changes WHERE customer_id IN ({','.join('?' * len(ids))}))")
         params += ids

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from crmcli import db, fields
 from crmcli.errors import CrmError, NotFound
+from crmcli.i18n import _
 
 _STAMP = "%Y%m%d-%H%M%S"
 _REQUIRED_TABLES = ("customers", "operations", "changes")
@@ -222,5 +223,6 @@ def keep_as_is(db_path: str | os.PathLike[str], tag: str = "damaged-") -> Path:
                     fout.flush()
                     os.fsync(fout.fileno())
     except OSError as e:
-        raise CrmError(f"cannot keep a copy of {src} in {target.parent}: {e.strerror or e}") from None
+        raise CrmError(_("cannot keep a copy of {path} in {folder}: {reason}").format(
+            path=src, folder=target.parent, reason=e.strerror or e)) from None
     return target

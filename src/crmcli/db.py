@@ -210,8 +210,10 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
 
 def damaged(path: str | os.PathLike[str], error: BaseException | str) -> Damaged:
     """The one message for a database SQLite cannot read, with the way forward."""
-    return Damaged(f"{path} is damaged ({error}); `crm doctor` names the latest good backup to restore, "
-                   "or `crm doctor --salvage` copies every readable row into a new file")
+    from crmcli.i18n import _
+
+    return Damaged(_("{path} is damaged ({error}); `crm doctor` names the latest good backup to restore, "
+                     "or `crm doctor --salvage` copies every readable row into a new file").format(path=path, error=error))
 
 
 def upgrade(conn: sqlite3.Connection) -> int:

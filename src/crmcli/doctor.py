@@ -95,8 +95,8 @@ def damage_finding(db_path: str, lines: list[str]) -> Finding:
     """Damage needs a person: the finding names the latest good backup to restore, or salvage."""
     from crmcli.salvage import way_forward
 
-    return Finding("integrity", None, len(lines), "the database file is damaged: " + "; ".join(lines[:3])
-                   + f" — {way_forward(db_path)}", None, lines[:EXAMPLES])
+    return Finding("integrity", None, len(lines), _("the database file is damaged: {lines} — {way}").format(
+        lines="; ".join(lines[:3]), way=way_forward(db_path)), None, lines[:EXAMPLES])
 
 
 def damage_before_opening(db_path: str) -> list[Finding]:

@@ -29,6 +29,7 @@ from typing import Any
 
 from crmcli import backup, db, doctor
 from crmcli.errors import CrmError, Damaged
+from crmcli.i18n import _
 
 # Exit codes (documented in README "## Safety" and `crm maintain --help`).
 EXIT_OK = 0  # (1: could not start — no database, bad option — is the CLI's usual error exit)
@@ -120,7 +121,7 @@ def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEF
         if damage:
             steps.append({"step": "doctor", "status": "failed", "error": damage[0].message, **doctor.summary(damage)})
             _skip(steps, ["backup", *(n for n, _ in WRITE_STEPS)],
-                  "the database file is damaged; nothing was written (crm doctor says what to do)")
+                  _("the database file is damaged; nothing was written (crm doctor says what to do)"))
             return _finish(summary, EXIT_FAILED)
         conn = db.connect(db_path)
         try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import db
+from crmcli.i18n import _
 
 EXAMPLES = 3
 
@@ -159,14 +160,14 @@ def insert_rows(dest: sqlite3.Connection, table: str, columns: Sequence[str], ro
     return dest.total_changes - before
 
 
-def problems(conn: sqlite3.Connection) -> list[str]:
-    """What is wrong with a rebuilt database: integrity (CHECKs included) and dangling references."""
-    out = [r[0] for r in conn.execute("PRAGMA main.integrity_check") if r[0] != "ok"]
+def problems(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """What is wrong with a rebuilt database: (integrity lines, CHECKs included; dangling references)."""
+    damage = [r[0] for r in conn.execute("PRAGMA main.integrity_check") if r[0] != "ok"]
     fk: dict[str, int] = {}
-    for table, *_ in conn.execute("PRAGMA main.foreign_key_check"):
+    for table, *_rest in conn.execute("PRAGMA main.foreign_key_check"):
         fk[table] = fk.get(table, 0) + 1
-    out += [f"{n} {t} rows point to a record that does not exist" for t, n in fk.items()]
-    return out
+    return damage, [_("{n} {table} rows point to a record that does not exist").format(n=n, table=t)
+                    for t, n in fk.items()]
 
 
 def remove(path: Path) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from crmcli import audit, backup, db, rebuild
 from crmcli.errors import CrmError, Damaged, NotFound
+from crmcli.i18n import _
 
 _HEADER = b"SQLite format 3\x00"
 
@@ -63,9 +64,9 @@ def _scratch(target: Path, what: str) -> Path:
 def _copy_source(file: Path, scratch: Path) -> None:
     """Read FILE (and a -wal beside it) exactly once into SCRATCH, 0600."""
     if not file.exists():
-        raise NotFound(f"no file {file}")
+        raise NotFound(_("no file {file}").format(file=file))
     if file.is_dir():
-        raise CrmError(f"{file} is a directory, not a backup file")
+        raise CrmError(_("{file} is a directory, not a backup file").format(file=file))
     try:
         for suffix in ("", "-wal"):
             part = Path(f"{file}{suffix}")
@@ -75,10 +76,10 @@ def _copy_source(file: Path, scratch: Path) -> None:
             with open(part, "rb") as fin, os.fdopen(fd, "wb") as fout:
                 shutil.copyfileobj(fin, fout, 1 << 20)
     except OSError as e:
-        raise CrmError(f"cannot read {file}: {e.strerror or e}") from None
+        raise CrmError(_("cannot read {file}: {reason}").format(file=file, reason=e.strerror or e)) from None
     with open(scratch, "rb") as fh:
         if fh.read(16) != _HEADER:
-            raise CrmError(f"{file} is not a SQLite database")
+            raise CrmError(_("{file} is not a SQLite database").format(file=file))
 
 
 def _inspect(file: Path, scratch: Path, *, force: bool) -> tuple[int, list[str]]:
@@ -89,23 +90,24 @@ def _inspect(file: Path, scratch: Path, *, force: bool) -> tuple[int, list[str]]
         damage = [line for (line,) in conn.execute("PRAGMA integrity_check")
                   if line != "ok" and not line.startswith(("CHECK constraint failed", "NULL value in"))]
         if damage:
-            raise CrmError(f"{file} is damaged (integrity check: {'; '.join(damage[:3])})")
+            raise CrmError(_("{file} is damaged (integrity check: {lines})").format(file=file, lines="; ".join(damage[:3])))
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > db.SCHEMA_VERSION:
-            raise CrmError(f"{file} was written by a newer crmcli (schema {version}, this one knows {db.SCHEMA_VERSION})")
+            raise CrmError(_("{file} was written by a newer crmcli (schema {version}, this one knows {known})").format(
+                file=file, version=version, known=db.SCHEMA_VERSION))
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = [t for t in ("customers", "operations", "changes") if t not in tables]
         if missing:
-            raise CrmError(f"{file} is not a crm database (no {', '.join(missing)} table)")
+            raise CrmError(_("{file} is not a crm database (no {tables} table)").format(file=file, tables=", ".join(missing)))
         foreign = rebuild.foreign_objects(conn)
     except sqlite3.DatabaseError as e:
-        raise CrmError(f"{file} is damaged: {e}") from None
+        raise CrmError(_("{file} is damaged: {error}").format(file=file, error=e)) from None
     finally:
         conn.close()
     if foreign and not force:
-        raise CrmError(f"{file} holds what crm's schema does not define ({', '.join(foreign[:4])}"
-                       f"{' …' if len(foreign) > 4 else ''}); it may run code on every write. "
-                       "Restore it without those with --force")
+        raise CrmError(_("{file} holds what crm's schema does not define ({objects}); it may run code on every "
+                         "write. Restore it without those with --force").format(
+            file=file, objects=", ".join(foreign[:4]) + (" …" if len(foreign) > 4 else "")))
     return version, foreign
 
 
@@ -116,7 +118,7 @@ def prepare(db_path: str | os.PathLike[str], file: str | os.PathLike[str], *, fo
     target = Path(db_path).expanduser()
     src = Path(file).expanduser()
     if target.exists() and src.exists() and src.resolve() == target.resolve():
-        raise CrmError("that file is the database itself; nothing to restore")
+        raise CrmError(_("that file is the database itself; nothing to restore"))
     scratch, rebuilt = _scratch(target, "source"), _scratch(target, "rebuilt")
     for p in (scratch, rebuilt):
         rebuild.remove(p)
@@ -145,20 +147,18 @@ def _rebuild(src: Path, scratch: Path, rebuilt: Path, *, force: bool) -> list[st
         dest.execute("DETACH DATABASE src")
         refused = [c for c in copied if c.lost]
         if refused:
-            raise CrmError(f"{src}: " + "; ".join(
-                f"{c.lost} {c.table} rows break crm's schema (CHECK, NOT NULL or key), e.g. {', '.join(c.refused)}"
-                for c in refused[:3]) + "; nothing restored")
-        problems = rebuild.problems(dest)
-        damage = [p for p in problems if "point to a record" not in p]
+            raise CrmError(_("{file}: {problems}; nothing restored").format(file=src, problems="; ".join(
+                _("{n} {table} rows break crm's schema (CHECK, NOT NULL or key), e.g. {keys}").format(
+                    n=c.lost, table=c.table, keys=", ".join(c.refused)) for c in refused[:3])))
+        damage, orphans = rebuild.problems(dest)
         if damage:
-            raise CrmError(f"{src} does not rebuild cleanly: {'; '.join(damage[:3])}")
-        orphans = [p for p in problems if "point to a record" in p]
+            raise CrmError(_("{file} does not rebuild cleanly: {problems}").format(file=src, problems="; ".join(damage[:3])))
         if orphans and not force:
-            raise CrmError(f"{src}: {'; '.join(orphans[:3])}; restore it anyway with --force "
-                           "(then `crm doctor` lists them)")
+            raise CrmError(_("{file}: {problems}; restore it anyway with --force (then `crm doctor` lists them)").format(
+                file=src, problems="; ".join(orphans[:3])))
         return orphans
     except sqlite3.DatabaseError as e:
-        raise CrmError(f"{src} is damaged: {e}") from None
+        raise CrmError(_("{file} is damaged: {error}").format(file=src, error=e)) from None
     finally:
         dest.close()
 

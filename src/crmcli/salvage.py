@@ -32,6 +32,7 @@ from pathlib import Path
 
 from crmcli import audit, backup, rebuild
 from crmcli.errors import CrmError, NotFound
+from crmcli.i18n import _
 
 _MAX_KEY = 2**63 - 1
 
@@ -75,8 +76,10 @@ def latest_good_backup(db_path: str | os.PathLike[str], *, tries: int = 10) -> P
 
 def way_forward(db_path: str | os.PathLike[str]) -> str:
     good = latest_good_backup(db_path)
-    restore = f"restore the latest good backup: crm restore {good} --yes; or " if good else "no good backup found; "
-    return restore + "copy every readable row into a new file: crm doctor --salvage"
+    if good:
+        return _("restore the latest good backup: crm restore {backup} --yes; or copy every readable row into a "
+                 "new file: crm doctor --salvage").format(backup=good)
+    return _("no good backup found; copy every readable row into a new file: crm doctor --salvage")
 
 
 # ------------------------------------------------------------------------------------ salvage
@@ -217,7 +220,7 @@ def _output_path(db_path: Path, out: str | os.PathLike[str] | None) -> Path:
     if out is not None:
         o = Path(out).expanduser()
         if o.exists():
-            raise CrmError(f"{o} already exists; salvage never overwrites a file (choose another name)")
+            raise CrmError(_("{file} already exists; salvage never overwrites a file (choose another name)").format(file=o))
         return o
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = db_path.with_name(f"{db_path.stem}-salvaged-{stamp}.db")
@@ -232,13 +235,13 @@ def salvage(db_path: str | os.PathLike[str], out: str | os.PathLike[str] | None 
     """Copy every readable row of the database at DB_PATH into a new, checked crm database."""
     src = Path(db_path).expanduser()
     if not src.is_file():
-        raise NotFound(f"no database at {src}")
+        raise NotFound(_("no database at {path}").format(path=src))
     target = _output_path(src, out)
     work = Path(tempfile.mkdtemp(prefix=f".{src.name}.salvage-", dir=target.parent))
     try:
         wal = Path(f"{src}-wal")
-        candidates = {"the database file with its -wal": ["-wal"], "the main file without its -wal": []} \
-            if wal.is_file() and wal.stat().st_size else {"the database file": []}
+        candidates = {_("the database file with its -wal"): ["-wal"], _("the main file without its -wal"): []} \
+            if wal.is_file() and wal.stat().st_size else {_("the database file"): []}
         best: tuple[str, list[rebuild.Copied], int, Path] | None = None
         for n, (label, extras) in enumerate(candidates.items()):
             copy = work / f"copy{n}.db"
@@ -253,7 +256,8 @@ def salvage(db_path: str | os.PathLike[str], out: str | os.PathLike[str] | None 
         orphans = _finish(result, label, tables, skipped)
         os.replace(result, target)
     except OSError as e:
-        raise CrmError(f"salvage could not write in {target.parent}: {e.strerror or e}") from None
+        raise CrmError(_("salvage could not write in {folder}: {reason}").format(folder=target.parent,
+                                                                                  reason=e.strerror or e)) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return SalvageResult(target, tables, label, skipped, orphans)
@@ -263,10 +267,9 @@ def _finish(result: Path, label: str, tables: list[rebuild.Copied], skipped: int
     """Check the salvaged file, log the salvage inside it, make it durable; dangling references found."""
     conn = sqlite3.connect(str(result), isolation_level=None)
     try:
-        problems = rebuild.problems(conn)
-        damage_left = [p for p in problems if "point to a record" not in p]
+        damage_left, orphans = rebuild.problems(conn)
         if damage_left:  # a file made from scratch by SQLite itself: this would be a bug
-            raise CrmError(f"the salvaged file does not check out: {'; '.join(damage_left[:3])}")
+            raise CrmError(_("the salvaged file does not check out: {problems}").format(problems="; ".join(damage_left[:3])))
         counts = {c.table: c.kept for c in tables if c.kept}
         with audit.operation(conn, "salvage", f"salvaged {sum(counts.values())} rows from {label}",
                              details={"rows": counts, "unreadable_stretches": skipped}):
@@ -276,4 +279,4 @@ def _finish(result: Path, label: str, tables: list[rebuild.Copied], skipped: int
         conn.close()
     with open(result, "rb+") as fh:
         os.fsync(fh.fileno())
-    return [p for p in problems if "point to a record" in p]
+    return orphans

@@ -33,6 +33,7 @@ from typing import Any
 
 from crmcli import audit, db
 from crmcli.errors import CrmError, NotFound
+from crmcli.i18n import _
 
 # Kinds that are never picked as "the last operation" and cannot be reversed row by row.
 NOT_UNDOABLE = {"restore": "a restore replaces the whole database; restore the safety copy it made instead "
@@ -165,7 +166,7 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
     if op["kind"] in NOT_UNDOABLE:
         raise UndoRefusedError(f"operation {op_id} cannot be undone: {NOT_UNDOABLE[op['kind']]}")
     if op["kind"] == "unmerge":
-        raise UndoRefusedError(f"operation {op_id} is an unmerge; {_merge_again(conn, op)}")
+        raise UndoRefusedError(_("operation {op} is an unmerge; {way}").format(op=op_id, way=_merge_again(conn, op)))
     undid = conn.execute("SELECT op_id FROM operations WHERE undone_by = ?", (op_id,)).fetchone()
     if undid is not None and op["kind"] != "undo":
         raise UndoRefusedError(f"operation {op_id} undid operation {undid[0]} through its feature ({op['kind']}); "
@@ -205,10 +206,10 @@ def _merge_again(conn: sqlite3.Connection, op: dict[str, Any]) -> str:
         row = conn.execute("SELECT survivor_id, merged_ids FROM merges WHERE merge_id = ?",
                            (details["merge_id"],)).fetchone()
     if row is None:
-        return "to join those customers again use `crm merge`"
+        return _("to join those customers again use `crm merge`")
     ids = " ".join(json.loads(row["merged_ids"]))
-    return (f"to join those customers again: `crm merge {row['survivor_id']} {ids} --survivor {row['survivor_id']}` "
-            "(a new merge, which `crm undo` reverses)")
+    return _("to join those customers again: `crm merge {survivor} {ids} --survivor {survivor}` "
+             "(a new merge, which `crm undo` reverses)").format(survivor=row["survivor_id"], ids=ids)
 
 
 # Operations whose exact undo lives with the feature that made them: a merge keeps a

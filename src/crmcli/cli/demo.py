@@ -21,6 +21,13 @@ STEPS: list[tuple[str, str]] = [
      "add customer --name 南京星河软件有限公司 --phone '+86 139-0000-1234' --source 展会 --customer-type 新客户"
      " --industry 信息传输、软件和信息技术服务业"),
     ("A bad phone is refused with one clear line (exit 1, nothing written)", "add customer --name 坏电话公司 --phone 12345"),
+    ("一客一档 at the door: the same customer again is refused, naming the stored one (--force adds anyway)",
+     "add customer --name 南京星河软件有限公司 --phone 13900001234"),
+    ("Names work wherever ids go; removing a tag it does not have is only a note",
+     "tag 南京星河软件 +重点维护 -高风险"),
+    ("Delete shows what hangs on a record and asks (--yes in scripts); undo puts every row back",
+     "delete 南京星河软件有限公司 --yes"),
+    ("", "undo --yes"),
     ("Numbers outside the mainland are stored in E.164 and masked like the others",
      "add customer --name 香港恒丰贸易有限公司 --phone '+852 2345 6789' --source 展会"),
     ("Seed 000's first example: old customers with a big recent order and a satisfied ticket",
@@ -57,13 +64,16 @@ STEPS: list[tuple[str, str]] = [
     ("Merge one cluster: empty fields filled, records moved, conflicts kept", "merge {dup_ids} --yes"),
     ("The merged-away id still resolves to the survivor", "show {dup_old} --format table"),
     ("And the merge undoes exactly", "unmerge 1"),
+    ("Look-alikes a person knows are different (上海华信, 北京华信): said once, never proposed or merged again",
+     "dedupe --not-same {neg_ids}"),
+    ("", "dedupe --decisions --format table"),
     ("Seed 001's tiers as rules: classify every customer (a cron job's weekly run)", "segment run"),
     ("Customers per tier; high-value and churn-risk are reviewed weekly", "segment list"),
     ("The churn-risk list with the figures that put each customer there",
      "segment show 流失风险 --sort -yearly_amount --limit 5"),
     ("Why is a customer where it is? Every rule evaluated with its figures", "segment explain {first}"),
     ("A salesperson's day: overdue next steps, today's, tickets near their deadline, the weekly review",
-     "today --days 3 --owner 张伟"),
+     "today --days 3 --owner 张伟 --format table"),
     ("Reports: the template's analyses, one line each", "report"),
     ("The month on one screen: status and segment shares, new and lost, revenue, open tickets, follow-ups due",
      "report overview"),
@@ -100,7 +110,8 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     counts = demo_data.build(conn)
     first = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
     dups = demo_data.duplicate_clusters(conn)[0]
-    names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups),
+    negative = demo_data.hard_negatives(conn)[0][:2]  # 上海华信 and one 北京华信: alike, not the same
+    names = {"first": first, "dup_ids": " ".join(dups), "dup_old": max(dups), "neg_ids": " ".join(negative),
              "gbk_csv": shlex.quote(str(example_file("customers-gbk.csv"))), "dir": shlex.quote(str(workdir)),
              "ledger": shlex.quote(str(_ledger(workdir)))}
     conn.close()

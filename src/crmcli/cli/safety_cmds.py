@@ -24,6 +24,7 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 CHANGE_COLUMNS = ["change_id", "table_name", "row_id", "customer_id", "action", "diff"]
 
@@ -183,24 +184,26 @@ def restore(
     prepared = lib.prepare(target, file, force=force)
     try:
         c = prepared.counts
-        info(f"{file}: integrity ok, schema {prepared.schema_version}, every row passes crm's schema: "
-             f"{c.get('customers', 0)} customers, {c.get('operations', 0)} logged operations")
+        info(_("{file}: integrity ok, schema {version}, every row passes crm's schema: {customers} customers, "
+               "{operations} logged operations").format(file=file, version=prepared.schema_version,
+                                                        customers=c.get("customers", 0), operations=c.get("operations", 0)))
         for what in prepared.stripped:
-            info(f"left behind (--force): {what}")
+            info(_("left behind (--force): {what}").format(what=what))
         for what in prepared.orphans:
-            info(f"kept (--force): {what}")
+            info(_("kept (--force): {what}").format(what=what))
         if lib.current_state(target) == "damaged":
-            info(f"{target} is damaged: it is kept as it is in {lib.backup.default_dir(target)}")
-        if not confirm(f"replace {target} with it?", yes):
-            info("nothing restored")
+            info(_("{db} is damaged: it is kept as it is in {folder}").format(db=target,
+                                                                             folder=lib.backup.default_dir(target)))
+        if not confirm(_("replace {db} with it?").format(db=target), yes):
+            info(_("nothing restored"))
             raise typer.Exit(1)
         state.close()
         res = lib.commit(target, prepared)
     finally:
         lib.discard(prepared)
     if res.safety_copy:
-        info(f"the database as it was is kept at {res.safety_copy}")
-    info(f"restored {target} from {file} (logged as operation {res.op_id})")
+        info(_("the database as it was is kept at {path}").format(path=res.safety_copy))
+    info(_("restored {db} from {file} (logged as operation {op})").format(db=target, file=file, op=res.op_id))
 
 
 @app.command()
@@ -306,12 +309,15 @@ def _salvage(out: Path | None) -> None:
     res = salvage.salvage(state.db_path(), out)
     for c in res.tables:
         if c.read or c.kept:
-            info(f"  {c.table}: {c.kept} rows" + (f" ({c.lost} refused by the schema)" if c.lost else ""))
-    info(f"salvaged {res.rows} rows from {res.source}" + (f", skipping {res.skipped} unreadable stretch(es)"
-                                                           if res.skipped else "") + "; the new file passes its check")
+            info("  " + (_("{table}: {n} rows ({lost} refused by the schema)") if c.lost else _("{table}: {n} rows"))
+                 .format(table=c.table, n=c.kept, lost=c.lost))
+    info((_("salvaged {n} rows from {source}, skipping {skipped} unreadable stretch(es); the new file passes its check")
+          if res.skipped else _("salvaged {n} rows from {source}; the new file passes its check"))
+         .format(n=res.rows, source=res.source, skipped=res.skipped))
     for line in res.orphans:
-        info(f"note: {line} (their parent rows were unreadable; `crm restore {res.path} --force` keeps them)")
-    info(f"look at it with `crm --db {res.path} query`, put it in place with `crm restore {res.path}`")
+        info(_("note: {what} (their parent rows were unreadable; `crm restore {path} --force` keeps them)")
+             .format(what=line, path=res.path))
+    info(_("look at it with `crm --db {path} query`, put it in place with `crm restore {path}`").format(path=res.path))
     typer.echo(str(res.path))
 
 

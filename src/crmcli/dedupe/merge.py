@@ -26,6 +26,7 @@ from typing import Any
 
 from crmcli import audit
 from crmcli.errors import CrmError, InvalidValue, NotFound
+from crmcli.i18n import _
 from crmcli.records import resolve_customer
 
 _NOT_MERGED = {"customer_id", "created_at", "updated_at", "segment"}
@@ -95,8 +96,8 @@ def plan(conn: sqlite3.Connection, ids: list[str], survivor: str | None = None) 
     if survivor is not None:
         survivor = resolve_customer(conn, survivor)
         if survivor not in live:
-            raise InvalidValue(f"--survivor {survivor} is not one of the customers being merged "
-                               f"({', '.join(live)}); name one of them")
+            raise InvalidValue(_("--survivor {survivor} is not one of the customers being merged ({ids}); "
+                                 "name one of them").format(survivor=survivor, ids=", ".join(live)))
     if len(live) < 2:
         raise InvalidValue("give at least two different customers to merge")
     marks = ",".join("?" * len(live))

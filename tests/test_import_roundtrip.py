@@ -222,3 +222,32 @@ def test_a_column_mapped_twice_is_an_error(cli, tmp_path: Path, db_path: Path) -
     r = cli("import", path, "--map", "手机=name")
     assert r.exit_code == 1
     assert "both map to customers.name" in r.stderr
+
+
+def test_a_ledger_workbook_with_duplicates_links_its_records_and_reimports(cli, db_path: Path,
+                                                                          tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "客户基本信息"
+    for row in (["客户全称", "联系电话", "备注"], ["北京华信科技有限公司", "13812345678", "一"],
+                ["北京华信科技有限公司", "13812345678", "二"], ["上海云帆", "13900000001", ""]):
+        wb.active.append(row)
+    ws = wb.create_sheet("联系人")
+    for row in (["客户名称", "姓名", "电话"], ["北京华信科技有限公司", "王五", "13700000001"],
+                ["上海云帆", "赵六", "13700000002"]):
+        ws.append(row)
+    wb.save(tmp_path / "台账.xlsx")
+    r = cli("import", str(tmp_path / "台账.xlsx"))
+    assert r.exit_code == 0, r.output
+    conn = db.connect(db_path)
+    ids = [r[0] for r in conn.execute("SELECT customer_id FROM customers ORDER BY rowid")]
+    assert f"1 row(s) name a customer the file holds more than once: linked to the first ({ids[0]})" in r.stderr
+    contacts = [tuple(r) for r in conn.execute("SELECT customer_id, name FROM contacts ORDER BY contact_id")]
+    assert contacts == [(ids[0], "王五"), (ids[2], "赵六")]
+    before = dump(db_path)
+    r = cli("import", str(tmp_path / "台账.xlsx"))
+    assert r.exit_code == 0, r.output
+    assert "5 read: 0 inserted, 0 updated, 0 skipped, 5 unchanged" in r.stderr
+    assert dump(db_path) == before
+    conn.close()

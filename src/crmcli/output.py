@@ -208,12 +208,19 @@ def styled(text: str, style: str) -> Any:
     return Text(printable(text), style=style)
 
 
-def _rich_table(cells: Iterable[list[Any]], heads: Sequence[str], out: IO[str], title: str | None) -> int:
+def new_table(title: Any, heads: Sequence[str], *, right: Sequence[bool] = ()) -> Any:
+    """A Rich table in crm's one terminal style (listings, the customer card, reports): bold header,
+    bold title at the left, long cells folded; RIGHT[i] right-aligns column i (figures)."""
     from rich.table import Table
 
-    tbl = Table(title=title, show_lines=False, header_style="bold", title_justify="left")
-    for h in heads:
-        tbl.add_column(str(h), overflow="fold")
+    tbl = Table(title=title, title_justify="left", title_style="bold", header_style="bold")
+    for i, h in enumerate(heads):
+        tbl.add_column(str(h), justify="right" if i < len(right) and right[i] else "left", overflow="fold")
+    return tbl
+
+
+def _rich_table(cells: Iterable[list[Any]], heads: Sequence[str], out: IO[str], title: str | None) -> int:
+    tbl = new_table(title, heads)
     n = 0
     for vals in cells:
         tbl.add_row(*("" if v is None else _fmt_cell(v) for v in vals))

@@ -61,6 +61,10 @@ def _report(summary: dict[str, Any]) -> None:
                           "value, {empty} left empty in new rows").format(n=s["masked"], kept=s["masked_kept"],
                                                                          empty=s["masked_empty"]))
         _report_duplicates(s)
+        if s["linked_to_first"]:
+            info("  " + _("{n} row(s) name a customer the file holds more than once: linked to the first ({ids}); "
+                          "`crm dedupe` merges them, records and all").format(
+                n=s["linked_to_first"], ids=", ".join(s["linked_to_first_ids"][:5])))
     for name in summary["skipped_sheets"]:
         info(f"  sheet '{name}' skipped: no module matches its name or headers")
     info(f"{summary['read']} read: {summary['inserted']} inserted, {summary['updated']} updated, "

@@ -47,7 +47,7 @@ def _draw(card: dict[str, Any], lang: str) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from crmcli.output import console, styled
+    from crmcli.output import console, new_table, styled
 
     con = console()
     cust = card["customer"]
@@ -72,26 +72,20 @@ def _draw(card: dict[str, Any], lang: str) -> None:
         if not rows:
             con.print(styled(f"{heading}: —", "dim"))
             continue
-        table = Table(title=heading, title_justify="left", header_style="bold")
-        for c in cols:
-            table.add_column(tt.by_name[c].label(lang), overflow="fold")
+        table = new_table(heading, [tt.by_name[c].label(lang) for c in cols])
         for r in rows:
             table.add_row(*(_cell(tt.by_name[c], r.get(c), lang) for c in cols))
         con.print(table)
     if card["invalid_values"]:  # seed 003's 无效联系方式: kept aside by import --keep-invalid until fixed
-        table = Table(title=("无效值（待清理）" if lang == "zh" else "Kept aside as invalid (fix with crm update)"),
-                      title_justify="left", header_style="bold")
-        for c in ("record", "field", "value", "reason"):
-            table.add_column(c, overflow="fold")
+        table = new_table("无效值（待清理）" if lang == "zh" else "Kept aside as invalid (fix with crm update)",
+                          ["record", "field", "value", "reason"])
         for r in card["invalid_values"]:
             tt = fields.TABLES.get(r["table_name"])
             f = tt.by_name.get(r["field"]) if tt else None
             table.add_row(f"{r['table_name']} {r['row_id']}", f.label(lang) if f else r["field"], r["raw"], r["reason"])
         con.print(table)
     if "history" in card:
-        table = Table(title="History" if lang == "en" else "变更记录", title_justify="left", header_style="bold")
-        for c in ("op_id", "ts", "user", "kind", "record", "change"):
-            table.add_column(c, overflow="fold")
+        table = new_table("History" if lang == "en" else "变更记录", ["op_id", "ts", "user", "kind", "record", "change"])
         for h in card["history"]:
             table.add_row(str(h["op_id"]), h["ts"], h["user"], h["kind"], f"{h['table_name']} {h['row_id']}", h["diff"])
         con.print(table)

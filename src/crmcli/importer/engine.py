@@ -64,6 +64,8 @@ class SheetResult:
     conflicts: int = 0  # with --on-conflict fail: rows whose record is already stored
     conflict_ids: list[str] = field(default_factory=list)  # the first of them
     tags_inserted: int = 0  # customers sheets: tags added from a 标签 column
+    linked_to_first: int = 0  # child rows naming a customer the file held twice: linked to the first
+    linked_to_first_ids: list[str] = field(default_factory=list)
     kept_invalid: int = 0  # --keep-invalid: bad cells kept aside (crmcli.invalid) instead of rejecting the row
 
 
@@ -240,8 +242,11 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
     try:
         with audit.operation(conn, "import", f"import {src.display}", details) as op:
             result.op_id = op.op_id
+            touched: set[str] = set()  # customers the file's customer rows went into (new, updated or unchanged)
             for p in plans:
-                result.sheets.append(_SheetImport(conn, p, op, on_conflict, rejects, progress, keep_invalid).run())
+                sheet_import = _SheetImport(conn, p, op, on_conflict, rejects, progress, keep_invalid)
+                sheet_import.touched = touched
+                result.sheets.append(sheet_import.run())
             if not result.total("read"):
                 raise ImportFailed(f"{src.display}: a header row but no data rows; nothing to import")
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
@@ -316,6 +321,8 @@ class _SheetImport:
         self._rejected_lines: set[int] = set()
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
+        self._shared: set[str] = set()  # name keys of several customers this file holds: the first is linked
+        self.touched: set[str] = set()  # set by _run: shared by the sheets of one import
         self._masked_seen = 0
 
     def _customer_update_problems(self, old: Any, new: dict[str, Any]) -> list[str]:
@@ -440,6 +447,10 @@ class _SheetImport:
                 hit = self._name_index().get(key, "")
                 if hit:
                     linked.append(hit)
+                    if key in self._shared:
+                        self.res.linked_to_first += 1
+                        if hit not in self.res.linked_to_first_ids:
+                            self.res.linked_to_first_ids.append(hit)
                     continue
                 errors.setdefault(i, []).append(
                     f"customer '{by_name}' matches several customers; give its id" if hit is None
@@ -450,12 +461,22 @@ class _SheetImport:
         out["customer_id"] = linked
 
     def _name_index(self) -> dict[str, str | None]:
-        """name_key -> customer id (None when two customers share it), built once per sheet."""
+        """name_key -> customer id (None when two customers share it), built once per sheet.
+
+        Customers that rows of this file alike by name went into (a ledger's duplicates, each its own
+        customer until `crm dedupe` merges them, records and all) link to the first of them.
+        """
         if self._names is None:
+            new = self.touched
             idx: dict[str, str | None] = {}
-            for cid, nm in self.conn.execute("SELECT customer_id, name FROM customers"):
+            for cid, nm in self.conn.execute("SELECT customer_id, name FROM customers ORDER BY rowid"):
                 k = name_key(nm)
-                idx[k] = None if k in idx and idx[k] != cid else cid
+                first = idx.get(k, cid)
+                if first is not None and first != cid and not (first in new and cid in new):
+                    first = None
+                elif first is not None and first != cid:
+                    self._shared.add(k)
+                idx[k] = first
             self._names = idx
         return self._names
 
@@ -498,9 +519,12 @@ class _SheetImport:
         self.loader.write(good)
         cid_pos = self.out_cols.index("customer_id") if "customer_id" in self.out_cols else None
         self.kept.hold(good, index, self.loader.key_pos, cid_pos)
-        if new and self.t.name == "customers":
-            went_in = {id(r) for line, r in good if line not in self._rejected_lines}
-            self.matcher.note_new(r for r in new if id(r) in went_in)  # type: ignore[union-attr]
+        if self.t.name == "customers" and isinstance(self.loader, Loader):
+            kp, skipped = self.loader.key_pos, self.loader.skipped_lines
+            self.touched.update(r[kp] for line, r in good if line not in self._rejected_lines and line not in skipped)
+            if new:
+                went_in = {id(r) for line, r in good if line not in self._rejected_lines}
+                self.matcher.note_new(r for r in new if id(r) in went_in)  # type: ignore[union-attr]
         if self.tag_loader is not None:
             self._write_tags(out[hdr.TAGS], lines, good)
         self._raw_by_line = {}

@@ -131,11 +131,10 @@ def cell_text(column: Column, value: Any, row: Sequence[Any], section: Section, 
 
 
 def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
-    from rich.table import Table
     from rich.text import Text
 
     rep = localized(rep, lang)
-    from crmcli.output import console, printable
+    from crmcli.output import console, new_table, printable
 
     con = console(out)
     bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
@@ -145,10 +144,8 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
         head.append(f"  {translate('Filters', lang)}: {printable(' '.join(rep.filters))}")
     con.print(head)
     for section in rep.sections:
-        tbl = Table(title=section.title, title_justify="left", title_style="bold", header_style="bold")
-        for c in section.columns:
-            numeric = c.kind in ("int", "money", "number", "percent")
-            tbl.add_column(c.label, justify="right" if numeric else "left", overflow="fold")
+        tbl = new_table(section.title, [c.label for c in section.columns],
+                        right=[c.kind in ("int", "money", "number", "percent") for c in section.columns])
         chart_col, top = _chart_column(section)
         if chart_col is not None:
             tbl.add_column("", no_wrap=True, style="cyan")

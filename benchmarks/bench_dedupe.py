@@ -47,13 +47,13 @@ def pairs_of(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def quality(clusters: list[dict], truth: dict[str, object], min_score: float) -> dict[str, float]:
+def quality(clusters: list[scan.Cluster], truth: dict[str, object], min_score: float) -> dict[str, float]:
     """Pairwise figures over the clusters scoring at least MIN_SCORE (a pair listed twice counts once)."""
     true_pairs = sum(pairs_of(k) for k in Counter(truth.values()).values())
     predicted: set[tuple[str, str]] = set()
     for c in clusters:
-        if c["score"] >= min_score:
-            predicted.update(itertools.combinations(sorted(m["customer_id"] for m in c["members"]), 2))
+        if c.score >= min_score:
+            predicted.update(itertools.combinations(sorted(c.ids()), 2))
     correct = sum(truth[a] == truth[b] for a, b in predicted)
     p = correct / len(predicted) if predicted else 1.0
     r = correct / true_pairs if true_pairs else 1.0

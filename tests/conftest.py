@@ -29,6 +29,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("CRM_INTERACTIVE", raising=False)
+    from crmcli import i18n
+
+    i18n.set_lang("en")  # a CLI test with --lang zh leaves the process language behind for library tests
 
 
 @pytest.fixture

@@ -14,12 +14,12 @@ def test_demo_duplicates_found_and_hard_negatives_apart(conn: sqlite3.Connection
     truth = demo_data.duplicate_clusters(conn)
     assert len(truth) == 6
     result = scan.scan(conn)
-    found = [sorted(m["customer_id"] for m in c["members"]) for c in result.clusters if c["auto"]]
+    found = [sorted(c.ids()) for c in result.clusters if c.auto]
     assert sorted(found) == sorted(sorted(t) for t in truth)
     # 上海华信 never sits with a 北京华信 record; the two companies on one switchboard never together
     for first, *others in demo_data.hard_negatives(conn):
         for c in result.clusters:
-            ids = {m["customer_id"] for m in c["members"]}
+            ids = set(c.ids())
             assert first not in ids or not ids & set(others), (first, ids)
 
 
@@ -27,10 +27,10 @@ def test_demo_merge_all_then_unmerge_all_is_exact(conn: sqlite3.Connection):
     demo_data.build(conn)
     before = dump(conn)
     clusters = scan.auto_merge(conn, scan.scan(conn).clusters)
-    merged = [c for c in clusters if c["action"] == "merged"]
+    merged = [c for c in clusters if c.action == "merged"]
     assert len(merged) == 6
-    old_id = merged[0]["members"][1]["customer_id"]
-    assert records.resolve_customer(conn, old_id) == merged[0]["survivor"]
+    old_id = merged[0].ids()[1]
+    assert records.resolve_customer(conn, old_id) == merged[0].survivor
     for c in reversed(merged):
-        merge.unmerge(conn, c["merge_id"])
+        merge.unmerge(conn, c.merge_id)
     assert dump(conn) == before

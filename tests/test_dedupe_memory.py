@@ -71,7 +71,7 @@ def test_entry_thresholds_are_the_matchers() -> None:
 
 def test_not_same_is_remembered_listed_and_undoable(conn: sqlite3.Connection, pair: tuple[str, str]) -> None:
     a, b = pair
-    assert [[m["customer_id"] for m in c["members"]] for c in scan.scan(conn).clusters] == [[a, b]]
+    assert [[m["customer_id"] for m in c.members] for c in scan.scan(conn).clusters] == [[a, b]]
     op_id, new = decisions.not_same(conn, [b, a.lower()])
     assert new == [(a, b)] and op_id
     assert scan.scan(conn).clusters == []
@@ -88,8 +88,8 @@ def test_a_decision_keeps_a_third_lookalike_from_joining_them(conn: sqlite3.Conn
     c = add(conn, "杭州星辰建设工程有限公司", "13812345678", email="xc@example.com")  # resembles both
     decisions.not_same(conn, [a, b])
     for cluster in scan.scan(conn).clusters:
-        assert {a, b} - {m["customer_id"] for m in cluster["members"]}, cluster
-    assert any(c in {m["customer_id"] for m in cl["members"]} for cl in scan.scan(conn).clusters)
+        assert {a, b} - {m["customer_id"] for m in cluster.members}, cluster
+    assert any(c in {m["customer_id"] for m in cl.members} for cl in scan.scan(conn).clusters)
 
 
 def test_maintain_never_merges_a_remembered_pair(conn: sqlite3.Connection, db_path: Path, pair: tuple[str, str]) -> None:

@@ -146,3 +146,24 @@ def _imported(tree: ast.Module) -> set[str]:
 def test_lower_modules_do_not_import_upper_ones(name: str) -> None:
     imported = _imported(_tree(SRC / name))
     assert not [m for m in imported if m.startswith(NEVER_IMPORTS[name])]
+
+
+def _calls(tree: ast.Module, owner: str, names: tuple[str, ...]) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in names and isinstance(n.func.value, ast.Name) and n.func.value.id == owner]
+
+
+def test_one_output_path_json_documents_and_tables_come_from_output_py() -> None:
+    """Commands and reports hand data to crmcli.output (write_document, render, new_table); they do not
+    serialise JSON for stdout or build their own Rich tables. A JSON fragment inside a stderr message
+    (crm log show's details line) is a message, not output."""
+    found = []
+    for path in [*sorted((SRC / "cli").glob("*.py")), *sorted((SRC / "reports").glob("*.py"))]:
+        tree = _tree(path)
+        messages = {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                    and n.func.id in ("info", "err") for a in ast.walk(n)}
+        found += [_where(path, c) for c in _calls(tree, "json", ("dumps", "dump")) if id(c) not in messages]
+        rich_table = any(isinstance(n, ast.ImportFrom) and n.module == "rich.table" for n in ast.walk(tree))
+        found += [f"{_where(path, n)} builds a rich Table" for n in ast.walk(tree) if rich_table
+                  and isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Table"]
+    assert not found, "\n".join(found)

@@ -214,3 +214,13 @@ def test_the_reported_leaks_are_masked_unless_unmask(cli, db_path: Path,  # type
         r = cli("doctor", "--format", fmt)
         assert r.exit_code == 3 and "139****7777 -> 139****7777" in r.stdout and "13988887777" not in r.stdout, fmt
     assert "+86 139-8888-7777 -> 13988887777" in cli("doctor", "--format", "table", "--unmask").stdout
+
+
+def test_update_and_bulk_dry_run_show_full_numbers_with_unmask(cli) -> None:  # type: ignore[no-untyped-def]
+    cid = cli("add", "customer", "--name", "泄漏", "--phone", "13566667777").stdout.strip()
+    r = cli("update", cid, "--set", "phone=13566667778", "--unmask")
+    assert "'13566667777' -> '13566667778'" in r.stderr
+    r = cli("update", "name=泄漏", "--set", "phone=13566667779", "--dry-run", "--unmask")
+    assert "phone 13566667778 -> 13566667779" in r.stderr
+    r = cli("update", "name=泄漏", "--set", "phone=13566667779", "--dry-run")  # --unmask is per command
+    assert "phone 135****7778 -> 135****7779" in r.stderr

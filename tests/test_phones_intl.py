@@ -74,8 +74,8 @@ def test_query_by_masked_form_and_dedupe_by_number(conn: sqlite3.Connection) -> 
     from crmcli.dedupe import scan
 
     clusters = scan.scan(conn).clusters
-    assert [sorted(m["customer_id"] for m in c["members"]) for c in clusters] == [[a, b]]
-    assert "same phone" in clusters[0]["members"][1]["reason"]
+    assert [sorted(c.ids()) for c in clusters] == [[a, b]]
+    assert "same phone" in clusters[0].members[1]["reason"]
 
 
 def test_cli_round_trip_and_show(cli, conn: sqlite3.Connection, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -158,10 +158,9 @@ def test_a_merge_that_would_break_a_rule_is_left_for_review_by_maintain(base: sq
     base.execute("PRAGMA ignore_check_constraints = ON")
     base.execute("INSERT INTO customers (customer_id, name, source) VALUES ('C9', '甲公司', 'bogus')")
     base.execute("PRAGMA ignore_check_constraints = OFF")
-    cluster = {"cluster": 1, "score": 99.0, "auto": True, "survivor": "C1",
-               "members": [{"customer_id": "C1"}, {"customer_id": "C9"}]}
+    cluster = scan.Cluster(1, 99.0, "C1", True, [{"customer_id": "C1"}, {"customer_id": "C9"}])
     scan.auto_merge(base, [cluster])
-    assert cluster["action"] == "review" and BAD_LABEL in cluster["refused"]
+    assert cluster.action == "review" and BAD_LABEL in (cluster.refused or "")
     assert base.execute("SELECT count(*) FROM merges").fetchone()[0] == 0
 
 

@@ -559,10 +559,12 @@ def build_sql(table: str, args: Sequence[str], *, conn: sqlite3.Connection | Non
               sort: str | Sequence[str] | None = None, limit: int | None = None,
               today: date | None = None) -> tuple[list[str], str, list[Any]]:
     """(column names, SELECT statement, parameters) for a filtered query: what select() runs."""
+    from crmcli.columns import select_list
+
     main = fields.table(table)
-    cols = resolve_columns(main.name, columns)
+    cols, exprs = select_list(main.name, columns)  # own fields, customer.name-style ones, tags
     compiled = compile_filters(main.name, args, today=today, conn=conn)
-    sql = (f"SELECT {', '.join(f'{main.name}.{c}' for c in cols)} FROM {main.name} "
+    sql = (f"SELECT {', '.join(exprs)} FROM {main.name} "
            f"WHERE {compiled.where} ORDER BY {_order_by(main, sort)}")
     params = list(compiled.params)
     if limit is not None:

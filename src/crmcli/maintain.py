@@ -79,13 +79,13 @@ def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any
     from crmcli.dedupe import scan
 
     found = scan.scan(conn)
-    sure = [c for c in found.clusters if c["auto"]]
+    sure = [c for c in found.clusters if c.auto]
     out: dict[str, Any] = {"clusters": len(found.clusters), "sure": len(sure), "review": len(found.clusters) - len(sure)}
     if not apply:
         return {"status": "dry-run", **out, "reason": "merging writes; add --yes"}
     scan.auto_merge(conn, found.clusters)  # one logged merge per sure cluster (crm unmerge / crm undo)
-    merged = [c for c in found.clusters if c.get("action") == "merged"]
-    return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c["merge_id"] for c in merged]}
+    merged = [c for c in found.clusters if c.action == "merged"]
+    return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c.merge_id for c in merged]}
 
 
 def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any]:

@@ -55,6 +55,10 @@ def default_format(stream: IO[str] | None = None) -> str:
 def _field(table: str | None, column: str) -> fields.Field | None:
     if table is None or table not in fields.TABLES:
         return None
+    if column.startswith("customer."):  # a follow-up's customer.name, customer.phone (crmcli.columns)
+        from crmcli.columns import related_field
+
+        return related_field(table, column)
     return fields.TABLES[table].by_name.get(column.split(".")[-1])
 
 
@@ -80,10 +84,17 @@ def mask_row(table: str | None, row: Mapping[str, Any], unmask: bool) -> dict[st
 def header(table: str | None, columns: Sequence[str], lang: str | None) -> list[str]:
     if lang is None:
         return list(columns)
+    from crmcli.i18n import translate
+
     out = []
     for c in columns:
         f = _field(table, c)
-        out.append(f.label(lang) if f else c)
+        if c == "customer.name":
+            out.append(translate("Customer", lang))
+        elif c == "tags" and f is None:
+            out.append(translate("Tags", lang))
+        else:
+            out.append(f.label(lang) if f else c)
     return out
 
 
@@ -117,7 +128,7 @@ def render(rows: Iterable[Any], columns: Sequence[str], fmt: str, *, table: str 
     cells = _cells(rows, columns, table, unmask, lang if use_labels else None)
     heads = header(table, columns, lang if use_labels else None)
     if fmt == "table":
-        n = _rich_table(cells, heads, out, title)
+        n = _rich_table(_minutes(cells, [_field(table, c) for c in columns]), heads, out, title)
         out.flush()
         return n
     return write_cells(cells, heads, fmt, out)
@@ -209,17 +220,52 @@ def styled(text: str, style: str) -> Any:
 
 
 def _rich_table(cells: Iterable[list[Any]], heads: Sequence[str], out: IO[str], title: str | None) -> int:
+    rows = [["" if v is None else _fmt_cell(v) for v in vals] for vals in cells]
+    con = console(out)
+    con.print(fitted_table([str(h) for h in heads], rows, width=con.width, title=title))
+    return len(rows)
+
+
+def _minutes(cells: Iterable[list[Any]], fs: Sequence[fields.Field | None]) -> Iterator[list[Any]]:
+    """A terminal table shows date-times to the minute (16 cells, not 19: room for another column)."""
+    cut = [i for i, f in enumerate(fs) if f is not None and f.type == "datetime"]
+    for vals in cells:
+        for i in cut:
+            if isinstance(vals[i], str) and len(vals[i]) == 19:
+                vals[i] = vals[i][:16]
+        yield vals
+
+
+def fitted_table(heads: Sequence[str], rows: Sequence[Sequence[str]], *, width: int, title: str | None = None,
+                 priorities: Sequence[float] | None = None, caption: str | None = None,
+                 right: Sequence[int] = ()) -> Any:
+    """A Rich table of ROWS that fits WIDTH without breaking an id, date, phone, amount or header
+    (crmcli.fit): long text is shortened with …, and the least important columns drop out, named in
+    a line under it. RIGHT: indexes of columns aligned right (figures). Every terminal table of crm
+    is drawn by this function."""
     from rich.table import Table
 
-    tbl = Table(title=title, show_lines=False, header_style="bold", title_justify="left")
-    for h in heads:
-        tbl.add_column(str(h), overflow="fold")
-    n = 0
-    for vals in cells:
-        tbl.add_row(*("" if v is None else _fmt_cell(v) for v in vals))
-        n += 1
-    console(out).print(tbl)
-    return n
+    from crmcli.fit import plan, shorten
+    from crmcli.i18n import _
+
+    p = plan(heads, rows, width, priorities)
+    tbl = Table(title=styled(title, "") if title else None, show_lines=False, header_style="bold",
+                title_justify="left", title_style="bold")
+    for i, w, is_text in zip(p.keep, p.widths, p.text, strict=True):
+        tbl.add_column(styled(heads[i], ""), width=w, no_wrap=True, overflow="ellipsis" if is_text else "fold",
+                       justify="right" if i in right else "left")
+    for r in rows:
+        tbl.add_row(*(styled(shorten(r[i], w) if is_text else r[i], "")
+                      for i, w, is_text in zip(p.keep, p.widths, p.text, strict=True)))
+    notes = [caption] if caption else []
+    if p.dropped:
+        notes.append(_("hidden to fit {width} columns: {names}").format(
+            width=width, names=", ".join(heads[i] for i in p.dropped)))
+    if not notes:
+        return tbl
+    from rich.console import Group
+
+    return Group(tbl, *(styled(n, "dim") for n in notes))
 
 
 def _fmt_cell(v: Any) -> str:

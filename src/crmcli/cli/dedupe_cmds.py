@@ -15,11 +15,12 @@ from crmcli.errors import CrmError
 FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "reason"]
 
 
-def _masked(clusters: list[dict[str, Any]], unmask: bool) -> list[dict[str, Any]]:
+def _masked(clusters: list[Any], unmask: bool) -> list[dict[str, Any]]:
+    """Clusters as the contract's objects, members masked unless --unmask."""
     from crmcli.output import mask_row
 
     unmask = unmask or not mask_default()
-    return [{**c, "members": [mask_row("customers", m, unmask) for m in c["members"]]} for c in clusters]
+    return [{**c.to_dict(), "members": [mask_row("customers", m, unmask) for m in c.members]} for c in clusters]
 
 
 def _flat(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -28,7 +29,7 @@ def _flat(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for c in clusters for m in c["members"]]
 
 
-def _emit_clusters(clusters: list[dict[str, Any]], fmt: str | None, unmask: bool) -> None:
+def _emit_clusters(clusters: list[Any], fmt: str | None, unmask: bool) -> None:
     fmt = pick_format(fmt)
     shown = _masked(clusters, unmask)
     if fmt in ("json", "jsonl"):
@@ -56,29 +57,29 @@ def _tell_plan(p: Any, unmask: bool) -> None:
              + f" -> keeps {_value(f, kept, unmask)}")
 
 
-def _show_cluster(c: dict[str, Any], unmask: bool) -> None:
+def _show_cluster(c: Any, drop: set[str], unmask: bool) -> None:
     from crmcli import output
 
-    rows = [{"#": i, **m, "survivor": "*" if m["customer_id"] == c["survivor"] else ""}
-            for i, m in enumerate(_masked([c], unmask)[0]["members"], 1)]
+    members = [m for m in _masked([c], unmask)[0]["members"] if m["customer_id"] not in drop]
+    rows = [{"#": i, **m, "survivor": "*" if m["customer_id"] == c.survivor else ""} for i, m in enumerate(members, 1)]
     output.render(rows, ["#", "survivor", "customer_id", "name", "phone", "email", "reason"], "table",
-                  out=sys.stderr, unmask=True, title=f"Cluster {c['cluster']}  score {c['score']}")
+                  out=sys.stderr, unmask=True, title=f"Cluster {c.cluster}  score {c.score}")
 
 
-def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
+def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
     """Ask per cluster: merge / skip / pick survivor / drop a member / quit."""
     from crmcli.dedupe import scan
 
     for n, c in enumerate(clusters):
         drop: set[str] = set()
         if not scan.refresh(conn, c):  # its members were merged together in an earlier cluster
-            c["action"] = "done"
+            c.action = "done"
             continue
         while True:
-            _show_cluster({**c, "members": [m for m in c["members"] if m["customer_id"] not in drop]}, unmask)
+            _show_cluster(c, drop, unmask)
             answer = typer.prompt("[m]erge, [s]kip, [n]ot the same (remember), [p]ick survivor, [d]rop a member, "
                                   "[q]uit", default="s", err=True).strip().lower()[:1]
-            live = [m["customer_id"] for m in c["members"] if m["customer_id"] not in drop]
+            live = c.ids(drop)
             if answer == "n":
                 from crmcli.cli.dedupe_memory import review_not_same
 
@@ -89,17 +90,17 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
                     res = scan.merge_cluster(conn, c, drop=drop)
                 except CrmError as e:  # e.g. its members were merged together in an earlier cluster
                     info(f"not merged: {e}")
-                    c["action"] = "skipped"
+                    c.action = "skipped"
                     break
                 info(f"merged {', '.join(res.plan.merged)} into {res.plan.survivor} (merge {res.merge_id})")
                 _tell_plan(res.plan, unmask)
                 break
             if answer == "s":
-                c["action"] = "skipped"
+                c.action = "skipped"
                 break
             if answer == "q":
                 for rest in clusters[n:]:
-                    rest.setdefault("action", "skipped")
+                    rest.action = rest.action or "skipped"
                 return
             if answer in ("p", "d"):
                 pick = typer.prompt("member number or customer id", err=True).strip()
@@ -107,14 +108,14 @@ def _walk(conn: Any, clusters: list[dict[str, Any]], unmask: bool) -> None:
                 if chosen not in live:
                     info(f"{pick} is not in this cluster")
                 elif answer == "p":
-                    c["survivor"] = chosen
+                    c.survivor = chosen
                 else:
                     drop.add(chosen)
-                    if chosen == c["survivor"]:
-                        c["survivor"] = next(x for x in live if x != chosen)
+                    if chosen == c.survivor:
+                        c.survivor = next(x for x in live if x != chosen)
                     if len(live) - 1 < 2:
                         info("fewer than two members left: skipped")
-                        c["action"] = "skipped"
+                        c.action = "skipped"
                         break
             else:
                 info("answer m, s, n, p, d or q")
@@ -169,12 +170,12 @@ def dedupe(
     clusters = result.clusters
     s = result.stats
     info(f"{s.records} customers, {s.pairs_scored} pairs compared, {len(clusters)} clusters "
-         f"({sum(c['auto'] for c in clusters)} at or above {auto:g}) in {result.seconds:.1f}s")
+         f"({sum(c.auto for c in clusters)} at or above {auto:g}) in {result.seconds:.1f}s")
     if s.skipped_blocks:
         info(f"note: {s.skipped_blocks} phone/email/name keys shared by more than 500 customers were not used")
     if do_merge and yes:
         scan.auto_merge(conn, clusters)
-        merged = [c for c in clusters if c.get("action") == "merged"]
+        merged = [c for c in clusters if c.action == "merged"]
         info(f"merged {len(merged)} clusters; {len(clusters) - len(merged)} left for review (crm dedupe --merge on a terminal)")
     elif do_merge:
         _walk(conn, clusters, unmask)

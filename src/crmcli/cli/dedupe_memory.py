@@ -44,12 +44,12 @@ def show_decisions(fmt: str | None) -> None:
     emit(decisions.decisions(state.conn()), decisions.COLUMNS, fmt, title=_("Not the same customer (remembered)"))
 
 
-def review_not_same(conn: sqlite3.Connection, cluster: dict[str, Any], live: list[str]) -> None:
+def review_not_same(conn: sqlite3.Connection, cluster: Any, live: list[str]) -> None:
     """The review flow's [n]: the cluster's remaining members are different customers."""
     from crmcli.dedupe import decisions
 
     new = decisions.not_same(conn, live)[1]
-    cluster["action"] = "not_same"
+    cluster.action = "not_same"
     info(_("not the same: {ids} — remembered ({n} new pair(s)); never proposed again").format(
         ids=", ".join(live), n=len(new)))
 

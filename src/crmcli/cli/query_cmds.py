@@ -12,14 +12,15 @@ from crmcli.cli.lazy import new_app
 
 # What a terminal table shows when --columns is not given: 26 customer columns do
 # not fit a screen. Machine formats (csv, tsv, json, jsonl) always carry every column.
+# Most important first: a narrow terminal drops columns from the right (crmcli.fit).
 TABLE_COLUMNS = {
-    "customers": "customer_id,name,customer_type,status,level,owner,phone,industry",
-    "orders": "order_id,customer_id,date,product,amount,status,owner",
-    "followups": "followup_id,customer_id,date,method,followed_by,summary,next_step",
-    "tickets": "ticket_id,customer_id,date,type,urgency,status,satisfaction",
-    "needs": "need_id,customer_id,type,stage,budget,owner,expected_close_date",
-    "contacts": "contact_id,customer_id,name,role,title,phone",
-    "tags": "customer_id,tag,tag_group",
+    "customers": "customer_id,name,customer_type,status,owner,phone,level,industry",
+    "orders": "order_id,customer.name,date,amount,status,product,owner,customer_id",
+    "followups": "followup_id,customer.name,date,due_date,summary,followed_by,method,next_step,customer_id",
+    "tickets": "ticket_id,customer.name,date,status,urgency,type,satisfaction,customer_id",
+    "needs": "need_id,customer.name,stage,type,budget,expected_close_date,owner,customer_id",
+    "contacts": "contact_id,customer.name,name,role,phone,title,customer_id",
+    "tags": "customer_id,customer.name,tag,tag_group",
 }
 TABLE_ROWS = 200  # rows a terminal table shows without --limit
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli import complete
-from crmcli.cli.common import guard, info, state
+from crmcli.cli.common import UnmaskOpt, guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import InvalidValue
 from crmcli.i18n import _
@@ -58,6 +58,7 @@ def update(
     table: Annotated[str | None, typer.Option("--table", "-t", help="the module a bulk update applies to (default customers)")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask (scripts)")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change, write nothing")] = False,
+    unmask: UnmaskOpt = False,
 ) -> None:
     """Change fields of one record, or of every record a filter matches.
 

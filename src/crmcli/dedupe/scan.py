@@ -17,28 +17,43 @@ from crmcli.dedupe import merge as merging
 
 
 @dataclass
+class Cluster:
+    """Customers that look like one, and what became of them in this run."""
+
+    cluster: int  # its number in this scan, from 1
+    score: float
+    survivor: str  # the customer the others would merge into
+    auto: bool  # at or above the auto-merge threshold: `--merge --yes` and maintain merge it
+    members: list[dict[str, Any]]  # rows: customer_id, name, phone, email, score, reason (unmasked)
+    action: str | None = None  # merged, review, skipped, not_same, done: set as the run goes
+    merge_id: int | None = None
+    refused: str | None = None  # why a sure cluster was left for review
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON object (masking is the renderer's job)."""
+        out: dict[str, Any] = {"cluster": self.cluster, "score": self.score, "survivor": self.survivor,
+                               "auto": self.auto, "members": self.members}
+        extra = {"action": self.action, "merge_id": self.merge_id, "refused": self.refused}
+        return out | {k: v for k, v in extra.items() if v is not None}
+
+    def ids(self, drop: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        return [m["customer_id"] for m in self.members if m["customer_id"] not in drop]
+
+
+@dataclass
 class ScanResult:
-    clusters: list[dict[str, Any]]
+    clusters: list[Cluster]
     stats: match.Stats
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def describe(records: list[match.Record], clusters: list[match.Cluster], auto: float) -> list[dict[str, Any]]:
-    """Clusters as the contract's JSON objects (unmasked; masking is the renderer's job)."""
-    out = []
-    for n, c in enumerate(clusters, 1):
-        survivor = records[c.members[0]]
-        out.append({
-            "cluster": n,
-            "score": round(c.score, 1),
-            "survivor": survivor.customer_id,
-            "auto": c.score >= auto,
-            "members": [{"customer_id": records[m].customer_id, "name": records[m].name, "phone": records[m].phone,
-                         "email": records[m].email, "score": c.scores.get(m), "reason": c.reasons[m]}
-                        for m in c.members],
-        })
-    return out
+def describe(records: list[match.Record], clusters: list[match.Cluster], auto: float) -> list[Cluster]:
+    """The matcher's clusters as Cluster objects, numbered from 1."""
+    return [Cluster(n, round(c.score, 1), records[c.members[0]].customer_id, c.score >= auto,
+                    [{"customer_id": records[m].customer_id, "name": records[m].name, "phone": records[m].phone,
+                      "email": records[m].email, "score": c.scores.get(m), "reason": c.reasons[m]} for m in c.members])
+            for n, c in enumerate(clusters, 1)]
 
 
 def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, auto: float = match.AUTO_THRESHOLD,
@@ -63,34 +78,30 @@ def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, a
     return ScanResult(described, stats, time.perf_counter() - t0)
 
 
-def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any], survivor: str | None = None,
+def merge_cluster(conn: sqlite3.Connection, cluster: Cluster, survivor: str | None = None,
                   drop: set[str] | None = None) -> merging.MergeResult:
-    ids = [m["customer_id"] for m in cluster["members"] if m["customer_id"] not in (drop or set())]
-    reason = f"dedupe cluster {cluster['cluster']} score {cluster['score']}"
-    res = merging.merge(conn, ids, survivor or cluster["survivor"], reason=reason)
-    cluster["action"] = "merged"
-    cluster["merge_id"] = res.merge_id
-    cluster["survivor"] = res.plan.survivor
+    reason = f"dedupe cluster {cluster.cluster} score {cluster.score}"
+    res = merging.merge(conn, cluster.ids(drop or set()), survivor or cluster.survivor, reason=reason)
+    cluster.action, cluster.merge_id, cluster.survivor = "merged", res.merge_id, res.plan.survivor
     return res
 
 
-def auto_merge(conn: sqlite3.Connection, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def auto_merge(conn: sqlite3.Connection, clusters: list[Cluster]) -> list[Cluster]:
     """Merge every cluster marked auto; the others get action "review". Returns the clusters."""
     from crmcli.errors import InvalidValue
 
     for c in clusters:
-        if not c["auto"]:
-            c["action"] = "review"
+        if not c.auto:
+            c.action = "review"
             continue
         try:
             merge_cluster(conn, c)
         except InvalidValue as e:  # the merged record would break a template rule: a person decides
-            c["action"] = "review"
-            c["refused"] = str(e)
+            c.action, c.refused = "review", str(e)
     return clusters
 
 
-def refresh(conn: sqlite3.Connection, cluster: dict[str, Any]) -> bool:
+def refresh(conn: sqlite3.Connection, cluster: Cluster) -> bool:
     """Bring a cluster up to date after earlier merges in the same run: a member merged
     away is shown as its survivor (once). False when fewer than two customers are left."""
     from crmcli.errors import NotFound
@@ -98,7 +109,7 @@ def refresh(conn: sqlite3.Connection, cluster: dict[str, Any]) -> bool:
 
     members: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for m in cluster["members"]:
+    for m in cluster.members:
         try:
             live = resolve_customer(conn, m["customer_id"], names=False)
         except NotFound:
@@ -109,7 +120,7 @@ def refresh(conn: sqlite3.Connection, cluster: dict[str, Any]) -> bool:
         if live != m["customer_id"]:
             m = {**m, "customer_id": live, "reason": f"{m['reason']}; merged into {live} earlier"}
         members.append(m)
-    cluster["members"] = members
-    if cluster["survivor"] not in seen and members:
-        cluster["survivor"] = members[0]["customer_id"]
+    cluster.members = members
+    if cluster.survivor not in seen and members:
+        cluster.survivor = members[0]["customer_id"]
     return len(members) >= 2

@@ -29,7 +29,10 @@ How to add a string (read this before wrapping your first message)
    (s2twp) into `locale/zh_Hant/...`; a Traditional wording that OpenCC gets wrong goes in
    `po/zh_Hant/<area>.po` (an override, same msgid). Commit the .po and the .mo files. On a merge
    conflict in a .mo file, rerun the build and `git add` the result.
-4. tests/test_i18n.py fails when a wrapped string has no zh entry, or a .mo is stale against its .po.
+4. tests/test_i18n.py fails when a wrapped string has no zh entry, when a .mo is stale against its .po,
+   and when two areas translate one msgid differently: the catalogs are chained, so only one of them
+   would be shown. A short word that means different things in two places ("Orders": a tab title, a
+   count) takes a context: `pgettext("tab", "Orders")`, and `msgctxt "tab"` above its entry.
 
 Script folding (both scripts in): `crmcli.i18n.script` -- `simplified()` for comparing names and
 labels, `traditional()` for showing them under zh-Hant.
@@ -145,6 +148,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalog(lang).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """MESSAGE in CONTEXT: the same English word meaning two things ("Orders": a tab, a count)."""
+    lang = _lang if _lang is not None else get_lang()
+    if lang == "en":
+        return message
+    return catalog(lang).pgettext(context, message)
+
+
 def translate(message: str, lang: str) -> str:
     """MESSAGE in LANG regardless of the current language (workbooks written in a chosen language)."""
     return message if lang == "en" else catalog(lang).gettext(message)
@@ -165,4 +176,4 @@ def zh_text(simplified: str, lang: str | None = None) -> str:
 
 
 __all__ = ["LANGS", "N_", "_", "catalog", "detect", "get_lang", "is_zh", "ngettext", "normalize", "parse_lang",
-           "set_lang", "translate", "zh_text"]
+           "pgettext", "set_lang", "translate", "zh_text"]

@@ -29,7 +29,7 @@ HERE = Path(__file__).parent
 PO = HERE / "po"
 LOCALE = HERE / "locale"
 SRC = HERE.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate": (1,)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate": (1,), "pgettext": ((1, "c"), 2)}
 _FIXED = datetime(2026, 1, 1, tzinfo=UTC)  # .mo bytes must not depend on the day they were built
 
 Key = str | tuple[str, str]
@@ -115,22 +115,33 @@ def build(check: bool = False) -> list[Path]:
 
 
 def known() -> dict[Key, str | tuple[str, ...]]:
-    """Every translated msgid of every zh area (singular str, plural (singular, plural))."""
+    """Every translated msgid of every zh area (singular str, plural (singular, plural)); with a
+    context, the key is "context\x04msgid" as gettext stores it."""
     out: dict[Key, str | tuple[str, ...]] = {}
     for area in areas():
         for m in read(area):
             if m.id and m.string and (not isinstance(m.string, tuple) or all(m.string)):
-                out[m.id] = m.string
+                out[f"{m.context}\x04{m.id}" if m.context else m.id] = m.string
     return out
+
+
+def conflicts() -> list[tuple[Key, list[tuple[str, str | tuple[str, ...]]]]]:
+    """msgids two areas translate differently (only the first area in the chain would be shown)."""
+    seen: dict[Key, list[tuple[str, str | tuple[str, ...]]]] = {}
+    for area in areas():
+        for m in read(area):
+            if m.id and m.string:
+                seen.setdefault(f"{m.context}\x04{m.id}" if m.context else m.id, []).append((area.stem, m.string))
+    return [(k, v) for k, v in seen.items() if len({str(s) for _a, s in v}) > 1]
 
 
 def extracted() -> Iterator[tuple[str, int, Key]]:
     """(file, line, msgid) for every `_()`, `N_()`, `ngettext()` literal under src/crmcli."""
-    for filename, lineno, message, _comments, _ctx in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(SRC), method_map=[("**.py", "python")], keywords=KEYWORDS):
         if filename.startswith("i18n/build"):
             continue
-        yield filename, lineno, message
+        yield filename, lineno, (f"{context}\x04{message}" if context and isinstance(message, str) else message)
 
 
 def help_texts() -> Iterator[tuple[str, Key]]:
@@ -158,7 +169,11 @@ def add_missing(area: str) -> int:
     cat = read(path) if path.exists() else _fresh("zh_Hans_CN")
     todo = missing(include_help=area == "help")
     for where, msgid in todo:
-        cat.add(msgid, ("", "") if isinstance(msgid, tuple) else "", locations=[(where.split(":")[0], 0)])
+        context = None
+        if isinstance(msgid, str) and "\x04" in msgid:
+            context, msgid = msgid.split("\x04", 1)
+        cat.add(msgid, ("", "") if isinstance(msgid, tuple) else "", locations=[(where.split(":")[0], 0)],
+                context=context)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fp:
         write_po(fp, cat, width=0, omit_header=False, sort_output=False, include_lineno=False)

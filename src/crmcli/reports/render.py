@@ -131,11 +131,10 @@ def cell_text(column: Column, value: Any, row: Sequence[Any], section: Section, 
 
 
 def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
-    from rich.table import Table
     from rich.text import Text
 
     rep = localized(rep, lang)
-    from crmcli.output import console, printable
+    from crmcli.output import console, fitted_table, printable
 
     con = console(out)
     bar_width = max(8, min(BAR_WIDTH, con.width // 5))  # narrow terminals keep room for the figures
@@ -145,22 +144,19 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
         head.append(f"  {translate('Filters', lang)}: {printable(' '.join(rep.filters))}")
     con.print(head)
     for section in rep.sections:
-        tbl = Table(title=section.title, title_justify="left", title_style="bold", header_style="bold")
-        for c in section.columns:
-            numeric = c.kind in ("int", "money", "number", "percent")
-            tbl.add_column(c.label, justify="right" if numeric else "left", overflow="fold")
+        heads = [c.label for c in section.columns]
+        right = [i for i, c in enumerate(section.columns) if c.kind in ("int", "money", "number", "percent")]
         chart_col, top = _chart_column(section)
+        rows = [[cell_text(c, v, row, section, lang) for c, v in zip(section.columns, row, strict=True)]
+                for row in section.rows]
         if chart_col is not None:
-            tbl.add_column("", no_wrap=True, style="cyan")
-        for row in section.rows:
-            cells: list[Any] = [cell_text(c, v, row, section, lang) for c, v in zip(section.columns, row, strict=True)]
-            if chart_col is not None:
+            heads.append("")
+            for cells, row in zip(rows, section.rows, strict=True):
                 value = row[chart_col] if isinstance(row[chart_col], int | float) else None
-                cells.append(Text(bar(value, top, bar_width)))
-            tbl.add_row(*cells)
+                cells.append(bar(value, top, bar_width))
         if not section.rows:
-            tbl.add_row(*(["(none)"] + [""] * (len(section.columns) - 1 + (chart_col is not None))))
-        con.print(tbl)
+            rows = [[none_text(lang)] + [""] * (len(heads) - 1)]
+        con.print(fitted_table(heads, rows, width=con.width, title=section.title, right=right))
         if section.note:
             con.print(Text(f"  {section.note}", style="dim"))
     for note in rep.notes:

@@ -194,25 +194,25 @@ def log_unmask(conn: sqlite3.Connection, where: str) -> int:
 # --------------------------------------------------------------------------- duplicate review
 
 
-def review_clusters(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def review_clusters(conn: sqlite3.Connection) -> list[Any]:
     """`crm dedupe`'s clusters (nothing written), as the review lists them."""
     from crmcli.dedupe import scan
 
     return scan.scan(conn).clusters
 
 
-def cluster_grid(clusters: list[dict[str, Any]], lang: str) -> Grid:
+def cluster_grid(clusters: list[Any], lang: str) -> Grid:
     g = Grid(["cluster", "score", "names"], ["#", _("score"), _("customers")])
     for c in clusters:
-        g.rows.append([str(c["cluster"]), f"{c['score']:.0f}", " / ".join(m["name"] for m in c["members"])])
-        g.keys.append(str(c["cluster"]))
+        g.rows.append([str(c.cluster), f"{c.score:.0f}", " / ".join(m["name"] for m in c.members)])
+        g.keys.append(str(c.cluster))
     g.total = len(g.rows)
     return g
 
 
-def member_grid(cluster: dict[str, Any], lang: str, unmask: bool) -> Grid:
+def member_grid(cluster: Any, lang: str, unmask: bool) -> Grid:
     cols = ["customer_id", "name", "phone", "email", "reason"]
-    rows = [{**m, "reason": _(m.get("reason") or "survivor")} for m in cluster["members"]]
+    rows = [{**m, "reason": _(m.get("reason") or "survivor")} for m in cluster.members]
     g = grid("customers", cols[:-1], rows, "customer_id", lang, unmask)
     g.columns.append("reason")
     g.heads.append(_("reason"))
@@ -221,7 +221,7 @@ def member_grid(cluster: dict[str, Any], lang: str, unmask: bool) -> Grid:
     return g
 
 
-def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any]) -> Any:
+def merge_cluster(conn: sqlite3.Connection, cluster: Any) -> Any:
     """Merge a reviewed cluster into its survivor: one logged merge that `crm undo` reverses."""
     from crmcli.dedupe import scan
 
@@ -230,11 +230,11 @@ def merge_cluster(conn: sqlite3.Connection, cluster: dict[str, Any]) -> Any:
     return scan.merge_cluster(conn, cluster)
 
 
-def not_same(conn: sqlite3.Connection, cluster: dict[str, Any]) -> list[tuple[str, str]]:
+def not_same(conn: sqlite3.Connection, cluster: Any) -> list[tuple[str, str]]:
     """Remember that a cluster's customers are different (`crm dedupe --not-same`): never proposed again."""
     from crmcli.dedupe import decisions
 
-    _, pairs = decisions.not_same(conn, [m["customer_id"] for m in cluster["members"]])
+    _, pairs = decisions.not_same(conn, cluster.ids())
     return pairs
 
 

@@ -32,7 +32,7 @@ class DedupeScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
-        self.clusters: list[dict[str, Any]] = []
+        self.clusters: list[Any] = []  # crmcli.dedupe.scan.Cluster
 
     @property
     def crm(self) -> CrmApp:
@@ -60,7 +60,7 @@ class DedupeScreen(Screen[None]):
 
     def current(self) -> dict[str, Any] | None:
         key = selected_key(self.query_one("#clusters", DataTable))
-        return next((c for c in self.clusters if str(c["cluster"]) == key), None)
+        return next((c for c in self.clusters if str(c.cluster) == key), None)
 
     def show_members(self) -> None:
         c = self.current()
@@ -77,7 +77,7 @@ class DedupeScreen(Screen[None]):
     def say(self, message: str, error: bool = False) -> None:
         self.query_one("#status", Static).update(Text(message, style="red" if error else ""))
 
-    def _done_with(self, c: dict[str, Any], message: str) -> None:
+    def _done_with(self, c: Any, message: str) -> None:
         self.clusters = [x for x in self.clusters if x is not c]
         self.show_list()
         self.say(message)

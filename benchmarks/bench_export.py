@@ -9,6 +9,7 @@ comes from wait4() on that very process. The database is generated once
 
 Targets (issue 8): CSV export of 1,000,000 customers in at most 3x the time of
 `sqlite3 -csv`, and under 200 MB peak RSS (rows stream from the cursor).
+Issue 19: `crm export orders --format json` within 3x of `crm export orders` (CSV).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if sqlite3_bin is None:
         raise SystemExit("sqlite3 command-line shell not found")
     crm = [sys.executable, "-m", "crmcli", "--db", str(path)]
+    force = ["--force"]  # repeats write over the last run's file, which crm replaces only when told
     work = Path(tempfile.mkdtemp(prefix="crm-bench-export-"))
     rows = int(subprocess.run([sqlite3_bin, str(path), "SELECT count(*) FROM customers"], capture_output=True,
                               text=True, check=True).stdout)
@@ -88,11 +90,14 @@ def main(argv: list[str] | None = None) -> int:
                                     work / "base.csv"),
         "sqlite3 -csv ORDER BY id": ([sqlite3_bin, "-csv", "-header", str(path),
                                       "SELECT * FROM customers ORDER BY customer_id"], work / "base2.csv"),
-        "crm export (masked, default)": ([*crm, "export", "customers", "-o", str(work / "a.csv")], None),
-        "crm export --unmask": ([*crm, "export", "customers", "--unmask", "-o", str(work / "b.csv")], None),
-        "crm export --lang zh": ([*crm, "export", "customers", "--lang", "zh", "-o", str(work / "c.csv")], None),
+        "crm export (masked, default)": ([*crm, "export", "customers", "-o", str(work / "a.csv"), *force], None),
+        "crm export --unmask": ([*crm, "export", "customers", "--unmask", "-o", str(work / "b.csv"), *force], None),
+        "crm export --lang zh": ([*crm, "export", "customers", "--lang", "zh", "-o", str(work / "c.csv"), *force], None),
         "crm export | stdout": ([*crm, "export", "customers"], work / "d.csv"),
-        "crm export -f jsonl": ([*crm, "export", "customers", "-f", "jsonl", "-o", str(work / "e.jsonl")], None),
+        "crm export -f jsonl": ([*crm, "export", "customers", "-f", "jsonl", "-o", str(work / "e.jsonl"), *force], None),
+        # issue 19: a JSON export within 3x of the CSV export of the same module
+        "crm export orders (csv)": ([*crm, "export", "orders", "-o", str(work / "o.csv"), *force], None),
+        "crm export orders -f json": ([*crm, "export", "orders", "-f", "json", "-o", str(work / "o.json"), *force], None),
     }
     best: dict[str, tuple[float, float, float]] = {}
     try:
@@ -105,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         best["generator 1M rows -> csv"] = run([*gen, "csv", str(work / "g.csv")])
         if args.xlsx:  # openpyxl writes ~25k rows/s here: a slice of the table keeps this to minutes
             best[f"crm export {XLSX_FILTER} -o x.xlsx"] = run([*crm, "export", "customers", XLSX_FILTER,
-                                                               "-o", str(work / "f.xlsx")])
+                                                               "-o", str(work / "f.xlsx"), *force])
             best["generator 1M rows -> xlsx"] = run([*gen, "xlsx", str(work / "g.xlsx")])
         sizes = {p.name: p.stat().st_size for p in work.iterdir()}
     finally:
@@ -125,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"target (issue 8): the default CSV export <= 3x sqlite3 -csv and peak RSS < 200 MB: "
           f"{'met' if ok else 'NOT met'} ({default / base:.2f}x, peak {peak:.0f} MB); "
           f"slowest CSV variant: {worst_name} {worst / base:.2f}x")
-    return 0 if ok else 1
+    orders_csv, orders_json = best["crm export orders (csv)"][0], best["crm export orders -f json"][0]
+    json_ok = orders_json <= 3 * orders_csv
+    print(f"target (issue 19): JSON export of orders <= 3x its CSV export: {'met' if json_ok else 'NOT met'} "
+          f"({orders_json / orders_csv:.2f}x: {orders_json:.2f} s against {orders_csv:.2f} s)")
+    return 0 if ok and json_ok else 1
 
 
 if __name__ == "__main__":

@@ -94,10 +94,14 @@ def _key(*files: Path) -> str:
     return h.hexdigest()[:8]
 
 
-def _run(cmd: list[str], timeout: float, cwd: Path = ROOT) -> tuple[int, str, float, float]:
-    """(exit status, stdout+stderr, wall seconds, peak RSS MB of the process tree) of one script."""
+def _run(cmd: list[str], timeout: float, logdir: Path, cwd: Path = ROOT) -> tuple[int, str, float, float]:
+    """(exit status, stdout+stderr, wall seconds, peak RSS MB of the process tree) of one script.
+
+    The step's output goes to a log in LOGDIR (the suite's own work folder): a log in the system's
+    temporary folder could vanish under a long run (a tmp cleaner) and crash the suite."""
     env = dict(os.environ, NO_COLOR="1", COLUMNS="200", PYTHONUNBUFFERED="1")
-    log = Path(f"/tmp/crm-bench-run-{os.getpid()}.log")
+    logdir.mkdir(parents=True, exist_ok=True)
+    log = logdir / f"step-{os.getpid()}.log"
     t0 = time.perf_counter()
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True)
@@ -503,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "dedupe":
                 ensure_dedupe_db(args.workdir, n)
             print(f"  {name}: {shown}", flush=True)
-            status, text, secs, rss = _run(cmd, timeout)
+            status, text, secs, rss = _run(cmd, timeout, args.workdir / "logs")
             sec = Section(size, name, shown, text, secs, rss)
             if status == -9:
                 sec.status = f"timed out after {timeout:.0f} s"

@@ -183,6 +183,7 @@ def test_ics_parses_back_with_stable_uids(cli: Runner, tmp_path: Path, conn: sql
     assert ev.decoded("dtstart") == DAY + timedelta(days=3)
     assert "王芳 138****5678" in str(ev["description"])  # masked by default
     assert int(ev["sequence"]) == 0
+    assert ev.decoded("dtstamp").utcoffset() == timedelta(0)  # RFC 5545: DTSTAMP in UTC
     # a second write of unchanged data is the same file; after an edit the UID stays, SEQUENCE grows
     assert cli("today", "--ics", str(path), "-f", "json").exit_code == 0
     assert path.read_bytes() == first

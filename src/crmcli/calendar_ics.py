@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,10 +59,12 @@ def _sequences(conn: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
 
 
 def _stamp(text: str | None) -> datetime:
+    """A stored local time (updated_at) in UTC: RFC 5545 wants DTSTAMP and LAST-MODIFIED in UTC."""
     try:
-        return datetime.strptime((text or "")[:19], "%Y-%m-%d %H:%M:%S")
+        local = datetime.strptime((text or "")[:19], "%Y-%m-%d %H:%M:%S")
     except ValueError:
-        return datetime(2000, 1, 1)
+        local = datetime(2000, 1, 1)
+    return local.astimezone(UTC)
 
 
 def build(conn: sqlite3.Connection, *, owner: str | None = None, unmask: bool = False) -> tuple[bytes, int]:

@@ -150,20 +150,32 @@ def write_cells(cells: Iterable[Sequence[Any]], heads: Sequence[str], fmt: str, 
         # zip() pulls a row before a number, so next(counter) afterwards is the row count.
         w.writerows(map(operator.itemgetter(0), zip(cells, counter, strict=False)))  # None is written as ""
         n = next(counter)
-    elif fmt == "jsonl":
-        for vals in cells:
-            out.write(json.dumps(dict(zip(heads, vals, strict=True)), ensure_ascii=False, default=str) + "\n")
-            n += 1
-    elif fmt == "json":
-        out.write("[")
-        for vals in cells:
-            out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(dict(zip(heads, vals, strict=True)),
-                                                                  ensure_ascii=False, default=str))
-            n += 1
-        out.write("\n]\n" if n else "]\n")
+    elif fmt in ("json", "jsonl"):
+        n = _write_json_rows(cells, heads, out, array=fmt == "json")
     else:
         raise ValueError(fmt)
     out.flush()
+    return n
+
+
+def _write_json_rows(cells: Iterable[Sequence[Any]], heads: Sequence[str], out: IO[str], *, array: bool) -> int:
+    """JSON (an array, one object a line) or JSONL, streamed in chunks.
+
+    One encoder for the whole stream: json.dumps with arguments builds a new JSONEncoder for every
+    row, which was most of the time a JSON export took (issue 19: 3.9x the CSV export at 100k rows).
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    keys = list(heads)
+    sep = ",\n  " if array else "\n"
+    n = 0
+    out.write("[" if array else "")
+    rows = iter(cells)
+    while chunk := list(itertools.islice(rows, 2000)):
+        text = sep.join(map(encode, map(dict, map(functools.partial(zip, keys), chunk))))
+        out.write(("\n  " if n == 0 else sep) + text if array else text + "\n")
+        n += len(chunk)
+    if array:
+        out.write("\n]\n" if n else "]\n")
     return n
 
 

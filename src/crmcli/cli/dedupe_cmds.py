@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli import complete
+from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "reason"]
 
@@ -166,7 +167,8 @@ def dedupe(
         raise CrmError("dedupe --merge asks per cluster on a terminal; without one add --yes "
                        "(merges only clusters at or above --auto-threshold)")
     conn = state.conn()
-    result = scan.scan(conn, threshold, auto)
+    with progress.task(_("dedupe: reading and comparing customers")) as advance:
+        result = scan.scan(conn, threshold, auto, progress=lambda n: advance(completed=n))
     clusters = result.clusters
     s = result.stats
     info(f"{s.records} customers, {s.pairs_scored} pairs compared, {len(clusters)} clusters "

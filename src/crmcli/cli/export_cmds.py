@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli import complete
+from crmcli.cli import complete, progress
 from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 _FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
@@ -66,8 +67,9 @@ def export(
     lang = _choice(lang, ("zh", "en"), "--lang") or state.lang  # a global --lang given on purpose
     table, flt = _split_table(list(args or []))
     full = unmask or not mask_default()
-    result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
-                             unmask=full, encoding=encoding, force=overwrite(force))
+    with progress.task(_("export")):
+        result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
+                                 unmask=full, encoding=encoding, force=overwrite(force))
     for w in result.warnings:
         info(f"Warning: {w}")
     if output and output != "-":

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli import progress
 from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
 from crmcli.i18n import _
-
-
-def _progress() -> tuple[Any, Any]:
-    """A progress bar on stderr when it is a terminal; (callback, bar) or (None, None)."""
-    if not sys.stderr.isatty():
-        return None, None
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                   console=Console(stderr=True), transient=True)
-    tasks: dict[str, Any] = {}
-
-    def update(sheet: str, done: int, total: int) -> None:
-        if sheet not in tasks:
-            bar.start()
-            tasks[sheet] = bar.add_task(f"import {sheet}", total=total or None)
-        bar.update(tasks[sheet], completed=done)
-
-    return update, bar
-
 
 _KEPT = " (kept by the system)"  # headers.map_columns' mark on a column crm keeps itself (segment …)
 
@@ -138,7 +117,7 @@ def import_(
         raise typer.BadParameter("use json (or leave it out for a summary on stderr)", param_hint="--format")
     if on_conflict not in ("fail", "skip", "update"):
         raise typer.BadParameter("use fail, skip or update", param_hint="--on-conflict")
-    callback, bar = _progress()
+    callback, bar = progress.sheets(_("import"))
     try:
         result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
                              dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,

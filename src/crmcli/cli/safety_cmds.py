@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli import complete
+from crmcli.cli import complete, progress
 from crmcli.cli.common import (
     FormatOpt,
     UnmaskOpt,
@@ -160,7 +160,8 @@ def backup_cmd(
     """
     from crmcli import backup as lib
 
-    res = lib.backup(state.conn(), state.db_path(), out, keep=keep)
+    with progress.task(_("backup: copying and verifying")):
+        res = lib.backup(state.conn(), state.db_path(), out, keep=keep)
     info(f"backup verified (integrity ok, schema {res.schema_version}): {res.counts.get('customers', 0)} customers, "
          f"{res.size:,} bytes" + (f"; removed {len(res.removed)} old backup(s)" if res.removed else ""))
     typer.echo(str(res.path))
@@ -267,7 +268,8 @@ def maintain(
         apply = typer.confirm("merge sure duplicates and run segments after the backup?", default=False, err=True)
     state.close()
     try:
-        summary = lib.run(state.db_path(), apply=apply, keep=keep, backup_dir=backup_dir)
+        with progress.task(_("maintain: backup, dedupe, segments, checks")):
+            summary = lib.run(state.db_path(), apply=apply, keep=keep, backup_dir=backup_dir)
     except lib.MaintainBusyError as e:
         info(f"Error: {e}")
         raise typer.Exit(lib.EXIT_BUSY) from None
@@ -294,7 +296,8 @@ def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:
     except Damaged as e:
         return [lib.damage_finding(path, [str(e)])], []
     if not fix:
-        return lib.diagnose(conn, quick=quick), []
+        with progress.task(_("doctor: checking the database")):
+            return lib.diagnose(conn, quick=quick), []
     res = lib.fix(conn)
     for line in res.fixed:
         info(f"fixed: {line}")

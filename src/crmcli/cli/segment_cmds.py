@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli import complete
+from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, emit, guard, info, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", metavar="FILE", help="TOML rules (else config segment_rules, else built-in)")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="override a threshold (repeatable)")]
@@ -108,7 +109,8 @@ def run_cmd(on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None)
 
     as_of = _day(on)
     rs = _rules(rules, params, as_of)
-    res = segments.run(state.conn(), rs, as_of)
+    with progress.task(_("segment run: classifying customers")):
+        res = segments.run(state.conn(), rs, as_of)
     parts = ", ".join(f"{s} {res.counts.get(s, 0)}" for s in rs.names())
     if res.unchanged:
         info(f"segment run {res.run_date}: unchanged since run {res.run_id} ({parts}); nothing written")

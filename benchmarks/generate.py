@@ -137,7 +137,9 @@ def _customers(p: _Pools, n: int) -> tuple[list[str], Iterator[list[tuple[Any, .
                     cids[i], kind, name, person[j], "采购经理" if kind == "enterprise" else None, phone, email,
                     industry, sz, f"{city[3]}{city[4][i % 4]}{demo_data.STREETS[i % 14]}{i % 997 + 1}号",
                     src[j], ct, st, "价格因素，转向竞争对手" if st == "lost" else None, lvl[j], created,
-                    p.days[max(0, k - 30)] if st != "intent" else None, owner[j], None, None, None, sat[j], None,
+                    p.days[max(0, k - 30)] if st != "intent" else None, owner[j],
+                    # seed 001: 意向 only with a clear need and a confirmed budget (the one rule set refuses it otherwise)
+                    "升级现有系统" if st == "intent" else None, "10-50万" if st == "intent" else None, None, sat[j], None,
                     None, f"{created} {times[j]}", f"{created} {times[j]}"))
             yield out
     return cids, rows()

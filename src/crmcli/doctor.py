@@ -24,6 +24,7 @@ orphans, odd ids and unrecognisable labels need a person; the finding says so.
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -60,11 +61,41 @@ class FixResult:
 
 
 def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
-    """Every problem found, in check order; an empty list is a healthy database."""
-    out: list[Finding] = []
-    out += check_integrity(conn, quick=quick)
-    if any(f.check == "integrity" for f in out):  # a damaged file gives unreliable answers to the rest
+    """Every problem found, in check order; an empty list is a healthy database.
+
+    The integrity check runs on a second connection in a thread while the other checks run
+    here (SQLite lets go of the GIL): on two cores the wait is the longer of the two, not the
+    sum. A connection with uncommitted changes is checked in turn (another one would not see them)."""
+    path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    if not path or conn.in_transaction:
+        out = check_integrity(conn, quick=quick)
+        if any(f.check == "integrity" for f in out):  # a damaged file gives unreliable answers to the rest
+            return out
+        return out + _data_checks(conn)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        integrity = pool.submit(_integrity_of, path, quick)
+        try:
+            rest, error = _data_checks(conn), None
+        except sqlite3.DatabaseError as e:
+            rest, error = [], e
+        out = integrity.result()
+    if any(f.check == "integrity" for f in out):
         return out
+    if error:
+        raise error
+    return out + rest
+
+
+def _integrity_of(path: str, quick: bool) -> list[Finding]:
+    own = sqlite3.connect(path, timeout=db.BUSY_TIMEOUT_MS / 1000)
+    try:
+        return check_integrity(own, quick=quick)
+    finally:
+        own.close()
+
+
+def _data_checks(conn: sqlite3.Connection) -> list[Finding]:
+    out: list[Finding] = []
     out += check_schema(conn)
     out += check_orphans(conn)
     out += check_labels(conn)
@@ -109,8 +140,17 @@ def damage_before_opening(db_path: str) -> list[Finding]:
 
 
 def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
+    """integrity_check, or (quick) quick_check plus a count of every index's entries.
+
+    At 100k customers integrity_check costs 4.6 s of CPU, most of it looking every row up in
+    every index; quick_check checks pages, records and CHECKs in 1 s, and counting each
+    index against its table (0.06 s) still finds the commonest index damage, an index
+    missing rows or holding extra ones. Only a stale key inside an index needs the full check."""
     try:
         rows = [r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
+        if quick:
+            rows = [r for r in rows if r != "ok"] + _index_counts(conn)
+            rows = rows or ["ok"]
     except sqlite3.OperationalError:
         raise
     except sqlite3.DatabaseError as e:  # SQLite gave up on a page mid-check
@@ -131,6 +171,24 @@ def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Fi
     if damage:
         path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "") or "the database"
         out.insert(0, damage_finding(path, damage))
+    return out
+
+
+def _index_counts(conn: sqlite3.Connection) -> list[str]:
+    """integrity_check's "wrong # of entries in index X" line for each index whose entry count
+    differs from its table's row count (partial indexes: rows meeting its WHERE)."""
+    out: list[str] = []
+    totals: dict[tuple[str, str], int] = {}
+    for name, table, sql in conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+                                         "ORDER BY tbl_name, name").fetchall():
+        part = re.search(r"\bWHERE\b(.*)$", sql or "", re.IGNORECASE | re.DOTALL)
+        where = f" WHERE {part.group(1)}" if part else ""
+        if (table, where) not in totals:
+            totals[(table, where)] = conn.execute(f'SELECT count(*) FROM "{table}" NOT INDEXED{where}').fetchone()[0]
+        # sum(1), not count(*): SQLite counts along the smallest index whatever INDEXED BY says.
+        n = conn.execute(f'SELECT coalesce(sum(1), 0) FROM "{table}" INDEXED BY "{name}"{where}').fetchone()[0]
+        if n != totals[(table, where)]:
+            out.append(f"wrong # of entries in index {name}")
     return out
 
 
@@ -450,21 +508,51 @@ def _id_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return [(table, fields.TABLES[table].key) for table in _PREFIXES if table in have]
 
 
+def _well_formed(table: str, key: str) -> str:
+    """SQL true for ids _id_problem passes without looking: the table's upper-case prefix, 8 digits
+    of a real date (SQL's date() would cost more than the rest of the check, so 29 February goes
+    to Python, which knows leap years), 3+ more digits. Only the rest (odd ids, free-form ids,
+    29 February) reach Python."""
+    shapes = []
+    for p in _PREFIXES[table]:
+        n = len(p)
+        month, day = f"substr({key}, {n + 5}, 2)", f"substr({key}, {n + 7}, 2)"
+        shapes.append(f"({key} GLOB '{p}{'[0-9]' * 11}*' AND substr({key}, {n + 12}) NOT GLOB '*[^0-9]*' "
+                      f"AND substr({key}, {n + 1}, 4) != '0000' AND {month} BETWEEN '01' AND '12' "
+                      f"AND ({day} BETWEEN '01' AND '28' OR ({day} IN ('29', '30') AND {month} != '02') "
+                      f"OR ({day} = '31' AND {month} IN ('01', '03', '05', '07', '08', '10', '12'))))")
+    return " OR ".join(shapes)
+
+
 def check_ids(conn: sqlite3.Connection) -> list[Finding]:
     out = []
     for table, key in _id_tables(conn):
-        bad = [(rid, why) for (rid,) in conn.execute(f"SELECT {key} FROM {table}") if (why := _id_problem(table, rid))]
+        rows = conn.execute(f"SELECT {key} FROM {table} WHERE NOT coalesce({_well_formed(table, key)}, 0)")
+        bad = [(rid, why) for (rid,) in rows if (why := _id_problem(table, rid))]
         if bad:
             out.append(Finding("ids", table, len(bad), f"{len(bad)} {table} ids are malformed", None,
                                [f"{rid!r}: {why}" for rid, why in bad[:EXAMPLES]]))
     return out
 
 
+def _unique(conn: sqlite3.Connection, table: str, key: str) -> bool:
+    """A UNIQUE index (the primary key's) on exactly KEY."""
+    return any(unique and [r[2] for r in conn.execute(f'PRAGMA index_info("{name}")')] == [key]
+               for _seq, name, unique, *_ in conn.execute(f'PRAGMA index_list("{table}")').fetchall())
+
+
 def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
     out = []
     have = _tables(conn)
     for table, key in _id_tables(conn):
-        rows = conn.execute(f"SELECT upper(trim({key})) AS k, group_concat({key}, ' | ') FROM {table} "
+        # Keys all in canonical form (the usual case): equal after upper/trim means equal, which
+        # GROUP BY the key itself finds along its index instead of sorting every row.
+        odd = conn.execute(f"SELECT 1 FROM {table} WHERE {key} IS NULL OR {key} != upper(trim({key})) "
+                           "LIMIT 1").fetchone()
+        if not odd and _unique(conn, table, key):
+            continue  # every key canonical and the key unique: no two can be equal
+        group = f"upper(trim({key}))" if odd else key
+        rows = conn.execute(f"SELECT {group} AS k, group_concat({key}, ' | ') FROM {table} "
                             f"GROUP BY k HAVING count(*) > 1").fetchall()
         if rows:
             out.append(Finding("duplicate_ids", table, len(rows),
@@ -481,10 +569,10 @@ def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
 
 # ---------------------------------------------------------------------------------------- fix
 
-def fix(conn: sqlite3.Connection) -> FixResult:
-    """Repair what can be repaired safely, in one logged operation."""
+def fix(conn: sqlite3.Connection, *, quick: bool = False) -> FixResult:
+    """Repair what can be repaired safely, in one logged operation (quick: as in diagnose)."""
     fixed: list[str] = []
-    before = diagnose(conn)
+    before = diagnose(conn, quick=quick)
     if any(f.check == "integrity" for f in before):
         return FixResult(None, [], before)
     if not any(f.fix for f in before):
@@ -512,7 +600,7 @@ def fix(conn: sqlite3.Connection) -> FixResult:
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
         fixed.append("schema: journal mode set to wal")
-    return FixResult(op_id, fixed, diagnose(conn))
+    return FixResult(op_id, fixed, diagnose(conn, quick=quick))
 
 
 def _row(conn: sqlite3.Connection, table: str, key: str, value: Any) -> sqlite3.Row:

@@ -124,3 +124,24 @@ def test_csv_lines_and_records_over_the_limit_are_refused(cli, db_path: Path, tm
     before = dump(db_path)
     refused(cli("import", str(path)), *words)
     assert dump(db_path) == before
+
+
+def test_an_ods_repeating_a_cell_across_the_sheet_is_one_line(cli, db_path: Path, tmp_path: Path) -> None:
+    # OpenDocument repeats cells by attribute: 1,048,576 rows x 16,384 columns in a few hundred bytes.
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="客户">'
+               f'<table:table-row>{cell.format("客户名称")}{cell.format("联系电话")}</table:table-row>'
+               '<table:table-row table:number-rows-repeated="1048575"><table:table-cell office:value-type="string" '
+               'table:number-columns-repeated="16384"><text:p>x</text:p></table:table-cell></table:table-row>'
+               '</table:table></office:spreadsheet></office:body></office:document-content>')
+    path = tmp_path / "bomb.ods"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    before = dump(db_path)
+    refused(cli("import", str(path)), "bomb.ods")
+    assert dump(db_path) == before

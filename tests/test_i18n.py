@@ -201,3 +201,36 @@ def test_what_zh_hant_shows_is_accepted_back() -> None:
             for lab in f.labels:
                 for name in (lab.zh, *lab.aliases):
                     assert fields.canonical(f, script.traditional(name)) == fields.canonical(f, name), (f.name, name)
+
+
+def test_every_demo_title_has_a_zh_entry() -> None:
+    from crmcli.cli import demo
+
+    have = build.known()
+    assert [t for t, _line in demo.STEPS if t and t not in have] == []
+
+
+def test_demo_pause_prompts_in_chinese_and_ctrl_c_leaves_no_files(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import tempfile
+
+    from crmcli.cli import demo
+
+    made: list[str] = []
+    real = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: made.append(real(**kw)) or made[-1])
+    prompts: list[str] = []
+
+    def interrupt(prompt: str = "") -> str:
+        prompts.append(prompt)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("builtins.input", interrupt)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    i18n.set_lang("zh")
+    with pytest.raises(KeyboardInterrupt):
+        demo.run(pause=True)
+    assert prompts == ["按回车继续（Ctrl-C 结束演示）"]
+    assert made and not Path(made[0]).exists()
+    out = capsys.readouterr().out
+    assert "# 模板的字段，中英文对照" in out and "演示数据库" in out

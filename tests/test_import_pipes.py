@@ -109,3 +109,27 @@ def test_a_killed_stdin_import_leaves_no_spool(db_path: Path, tmpdir_: Path, sig
     proc.send_signal(sig)
     proc.wait(10)
     assert list(tmpdir_.iterdir()) == []
+
+
+def test_restore_from_a_fifo_with_one_writer(tmp_path: Path, tmpdir_: Path) -> None:
+    source, target = tmp_path / "source.db", tmp_path / "target.db"
+    for db in (source, target):
+        p = crm(db, "init", tmpdir=tmpdir_, text=True)
+        assert p.returncode == 0, p.stderr
+    assert crm(source, "add", "customer", "--name", "甲公司", "--phone", "13812345678", tmpdir=tmpdir_).returncode == 0
+    made = crm(source, "backup", tmpdir=tmpdir_, text=True)
+    data = Path(made.stdout.strip().splitlines()[-1]).read_bytes()
+    fifo = tmp_path / "backup.fifo"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(data)
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    p = crm(target, "restore", str(fifo), "--yes", tmpdir=tmpdir_, text=True)
+    t.join(5)
+    assert p.returncode == 0, p.stderr
+    names = crm(target, "query", "--format", "csv", "--columns", "name", tmpdir=tmpdir_, text=True).stdout
+    assert "甲公司" in names

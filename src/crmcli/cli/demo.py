@@ -11,10 +11,15 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 
-# (title, command line without the leading `crm --db ...`)
+from crmcli import i18n
+from crmcli.i18n import _
+
+# (title, command line without the leading `crm --db ...`); each title has its zh entry in po/zh/demo.po
+# (tests/test_i18n.py checks), shown through _() when the step runs.
 STEPS: list[tuple[str, str]] = [
     ("The template's fields, in Chinese and English", "fields orders"),
     ("Add a customer: phone and labels are normalised, a template id is printed",
@@ -100,8 +105,6 @@ STEPS: list[tuple[str, str]] = [
 
 def run(*, keep: bool = False, pause: bool = False) -> None:
     from crmcli import db, demo_data
-    from crmcli.cli import app
-    from crmcli.cli.common import state
     from crmcli.importer.examples import example_file
 
     workdir = Path(tempfile.mkdtemp(prefix="crm-demo-"))
@@ -116,35 +119,45 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
              "ledger": shlex.quote(str(_ledger(workdir)))}
     conn.close()
     say = _printer()
-    say(f"Demo database {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    for title, line in STEPS:
-        line = line.format(**names)
-        if title:
-            say("")
-            say(f"# {title}")
-        say(f"$ crm {shlex.join(shlex.split(line))}")  # quoted as a user would type it
-        sys.stdout.flush()
-        try:
-            app(["--db", str(path), *shlex.split(line)], prog_name="crm", standalone_mode=False)
-        except SystemExit:
-            pass
-        except typer.Exit:
-            pass
-        except Exception as e:  # a failing step must not end the show
-            typer.echo(f"Error: {e}", err=True)
-        finally:
-            state.close()
-        sys.stdout.flush()
-        if pause and sys.stdin.isatty():
-            input()
-    say("")
-    if keep:
-        say(f"The demo database stays at {path}; try: crm --db {path} query status=意向")
-    else:
-        import shutil
+    lang = i18n.get_lang()  # every step runs in the language the demo was started in
+    try:
+        say(_("Demo database {path}: {counts}").format(path=path, counts=", ".join(f"{v} {k}" for k, v in counts.items())))
+        for title, line in STEPS:
+            _step(say, path, title, line.format(**names), lang)
+            if pause and sys.stdin.isatty():
+                input(_("Press Enter to continue (Ctrl-C ends the demo) "))
+        say("")
+        if keep:
+            say(_("The demo database stays at {path}; try: crm --db {path} query status=意向").format(path=path))
+        else:
+            say(_("That was a throw-away database. Start your own with `crm init` (or `crm init --demo`)."))
+    finally:  # Ctrl-C included: a throw-away database leaves nothing behind
+        if not keep:
+            import shutil
 
-        shutil.rmtree(workdir, ignore_errors=True)
-        say("That was a throw-away database. Start your own with `crm init` (or `crm init --demo`).")
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _step(say: Any, path: Path, title: str, line: str, lang: str) -> None:
+    from crmcli.cli import app
+    from crmcli.cli.common import state
+
+    if title:
+        say("")
+        say(f"# {_(title)}")
+    say(f"$ crm {shlex.join(shlex.split(line))}")  # quoted as a user would type it
+    sys.stdout.flush()
+    try:
+        app(["--db", str(path), "--lang", lang, *shlex.split(line)], prog_name="crm", standalone_mode=False)
+    except SystemExit:
+        pass
+    except typer.Exit:
+        pass
+    except Exception as e:  # a failing step must not end the show
+        typer.echo(_("Error: {message}").format(message=e), err=True)
+    finally:
+        state.close()
+    sys.stdout.flush()
 
 
 def _ledger(workdir: Path) -> Path:

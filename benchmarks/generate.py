@@ -279,13 +279,11 @@ def write_customers_csv(path: str | os.PathLike[str], customers: int, seed: int 
     """A UTF-8 CSV of CUSTOMERS generated customers with the table's English column headers."""
     t = time.perf_counter()
     _, rows = _customers(_Pools(seed, date.today()), customers)
-    st, nd, bd = (CUSTOMER_COLS.index(c) for c in ("status", "needs", "budget"))
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(CUSTOMER_COLS)
-        for batch in rows:
-            # an import applies the template's rules: 意向 (intent) needs a clear need and a confirmed budget
-            w.writerows(r if r[st] != "intent" else (*r[:nd], "系统选型", "10-50万", *r[bd + 1:]) for r in batch)
+        for batch in rows:  # intent rows carry a need and a budget already (_customers)
+            w.writerows(batch)
     _log(f"csv: {customers:,} customers in {time.perf_counter() - t:.1f}s")
 
 

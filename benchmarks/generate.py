@@ -137,7 +137,9 @@ def _customers(p: _Pools, n: int) -> tuple[list[str], Iterator[list[tuple[Any, .
                     cids[i], kind, name, person[j], "采购经理" if kind == "enterprise" else None, phone, email,
                     industry, sz, f"{city[3]}{city[4][i % 4]}{demo_data.STREETS[i % 14]}{i % 997 + 1}号",
                     src[j], ct, st, "价格因素，转向竞争对手" if st == "lost" else None, lvl[j], created,
-                    p.days[max(0, k - 30)] if st != "intent" else None, owner[j], None, None, None, sat[j], None,
+                    p.days[max(0, k - 30)] if st != "intent" else None, owner[j],
+                    # seed 001: 意向 only with a clear need and a confirmed budget (the one rule set refuses it otherwise)
+                    "升级现有系统" if st == "intent" else None, "10-50万" if st == "intent" else None, None, sat[j], None,
                     None, f"{created} {times[j]}", f"{created} {times[j]}"))
             yield out
     return cids, rows()
@@ -277,13 +279,11 @@ def write_customers_csv(path: str | os.PathLike[str], customers: int, seed: int 
     """A UTF-8 CSV of CUSTOMERS generated customers with the table's English column headers."""
     t = time.perf_counter()
     _, rows = _customers(_Pools(seed, date.today()), customers)
-    st, nd, bd = (CUSTOMER_COLS.index(c) for c in ("status", "needs", "budget"))
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(CUSTOMER_COLS)
-        for batch in rows:
-            # an import applies the template's rules: 意向 (intent) needs a clear need and a confirmed budget
-            w.writerows(r if r[st] != "intent" else (*r[:nd], "系统选型", "10-50万", *r[bd + 1:]) for r in batch)
+        for batch in rows:  # intent rows carry a need and a budget already (_customers)
+            w.writerows(batch)
     _log(f"csv: {customers:,} customers in {time.perf_counter() - t:.1f}s")
 
 

@@ -192,3 +192,11 @@ def test_rows_with_trailing_cells_left_out(conn, tmp_path: Path) -> None:
     import_file(conn, str(path))
     assert [tuple(r) for r in conn.execute("SELECT name, phone, email, notes FROM customers ORDER BY rowid")] == [
         ("甲", "13800000001", None, None), ("乙", "13800000002", "b@x.com", None)]
+
+
+def test_json_whose_utf16_ends_in_half_a_character_is_one_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Found by test_properties: the sample decodes (incrementally), the whole file does not."""
+    bad = tmp_path / "x.csv"
+    bad.write_bytes(b"\x00{\x00")
+    res = cli("import", str(bad))
+    assert res.exit_code == 1 and "is not UTF-16BE text" in res.stderr and "Traceback" not in res.stderr

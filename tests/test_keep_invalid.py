@@ -188,3 +188,12 @@ def test_a_version_3_database_gets_the_table(tmp_path: Path) -> None:
     conn = db.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION >= 4
     assert conn.execute("SELECT count(*) FROM invalid_values").fetchone()[0] == 0
+
+
+def test_cli_default_lists_every_bad_row_then_one_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [ROWS[0]] + [[f"公司{i}", "12345", "", ""] for i in range(6)] + [["好公司", "13800000000", "", ""]]
+    res = cli("import", write(tmp_path / "c.csv", rows))
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    lines = res.stderr.splitlines()
+    assert [ln.split(":")[0].strip() for ln in lines[:-1]] == [f"c line {n}" for n in range(2, 8)]
+    assert lines[-1].startswith("Error: 6 row(s) cannot be imported, so nothing was:") and "--keep-invalid" in lines[-1]

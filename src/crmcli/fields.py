@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from crmcli.errors import InvalidValue
-from crmcli.i18n import zh_text
+from crmcli.i18n import _, get_lang, zh_text
 
 _V = TypeVar("_V")
 
@@ -59,6 +59,10 @@ class Table:
         for f in self.fields:
             object.__setattr__(f, "table", self.name)
             self.by_name[f.name] = f
+
+    def label_zh(self, lang: str) -> str:
+        """The module's Chinese name in LANG's script (跟进记录 / 跟進記錄)."""
+        return zh_text(self.zh, lang)
 
     @property
     def columns(self) -> list[str]:
@@ -390,7 +394,7 @@ def _did_you_mean(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=3, cutoff=0.5)
     if not close:
         close = [o for o in options if fold(word) in fold(o)][:3]
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return _(" (did you mean {options}?)").format(options=", ".join(close)) if close else ""
 
 
 _TABLE_INDEX: dict[str, str] = {}
@@ -403,7 +407,8 @@ def table(name: str) -> Table:
     """Resolve a table by its English name, Chinese name or alias."""
     key = _lookup(_TABLE_INDEX, name)
     if key is None:
-        raise InvalidValue(f"unknown table '{name}'{_did_you_mean(name, list(TABLES))}; tables: {', '.join(TABLES)}")
+        raise InvalidValue(_("unknown table '{name}'{hint}; tables: {tables}").format(
+            name=name, hint=_did_you_mean(name, list(TABLES)), tables=", ".join(TABLES)))
     return TABLES[key]
 
 
@@ -431,7 +436,8 @@ def get_field(tbl: str | Table, name: str) -> Field:
     f = find_field(t, name)
     if f is None:
         options = [f.name for f in t.fields] + [z for f in t.fields for z in f.zh]
-        raise InvalidValue(f"unknown field '{name}' in {t.name}{_did_you_mean(name, options)}")
+        raise InvalidValue(_("unknown field '{name}' in {table}{hint}").format(
+            name=name, table=t.name if get_lang() == "en" else t.label_zh(get_lang()), hint=_did_you_mean(name, options)))
     return f
 
 
@@ -458,7 +464,10 @@ def canonical(f: Field, value: str) -> str:
         return " ".join(str(value).split())
     allowed = [f"{lab.value} ({lab.zh})" for lab in f.labels]
     options = [lab.value for lab in f.labels] + [lab.zh for lab in f.labels]
-    raise InvalidValue(f"invalid {f.name} '{value}'{_did_you_mean(value, options)}; allowed: {', '.join(allowed)}")
+    lang = get_lang()
+    raise InvalidValue(_("invalid {field} '{value}'{hint}; allowed: {allowed}").format(
+        field=f.name if lang == "en" else f"{f.label(lang)}（{f.name}）", value=value,
+        hint=_did_you_mean(value, options), allowed=", ".join(allowed)))
 
 
 def display(f: Field, value: object, lang: str) -> object:

@@ -57,6 +57,7 @@ from crmcli import invalid as invalid_values
 from crmcli.dates import date_period
 from crmcli.dates import relative_date as relative_date  # public here too: export, segments, reports
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 from crmcli.i18n.script import variants
 
 OPS = ("!~", ">=", "<=", "!=", "=", ">", "<", "~")
@@ -87,7 +88,7 @@ class Compiled:
 # ---------------------------------------------------------------------------- parsing
 
 def _fail(raw: str, why: str) -> InvalidValue:
-    return InvalidValue(f"filter '{raw}': {why}")
+    return InvalidValue(_("filter '{filter}': {why}").format(filter=raw, why=why))
 
 
 def _split_op(raw: str, text: str) -> tuple[str, str, str]:

@@ -82,26 +82,36 @@ def check(record: Mapping[str, Any], old: Mapping[str, Any] | None = None, *, ke
         raise InvalidValue(found[0])
 
 
+_BY_VALUE = {"status"}  # fields a rule reads by value; of the others only whether they hold something matters
+
+
 def column_problems(columns: Mapping[str, Sequence[Any]], n: int, *,
                     kept: Mapping[str, Collection[int]] | None = None) -> dict[int, list[str]]:
     """problems() of N new records given column-wise (the importer's batches): {row index: messages}.
 
-    A column missing from COLUMNS is empty; KEPT maps a field to the rows whose value was kept aside."""
-    out: dict[int, list[str]] = {}
-    none: list[Any] = [None] * n
+    A column missing from COLUMNS is empty; KEPT maps a field to the rows whose value was kept aside.
+    Each row is reduced to what the rules read (status, and whether each other field holds
+    something), and the rules run once per distinct reduction: a batch has a handful."""
     kept = kept or {}
-    for rule in RULES:
-        cols = []
-        for f in rule.fields:
-            col = columns.get(f, none)
-            if kept.get(f):
-                marks = kept[f]
-                col = [True if i in marks else v for i, v in enumerate(col)]
-            cols.append(col)
-        broken = rule.broken
-        for i, values in enumerate(zip(*cols, strict=True)):
-            if broken(*values, None):
-                out.setdefault(i, []).append(rule.message)
+    none: list[Any] = [None] * n
+    reduced = []
+    for f in FIELDS:
+        col = columns.get(f, none)
+        if f not in _BY_VALUE:
+            col = [True if v is not None and v != "" and not (isinstance(v, str) and v.isspace()) else None for v in col]
+        if kept.get(f):
+            col = list(col)
+            for i in kept[f]:
+                col[i] = True
+        reduced.append(col)
+    memo: dict[tuple[Any, ...], list[str]] = {}
+    out: dict[int, list[str]] = {}
+    for i, key in enumerate(zip(*reduced, strict=True)):
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = problems(dict(zip(FIELDS, key, strict=True)))
+        if found:
+            out[i] = found
     return out
 
 

@@ -118,11 +118,20 @@ def import_(
     if on_conflict not in ("fail", "skip", "update"):
         raise typer.BadParameter("use fail, skip or update", param_hint="--on-conflict")
     callback, bar = progress.sheets(_("import"))
+    from crmcli.importer import ImportFailed
+
     try:
         result = import_file(state.conn(), file, table=table, sheet=sheet, mapping=mapping or [],
                              dry_run=dry_run, on_conflict=on_conflict, rejects=rejects, encoding=encoding,
                              progress=callback, force=overwrite(force),
                              keep_invalid=keep_invalid)
+    except ImportFailed as e:
+        if len(e.rows) > 1:  # every bad row with its reason, then the one error line
+            for row in e.rows:
+                info(f"  {row}")
+            if e.count > len(e.rows):
+                info(f"  … and {e.count - len(e.rows)} more (--rejects FILE lists them all)")
+        raise
     finally:
         if bar is not None:
             bar.stop()

@@ -9,6 +9,7 @@ import typer
 from crmcli.cli import complete
 from crmcli.cli.common import FormatOpt, LangOpt, UnmaskOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 # What a terminal table shows when --columns is not given: 26 customer columns do
 # not fit a screen. Machine formats (csv, tsv, json, jsonl) always carry every column.
@@ -78,10 +79,14 @@ def query(
     # --lang relabels the table, and CSV/TSV for spreadsheets; JSON stays keyed by column names (contract).
     n = emit(rows[:TABLE_ROWS] if more else rows, cols, fmt, table=table, unmask=unmask,  # type: ignore[index]
              lang=lang if fmt in ("table", "csv", "tsv") else None)
+    from crmcli import fields
+
+    shown = table if state.language() == "en" else fields.TABLES[table].label_zh(state.language())
     if more:
-        info(f"the first {n} {table}; more match: --limit N to see more, --format csv for all")
+        info(_("the first {n} {table}; more match: --limit N to see more, --format csv for all").format(n=n, table=shown))
     elif fmt == "table":
-        info(f"{n} {table}" + (f" (--limit {limit})" if limit is not None and n == limit else ""))
+        info(_("{n} {table}").format(n=n, table=shown)
+             + (_(" (--limit {limit})").format(limit=limit) if limit is not None and n == limit else ""))
 
 
 @app.command("fields")

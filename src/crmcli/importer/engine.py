@@ -38,7 +38,16 @@ Progress = Callable[[str, int, int], None]  # (sheet, done, total)
 
 
 class ImportFailed(CrmError):
-    """Nothing was imported; the message says why."""
+    """Nothing was imported; the message says why. ROWS: every rejected row with its reason (the first
+    LISTED of them), for the person who has to fix the file."""
+
+    def __init__(self, message: str, rows: list[str] | None = None, count: int = 0) -> None:
+        super().__init__(message)
+        self.rows = rows or []
+        self.count = count
+
+
+LISTED = 1000  # rejected rows an all-or-nothing failure lists one by one
 
 
 @dataclass
@@ -114,7 +123,7 @@ class _Rejects:
 
     def add(self, sheet: str, line: int, reason: str, header: list[str], cells: list[Any]) -> None:
         self.count += 1
-        if len(self.first) < 3:
+        if len(self.first) < LISTED:
             self.first.append(f"{sheet} line {line}: {reason}")
         if self.path is None:
             return
@@ -258,10 +267,10 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                                                                  + (" …" if n_conflicts > 5 else "")))
             if rejects.count and rejects.path is None:
                 raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
-                                   f"{'; '.join(rejects.first)}{' …' if rejects.count > 3 else ''} "
+                                   f"{'; '.join(rejects.first[:3])}{' …' if rejects.count > 3 else ''} "
                                    "(fix the file; or add --rejects FILE to import the valid rows and get the others "
                                    "back with their reasons; or add --keep-invalid to import rows whose fault is a "
-                                   "bad cell, kept aside for `crm query invalid=FIELD`)")
+                                   "bad cell, kept aside for `crm query invalid=FIELD`)", rejects.first, rejects.count)
             counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected",
                                                    "kept_invalid")}
             kept = f", {counts['kept_invalid']} invalid values kept aside" if counts["kept_invalid"] else ""

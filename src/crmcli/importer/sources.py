@@ -277,8 +277,11 @@ def json_sheet(src: Source) -> Sheet:
     import json
 
     assert src.encoding is not None
-    with open(src.path, encoding=src.encoding) as fh:
-        text = fh.read()
+    try:
+        with open(src.path, encoding=src.encoding) as fh:
+            text = fh.read()
+    except UnicodeDecodeError as e:  # the sample decoded; further on (or its last bytes) did not
+        raise SourceError(f"{src.display} is not {src.encoding_label} text ({e.reason}); give --encoding") from None
     try:
         if text.lstrip()[:1] == "[":
             records = json.loads(text)

@@ -68,3 +68,11 @@ def test_segment_show_and_diff_name_segments_by_label_under_zh(demo: Path) -> No
     assert "churn_risk in run" in _run(demo, "en", "segment", "show", "churn_risk", "--format", "table")
     csv_zh = _run(demo, "zh", "segment", "show", "churn_risk", "--format", "csv")
     assert csv_zh.splitlines()[0] == _run(demo, "en", "segment", "show", "churn_risk", "--format", "csv").splitlines()[0]
+
+
+def test_segment_explain_headers_and_verdicts_under_zh(demo: Path) -> None:
+    cid = json.loads(_run(demo, "en", "segment", "show", "churn_risk", "--format", "json"))[0]["customer_id"]
+    zh = _run(demo, "zh", "segment", "explain", cid, "--format", "table")
+    assert "规则成立" in zh and "流失风险（第一条符合的规则）" in zh and "不成立" in zh and "True" not in zh and "False" not in zh
+    assert "True" in _run(demo, "en", "segment", "explain", cid, "--format", "table")
+    assert _run(demo, "zh", "segment", "explain", cid, "--format", "csv").startswith("rule,label,line,filter")

@@ -39,6 +39,9 @@ def _seg_label(rs: Any, name: str | None) -> str:
         return name
 
 
+EXPLAIN_HEADS = {"rule": N_("Rule"), "label": N_("Segment"), "line": N_("Line"), "filter": N_("Filter"),
+                 "figure": N_("Customer's figure"), "holds": N_("Holds"), "line_holds": N_("Line holds"),
+                 "rule_holds": N_("Rule holds")}
 SEGMENT_COLUMNS = {"previous": N_("Previous segment"), "before": N_("Before"), "after": N_("After")}
 
 
@@ -99,7 +102,13 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
     else:
         title = _("{id} {name}: {segment} as of {day}, first matching rule").format(
             id=ex.customer_id, name=ex.name, segment=_seg_label(rs, ex.segment), day=ex.as_of)
-    emit(ex.rows, segments.EXPLAIN_COLUMNS, fmt, title=title)
+    if lang == "en" or pick_format(fmt) != "table":
+        emit(ex.rows, segments.EXPLAIN_COLUMNS, fmt, title=title)
+    else:
+        rows = [{k: (_("holds") if v else _("does not hold")) if isinstance(v, bool) else v
+                 for k, v in r.items()} for r in ex.rows]
+        emit(rows, segments.EXPLAIN_COLUMNS, fmt, title=title,
+             heads=[_(EXPLAIN_HEADS[c]) for c in segments.EXPLAIN_COLUMNS])
     info(f"{title}. {_figures_line(ex.figures)}")
     if ex.stored_run_date is None:
         info("No segment run yet: `crm segment run` stores it.")

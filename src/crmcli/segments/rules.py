@@ -109,7 +109,10 @@ class Rule:
         return not self.lines
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        """The label a person reads in LANG (zh-Hant: the zh label in Traditional script)."""
+        from crmcli.i18n import zh_text
+
+        return self.en if lang == "en" else zh_text(self.zh, lang)
 
     def filters(self, line: str) -> list[str]:
         return shlex.split(line)

@@ -23,7 +23,8 @@ import typer
 
 # rich only when drawing for a terminal; openpyxl/calamine only for xlsx; rapidfuzz/pypinyin/opencc
 # only for dedupe; phonenumbers only for a landline; charset_normalizer only to sniff a file's
-# encoding; textual only for `crm tui`; pydantic never (unless the installed typer, >= 0.29, needs it to parse); sqlite_utils is for tests and benchmarks.
+# encoding; textual only for `crm tui`; pydantic never (unless the installed typer, >= 0.29, needs it to
+# parse); sqlite_utils is for tests and benchmarks.
 HEAVY = ("openpyxl", "python_calamine", "rapidfuzz", "rich", "phonenumbers", "pypinyin", "opencc",
          "charset_normalizer", "pydantic", "sqlite_utils", "pandas", "numpy", "textual")
 if any(r.startswith("pydantic") for r in requires("typer") or []):

@@ -31,7 +31,7 @@ SCREENS = {
     "fields": ["fields", "followups"],
 }
 # Screens whose interface words still wait for their zh entries (the translation sweep empties this).
-UNTRANSLATED = {"report overview", "segment list", "log", "doctor", "dedupe", "fields"}
+UNTRANSLATED = {"segment list", "log", "fields"}
 PINNED = {"CRM_TODAY": "2025-06-30", "NO_COLOR": "1"}
 
 

@@ -181,3 +181,56 @@ def test_values_not_in_stored_form_are_found_and_normalised(conn: sqlite3.Connec
     assert conn.execute("SELECT date FROM orders").fetchone()[0] == "2024-05-01"
     assert sorted(f.message for f in res.remaining if f.check == "formats") == [
         "1 customers.first_contact_date values are not a readable date", "1 customers.phone values are not a readable phone"]
+
+
+def _stale_index(db_path: Path) -> None:
+    """idx_customers_phone misses a row: hidden from the schema while a customer is added."""
+    c = sqlite3.connect(db_path)
+    row = c.execute("SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master "
+                    "WHERE name = 'idx_customers_phone'").fetchone()
+    c.execute("PRAGMA writable_schema = ON")
+    c.execute("DELETE FROM sqlite_master WHERE name = 'idx_customers_phone'")
+    c.commit()
+    c.close()
+    c = sqlite3.connect(db_path)
+    c.execute("INSERT INTO customers (customer_id, name, phone) VALUES ('C20240101002', '乙', '13812345679')")
+    c.commit()
+    c.execute("PRAGMA writable_schema = ON")
+    c.execute("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, ?, ?)", row)
+    c.commit()
+    c.close()
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_an_index_missing_a_row_is_damage_in_both_modes(db_path: Path, quick: bool) -> None:
+    from crmcli import db
+
+    c = db.connect(db_path)
+    add(c, "甲公司", "13812345678")
+    c.close()
+    _stale_index(db_path)
+    c = sqlite3.connect(db_path)
+    found = doctor.check_integrity(c, quick=quick)
+    c.close()
+    assert [f.check for f in found] == ["integrity"]
+    assert "wrong # of entries in index idx_customers_phone" in found[0].examples
+
+
+def test_quick_ids_prefilter_still_finds_impossible_late_dates(conn: sqlite3.Connection) -> None:
+    """29 February, the 31st of a short month, the 30th of February and year 0000: the SQL shape test
+    leaves them to Python, which knows calendars; the 31st of January is fine."""
+    raw(conn,
+        "INSERT INTO customers (customer_id, name, phone) VALUES ('C20230229001', '甲', '13812345678')",
+        "INSERT INTO customers (customer_id, name, phone) VALUES ('C20240229001', '乙', '13812345679')",
+        "INSERT INTO customers (customer_id, name, phone) VALUES ('C20240431001', '丙', '13812345670')",
+        "INSERT INTO customers (customer_id, name, phone) VALUES ('C00000101001', '丁', '13812345671')",
+        "INSERT INTO customers (customer_id, name, phone) VALUES ('C20240230001', '己', '13812345673')",
+        "INSERT INTO customers (customer_id, name, phone) VALUES ('c20240101001', '戊', '13812345672')",
+        "INSERT INTO orders (order_id, customer_id, amount, date) VALUES ('DD20240131001', 'C20240229001', 1, '2024-01-31')")
+    found = {f.check: f for f in doctor.diagnose(conn, quick=True)}
+    assert found["ids"].examples == ["'C00000101001': impossible date 00000101 in the id",
+                                     "'C20230229001': impossible date 20230229 in the id",
+                                     "'C20240230001': impossible date 20240230 in the id",
+                                     "'C20240431001': impossible date 20240431 in the id",
+                                     "'c20240101001': lower-case prefix"]
+    assert "duplicate_ids" not in found

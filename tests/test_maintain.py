@@ -24,6 +24,8 @@ def test_run_backs_up_first_then_checks_and_summarises(conn: sqlite3.Connection,
     assert [s["step"] for s in summary["steps"]][:2] == ["backup", "doctor"]
     assert Path(steps["backup"]["file"]).exists() and steps["backup"]["counts"]["customers"] == 1
     assert steps["doctor"]["status"] == "ok"
+    assert all(isinstance(s["seconds"], float) and s["seconds"] >= 0 for s in summary["steps"])  # cron log: where time went
+    assert summary["damage_check_seconds"] >= 0
     assert summary["exit_code"] == maintain.EXIT_OK and summary["ok"] is True
     assert oct(os.stat(maintain.lock_path(db_path)).st_mode & 0o777) == "0o600"
 

@@ -366,3 +366,18 @@ def test_not_the_same_is_remembered(demo: Path, cli: Any) -> None:
     remembered = sqlite3.connect(demo).execute("SELECT customer_a, customer_b FROM dedupe_decisions").fetchall()
     assert remembered
     assert all(not set(pair) <= set(ids) for pair in remembered for ids in proposed)
+
+
+def test_card_segment_tab_explains_the_tier(demo: Path, cli: Any) -> None:
+    assert cli("segment", "run", "--date", TODAY.isoformat(), db=demo).exit_code == 0
+    (cid,) = sqlite3.connect(demo).execute(
+        "SELECT customer_id FROM customers WHERE segment = 'high_value' ORDER BY customer_id LIMIT 1").fetchone()
+
+    async def script(pilot: Any, app: CrmApp) -> None:
+        await open_customer(cid)(pilot, app)
+        assert "High value" in text_of(app, "#verdict")
+        table = app.screen.query_one("#grid-segment")
+        assert table.row_count > 0
+        holds = [str(table.get_row_at(r)[3]) for r in range(table.row_count)]
+        assert "✓" in holds and "✗" in holds
+    drive(demo, script)

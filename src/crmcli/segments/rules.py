@@ -109,7 +109,9 @@ class Rule:
         return not self.lines
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        from crmcli.i18n import zh_text
+
+        return self.en if lang == "en" else zh_text(self.zh, lang)
 
     def filters(self, line: str) -> list[str]:
         return shlex.split(line)

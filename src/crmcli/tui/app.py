@@ -195,7 +195,8 @@ class CardScreen(Screen[None]):
     ]
     TABS: ClassVar[list[tuple[str, str]]] = [
         ("contacts", N_("Contacts")), ("followups", N_("Follow-ups")), ("orders", N_("Orders")),
-        ("tickets", N_("Tickets")), ("needs", N_("Needs")), ("tags", N_("Tags")), ("history", N_("History"))]
+        ("tickets", N_("Tickets")), ("needs", N_("Needs")), ("tags", N_("Tags")), ("segment", N_("Segment")),
+        ("history", N_("History"))]
 
     def __init__(self, customer_id: str) -> None:
         super().__init__()
@@ -213,6 +214,8 @@ class CardScreen(Screen[None]):
         with TabbedContent(id="tabs"):
             for ident, title in self.TABS:
                 with TabPane(_(title), id=f"tab-{ident}"):
+                    if ident == "segment":
+                        yield Static("", id="verdict")
                     yield DataTable(id=f"grid-{ident}", cursor_type="row", zebra_stripes=True)
         yield Static("", id="status")
         yield Footer()
@@ -221,12 +224,14 @@ class CardScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        c = model.card(self.crm.conn, self.customer_id, lang=self.crm.lang, unmask=self.crm.unmasked)
+        c = model.card(self.crm.conn, self.customer_id, lang=self.crm.lang, unmask=self.crm.unmasked,
+                       today=self.crm.today)
         self.customer_id = c.customer["customer_id"]
         self.query_one("#card", Static).update(summary_grid(c.summary, self.size.width))
         for ident, _title in self.TABS:
-            g = c.history if ident == "history" else c.tabs[ident]
+            g = {"history": c.history, "segment": c.segment}.get(ident) or c.tabs[ident]
             fill(self.query_one(f"#grid-{ident}", DataTable), g)
+        self.query_one("#verdict", Static).update(c.verdict)
 
     def say(self, message: str, error: bool = False) -> None:
         self.query_one("#status", Static).update(Text(message, style="red" if error else "green"))

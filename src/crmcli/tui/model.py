@@ -108,13 +108,16 @@ class Card:
     summary: list[tuple[str, str]]
     tabs: dict[str, Grid]
     history: Grid
+    segment: Grid = field(default_factory=lambda: Grid([], []))
+    verdict: str = ""
 
 
 _SUMMARY = ["customer_id", "name", "kind", "status", "customer_type", "level", "owner", "contact_name", "phone",
             "email", "industry", "source", "segment", "needs", "budget", "notes"]
 
 
-def card(conn: sqlite3.Connection, customer_id: str, *, lang: str = "en", unmask: bool = False) -> Card:
+def card(conn: sqlite3.Connection, customer_id: str, *, lang: str = "en", unmask: bool = False,
+         today: date | None = None) -> Card:
     """One customer and every module hung on it, as the card's summary and tabs."""
     data = records.customer_card(conn, customer_id)
     cust = data["customer"]
@@ -131,7 +134,26 @@ def card(conn: sqlite3.Connection, customer_id: str, *, lang: str = "en", unmask
         h.rows.append([str(r["op_id"]), r["ts"], r["kind"], r["summary"] or ""])
         h.keys.append(str(r["op_id"]))
     h.total = len(h.rows)
-    return Card(cust, summary, tabs, h)
+    verdict, seg = segment_explained(conn, cust["customer_id"], lang, today)
+    return Card(cust, summary, tabs, h, seg, verdict)
+
+
+def segment_explained(conn: sqlite3.Connection, customer_id: str, lang: str, today: date | None) -> tuple[str, Grid]:
+    """`crm segment explain`: the tier the rules give the customer now, and every rule line with its figure."""
+    from crmcli import segments
+
+    rules = segments.load(today=today)
+    ex = segments.explain(conn, customer_id, rules, today)
+    cols = ["label", "filter", "figure", "holds"]
+    g = Grid(cols, [_("tier"), _("condition"), _("figure"), _("holds")])
+    for row in ex.rows:
+        g.rows.append([rules.get(row["rule"]).label(lang), str(row["filter"] or ""),
+                       "" if row["figure"] is None else str(row["figure"]), "✓" if row["holds"] else "✗"])
+        g.keys.append(f"{row['rule']}:{row['line']}:{len(g.keys)}")
+    g.total = len(g.rows)
+    now = rules.get(ex.segment).label(lang) if ex.segment else _("(none)")
+    stored = rules.get(ex.stored).label(lang) if ex.stored else _("(not run yet)")
+    return _("by the rules today: {now}; last segment run: {stored}").format(now=now, stored=stored), g
 
 
 # --------------------------------------------------------------------------- quick actions

@@ -1,0 +1,106 @@
+"""`crm doctor`'s record-id checks: malformed ids and ids equal but for case or spaces (crmcli.doctor)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date
+from typing import Any
+
+from crmcli import fields
+from crmcli.findings import EXAMPLES, Finding
+
+_TEMPLATE_ID = re.compile(r"^(DD|SR|C|F|D|S)(\d{8})(\d{3,})$")
+_PREFIXES = {"customers": ("C",), "followups": ("F",), "orders": ("DD",), "tickets": ("SR", "S"), "needs": ("D",)}
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _id_problem(table: str, rid: Any) -> str | None:
+    if rid is None:
+        return "empty id"
+    s = str(rid)
+    if not s.strip():
+        return "empty id"
+    if s != s.strip():
+        return "spaces around the id"
+    if re.search(r"[\s\x00-\x1f\x7f]", s):
+        return "spaces or control characters inside the id"
+    m = _TEMPLATE_ID.match(s.upper())
+    if m:
+        if s != s.upper():
+            return "lower-case prefix"
+        if m.group(1) not in _PREFIXES[table]:
+            return f"prefix {m.group(1)} belongs to another module"
+        try:
+            date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
+        except ValueError:
+            return f"impossible date {m.group(2)} in the id"
+    return None
+
+
+def _id_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(table, key column) of every present table whose ids have a template shape."""
+    have = _tables(conn)
+    return [(table, fields.TABLES[table].key) for table in _PREFIXES if table in have]
+
+
+def _well_formed(table: str, key: str) -> str:
+    """SQL true for ids _id_problem passes without looking: the table's upper-case prefix, 8 digits
+    of a real date (SQL's date() would cost more than the rest of the check, so 29 February goes
+    to Python, which knows leap years), 3+ more digits. Only the rest (odd ids, free-form ids,
+    29 February) reach Python."""
+    shapes = []
+    for p in _PREFIXES[table]:
+        n = len(p)
+        month, day = f"substr({key}, {n + 5}, 2)", f"substr({key}, {n + 7}, 2)"
+        shapes.append(f"({key} GLOB '{p}{'[0-9]' * 11}*' AND substr({key}, {n + 12}) NOT GLOB '*[^0-9]*' "
+                      f"AND substr({key}, {n + 1}, 4) != '0000' AND {month} BETWEEN '01' AND '12' "
+                      f"AND ({day} BETWEEN '01' AND '28' OR ({day} IN ('29', '30') AND {month} != '02') "
+                      f"OR ({day} = '31' AND {month} IN ('01', '03', '05', '07', '08', '10', '12'))))")
+    return " OR ".join(shapes)
+
+
+def check_ids(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    for table, key in _id_tables(conn):
+        rows = conn.execute(f"SELECT {key} FROM {table} WHERE NOT coalesce({_well_formed(table, key)}, 0)")
+        bad = [(rid, why) for (rid,) in rows if (why := _id_problem(table, rid))]
+        if bad:
+            out.append(Finding("ids", table, len(bad), f"{len(bad)} {table} ids are malformed", None,
+                               [f"{rid!r}: {why}" for rid, why in bad[:EXAMPLES]]))
+    return out
+
+
+def _unique(conn: sqlite3.Connection, table: str, key: str) -> bool:
+    """A UNIQUE index (the primary key's) on exactly KEY."""
+    return any(unique and [r[2] for r in conn.execute(f'PRAGMA index_info("{name}")')] == [key]
+               for _seq, name, unique, *_ in conn.execute(f'PRAGMA index_list("{table}")').fetchall())
+
+
+def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
+    out = []
+    have = _tables(conn)
+    for table, key in _id_tables(conn):
+        # Keys all in canonical form (the usual case): equal after upper/trim means equal, which
+        # GROUP BY the key itself finds along its index instead of sorting every row.
+        odd = conn.execute(f"SELECT 1 FROM {table} WHERE {key} IS NULL OR {key} != upper(trim({key})) "
+                           "LIMIT 1").fetchone()
+        if not odd and _unique(conn, table, key):
+            continue  # every key canonical and the key unique: no two can be equal
+        group = f"upper(trim({key}))" if odd else key
+        rows = conn.execute(f"SELECT {group} AS k, group_concat({key}, ' | ') FROM {table} "
+                            f"GROUP BY k HAVING count(*) > 1").fetchall()
+        if rows:
+            out.append(Finding("duplicate_ids", table, len(rows),
+                               f"{len(rows)} {table} ids appear more than once (differing only in case or spaces)",
+                               None, [r[1] for r in rows[:EXAMPLES]]))
+    if "merged_ids" in have:
+        rows = conn.execute("SELECT m.old_id FROM merged_ids m JOIN customers c ON c.customer_id = m.old_id").fetchall()
+        if rows:
+            out.append(Finding("duplicate_ids", "customers", len(rows),
+                               f"{len(rows)} customer ids are live and also recorded as merged away", None,
+                               [r[0] for r in rows[:EXAMPLES]]))
+    return out

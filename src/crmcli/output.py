@@ -116,17 +116,18 @@ def _cells(rows: Iterable[Mapping[str, Any] | Sequence[Any]], columns: Sequence[
 
 def render(rows: Iterable[Any], columns: Sequence[str], fmt: str, *, table: str | None = None,
            out: IO[str] | None = None, unmask: bool = False, lang: str = "en", labels: bool | None = None,
-           title: str | None = None) -> int:
+           title: str | None = None, heads: Sequence[str] | None = None) -> int:
     """Write ROWS (mappings or sequences in COLUMNS order) to OUT in FMT; returns the row count.
 
     labels: show label values and translated headers (default: only for `table`).
+    heads: the headers to show with labels, for columns that are no registry field (already translated).
     """
     out = out or sys.stdout
     if fmt not in FORMATS:
         raise ValueError(fmt)
     use_labels = (fmt == "table") if labels is None else labels
     cells = _cells(rows, columns, table, unmask, lang if use_labels else None)
-    heads = header(table, columns, lang if use_labels else None)
+    heads = list(heads) if heads is not None and use_labels else header(table, columns, lang if use_labels else None)
     if fmt == "table":
         n = _rich_table(_minutes(cells, [_field(table, c) for c in columns]), heads, out, title)
         out.flush()

@@ -170,7 +170,9 @@ def pick_format(fmt: str | None, allowed: Sequence[str] = ("table", "csv", "tsv"
 
 
 def emit(rows: Iterable[Any], columns: Sequence[str], fmt: str | None, *, table: str | None = None,
-         unmask: bool = False, lang: str | None = None, title: str | None = None) -> int:
+         unmask: bool = False, lang: str | None = None, title: str | None = None,
+         heads: Sequence[str] | None = None) -> int:
+    """ROWS in FMT; HEADS (translated) replace the column names on a terminal table only."""
     from crmcli import output
 
     fmt = pick_format(fmt)
@@ -183,7 +185,7 @@ def emit(rows: Iterable[Any], columns: Sequence[str], fmt: str | None, *, table:
             raise typer.BadParameter(str(e), param_hint="--lang") from None
     return output.render(rows, columns, fmt, table=table, unmask=unmask or not mask_default(),
                          lang=lang or state.language(), labels=True if (lang and fmt != "table") else None,
-                         title=title)
+                         title=title, heads=heads)
 
 
 def interactive() -> bool:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from crmcli.cli import complete
 from crmcli.cli.common import FormatOpt, LangOpt, UnmaskOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import _
+from crmcli.i18n import N_, _, zh_text
 
 # What a terminal table shows when --columns is not given: 26 customer columns do
 # not fit a screen. Machine formats (csv, tsv, json, jsonl) always carry every column.
@@ -89,6 +89,12 @@ def query(
              + (_(" (--limit {limit})").format(limit=limit) if limit is not None and n == limit else ""))
 
 
+# The registry's field types as `crm fields` names them to a Chinese reader.
+FIELD_TYPES = {"text": N_("text"), "int": N_("whole number"), "money": N_("amount"), "date": N_("date"),
+               "datetime": N_("date and time"), "phone": N_("phone number"), "email": N_("email address"),
+               "label": N_("choice"), "bool": N_("yes/no"), "id": N_("record id"), "tag": N_("tag")}
+
+
 @app.command("fields")
 @guard
 def fields_cmd(
@@ -114,4 +120,24 @@ def fields_cmd(
         if t.name == "customers":
             rows.append({"table": t.name, "field": "tag", "labels": "标签", "english": "Tag", "type": "tag",
                          "allowed": "tag=X, +X, !tag=X, tag~X (see crm tag)"})
-    emit(rows, ["table", "field", "labels", "english", "type", "allowed"], fmt)
+    if state.language() != "en" and pick_format(fmt) == "table":
+        emit(_zh_field_rows(tables, state.language()), ["table", "labels", "type", "allowed"], fmt,
+             heads=[_("Module"), _("Chinese labels"), _("Field type"), _("Allowed values")])
+    else:
+        emit(rows, ["table", "field", "labels", "english", "type", "allowed"], fmt)
+
+
+def _zh_field_rows(tables: list[Any], lang: str) -> list[dict[str, str]]:
+    """`crm fields` for a Chinese reader: every name and value by its Chinese label, which filters accept
+    as well as the English one (跟进方式=电话 is method=phone); scripts and --lang en get the English names."""
+    rows = []
+    for t in tables:
+        module = t.label_zh(lang)
+        for f in t.fields:
+            rows.append({"table": module, "labels": zh_text(" / ".join(f.zh), lang),
+                         "type": _(FIELD_TYPES.get(f.type, f.type)),
+                         "allowed": zh_text(" | ".join(lab.zh for lab in f.labels), lang)})
+        if t.name == "customers":
+            rows.append({"table": module, "labels": zh_text("标签", lang), "type": _(FIELD_TYPES["tag"]),
+                         "allowed": _("tag=X, +X, !tag=X, tag~X (see crm tag)")})
+    return rows

@@ -24,9 +24,15 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 
 CHANGE_COLUMNS = ["change_id", "table_name", "row_id", "customer_id", "action", "diff"]
+# Terminal-table headers (scripts keep the English keys).
+LOG_HEADS = {"op_id": N_("Op"), "ts": N_("Time"), "user": N_("User"), "kind": N_("Operation"),
+             "summary": N_("Summary"), "changes": N_("Changes"), "undone_by": N_("Undone by"),
+             "command": N_("Command line")}
+CHANGE_HEADS = {"change_id": N_("Change"), "table_name": N_("Module"), "row_id": N_("Record"),
+                "customer_id": N_("Customer"), "action": N_("Action"), "diff": N_("Field: old -> new")}
 
 
 def _json_out(data: Any) -> None:
@@ -69,11 +75,12 @@ def log(
         limit = 50  # a screenful; scripts (csv/json) get everything
     rows = audit.operations(state.conn(), customer=customer, since=since, kind=kind, limit=limit)
     if screenful and len(rows) == limit:
-        info(f"(the newest {limit}; --limit N or --since DATE for more)")
+        info(_("(the newest {limit}; --limit N or --since DATE for more)").format(limit=limit))
     # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
     # The stored command line holds what was typed (--phone 13812345678): shown masked.
     rows = [{**r, "command": shown(r["command"]), "summary": shown(r["summary"] or "")} for r in rows]
-    emit(rows, audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1], fmt)
+    cols = audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1]
+    emit(rows, cols, fmt, heads=[_(LOG_HEADS[c]) for c in cols] if state.language() != "en" else None)
 
 
 @log_app.command("show")
@@ -94,15 +101,17 @@ def log_show(
     op = audit.get_operation(conn, op_id)
     unmask = unmask or not mask_default()
     rows = [readable(c, unmask) for c in audit.operation_changes(conn, op_id)]
-    info(f"operation {op['op_id']} {op['ts']} {op['user']} {op['kind']}: {op['summary'] or ''}"
-         + (f" (undone by {op['undone_by']})" if op["undone_by"] else ""))
-    info(f"command: {op['command']}")
+    info(_("operation {op} {ts} {user} {kind}: {summary}").format(
+        op=op["op_id"], ts=op["ts"], user=op["user"], kind=op["kind"], summary=op["summary"] or "")
+         + (_(" (undone by {op})").format(op=op["undone_by"]) if op["undone_by"] else ""))
+    info(_("command: {command}").format(command=op["command"]))
     if op.get("details"):
-        info(f"details: {json.dumps(op['details'], ensure_ascii=False, default=str)}")
+        info(_("details: {details}").format(details=json.dumps(op["details"], ensure_ascii=False, default=str)))
     if (fmt or "").lower() in ("json", "jsonl"):
         emit(rows, [*CHANGE_COLUMNS, "old", "new"], fmt, unmask=True)
     else:
-        emit(rows, CHANGE_COLUMNS, fmt, unmask=True)
+        emit(rows, CHANGE_COLUMNS, fmt, unmask=True,
+             heads=[_(CHANGE_HEADS[c]) for c in CHANGE_COLUMNS] if state.language() != "en" else None)
 
 
 app.add_typer(log_app, name="log")

@@ -8,15 +8,35 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli import complete, progress
-from crmcli.cli.common import FormatOpt, emit, guard, info, state
+from crmcli.cli.common import FormatOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", metavar="FILE", help="TOML rules (else config segment_rules, else built-in)")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="override a threshold (repeatable)")]
 DateOpt = Annotated[str | None, typer.Option("--date", metavar="DATE", help="as of this day: YYYY-MM-DD, -7d ... (default today)")]
 SortOpt = Annotated[str | None, typer.Option("--sort", help="column,-column (minus: descending)")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", help="at most N rows")]
+
+
+# `segment list` on a terminal: the label stands for the segment; scripts keep both English keys.
+LIST_HEADS = {"label": N_("Segment"), "customers": N_("Customers"), "share": N_("Share"),
+              "previous": N_("Previous run"), "change": N_("Change from previous run")}
+
+
+def _seg_label(rs: Any, name: str | None) -> str:
+    """Segment NAME as a person reads it in the current language (churn_risk -> 流失风险)."""
+    if name is None:
+        return _("(none)")
+    lang = state.language()
+    if lang == "en":
+        return name
+    from crmcli.errors import InvalidValue
+
+    try:
+        return str(rs.get(name).label(lang))
+    except InvalidValue:  # a name no longer in the rules (an older run's segment)
+        return name
 
 
 def _rules(path: Path | None, params: list[str] | None, as_of: Any = None) -> Any:
@@ -54,8 +74,12 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
     lang = state.language()
     for row in ex.rows:
         row["label"] = rs.get(row["rule"]).label(lang)
-    verdict = rs.get(ex.segment).label(lang) if ex.segment else "(none)"
-    title = f"{ex.customer_id} {ex.name}: {ex.segment} ({verdict}) as of {ex.as_of}, first matching rule"
+    if lang == "en":
+        verdict = rs.get(ex.segment).label(lang) if ex.segment else "(none)"
+        title = f"{ex.customer_id} {ex.name}: {ex.segment} ({verdict}) as of {ex.as_of}, first matching rule"
+    else:
+        title = _("{id} {name}: {segment} as of {day}, first matching rule").format(
+            id=ex.customer_id, name=ex.name, segment=_seg_label(rs, ex.segment), day=ex.as_of)
     emit(ex.rows, segments.EXPLAIN_COLUMNS, fmt, title=title)
     info(f"{title}. {_figures_line(ex.figures)}")
     if ex.stored_run_date is None:
@@ -130,9 +154,13 @@ def list_cmd(on: DateOpt = None, fmt: FormatOpt = None) -> None:
     """
     from crmcli import segments
 
-    run, rows = segments.summary(state.conn(), on=segments.parse_day(on), lang=state.language())
-    emit(rows, segments.LIST_COLUMNS, fmt,
-         title=f"Segments of run {run['run_id']} ({run['run_date']})")
+    lang = state.language()
+    run, rows = segments.summary(state.conn(), on=segments.parse_day(on), lang=lang)
+    title = _("Segments of run {run} ({day})").format(run=run["run_id"], day=run["run_date"])
+    if lang != "en" and pick_format(fmt) == "table":
+        emit(rows, list(LIST_HEADS), fmt, title=title, heads=[_(h) for h in LIST_HEADS.values()])
+    else:
+        emit(rows, segments.LIST_COLUMNS, fmt, title=title)
 
 
 @seg.command("show")
@@ -149,7 +177,9 @@ def show_cmd(
     from crmcli import segments
 
     run, seg_name, rows = segments.members(state.conn(), name, on=segments.parse_day(on), sort=sort, limit=limit)
-    emit(rows, segments.SHOW_COLUMNS, fmt, table="customers", title=f"{seg_name} in run {run['run_id']} ({run['run_date']})")
+    shown_name = _seg_label(segments.rules_of(run), seg_name)
+    emit(rows, segments.SHOW_COLUMNS, fmt, table="customers",
+         title=_("{segment} in run {run} ({day})").format(segment=shown_name, run=run["run_id"], day=run["run_date"]))
 
 
 @seg.command("diff")

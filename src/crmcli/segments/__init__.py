@@ -10,11 +10,11 @@
 from crmcli.segments.explain import COLUMNS as EXPLAIN_COLUMNS
 from crmcli.segments.explain import Explanation, explain
 from crmcli.segments.rules import DEFAULT_RULES, Rule, RuleSet, load, parse, parse_params
-from crmcli.segments.runs import RunResult, current_run, history, revert, run
+from crmcli.segments.runs import RunResult, current_run, history, revert, rules_of, run
 from crmcli.segments.views import DIFF_COLUMNS, LIST_COLUMNS, SHOW_COLUMNS, members, moves, parse_day, summary
 
 __all__ = [
     "DEFAULT_RULES", "DIFF_COLUMNS", "EXPLAIN_COLUMNS", "LIST_COLUMNS", "SHOW_COLUMNS", "Explanation", "Rule", "RuleSet", "RunResult",
-    "current_run", "explain", "history", "load", "members", "moves", "parse", "parse_day", "parse_params", "revert", "run",
+    "current_run", "explain", "history", "load", "members", "moves", "parse", "parse_day", "parse_params", "revert", "rules_of", "run",
     "summary",
 ]

@@ -109,6 +109,7 @@ class Rule:
         return not self.lines
 
     def label(self, lang: str) -> str:
+        """The label a person reads in LANG (zh-Hant: the zh label in Traditional script)."""
         from crmcli.i18n import zh_text
 
         return self.en if lang == "en" else zh_text(self.zh, lang)

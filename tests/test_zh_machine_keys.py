@@ -60,3 +60,11 @@ def test_fields_and_log_headers_in_chinese(demo: Path) -> None:
     assert "allowed" in _run(demo, "en", "fields", "followups", "--format", "table")
     log_zh = _run(demo, "zh", "log", "--format", "table")
     assert "操作号" in log_zh and "摘要" in log_zh and "op_id" not in log_zh
+
+
+def test_segment_show_and_diff_name_segments_by_label_under_zh(demo: Path) -> None:
+    zh = _run(demo, "zh", "segment", "show", "churn_risk", "--format", "table")
+    assert "中的流失风险" in zh and "年度金额" in zh and "yearly_amount" not in zh
+    assert "churn_risk in run" in _run(demo, "en", "segment", "show", "churn_risk", "--format", "table")
+    csv_zh = _run(demo, "zh", "segment", "show", "churn_risk", "--format", "csv")
+    assert csv_zh.splitlines()[0] == _run(demo, "en", "segment", "show", "churn_risk", "--format", "csv").splitlines()[0]

@@ -10,7 +10,7 @@ import typer
 from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import N_, _
+from crmcli.i18n import N_, _, ngettext
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", metavar="FILE", help="TOML rules (else config segment_rules, else built-in)")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="override a threshold (repeatable)")]
@@ -37,6 +37,25 @@ def _seg_label(rs: Any, name: str | None) -> str:
         return str(rs.get(name).label(lang))
     except InvalidValue:  # a name no longer in the rules (an older run's segment)
         return name
+
+
+SEGMENT_COLUMNS = {"previous": N_("Previous segment"), "before": N_("Before"), "after": N_("After")}
+
+
+def _emit_customers(rows: Any, cols: list[str], fmt: str | None, rs: Any, title: str) -> int:
+    """`segment show` / `diff` rows; on a Chinese terminal table segment names read as their labels and
+    the figures carry their Chinese names (scripts keep the English keys and names)."""
+    if state.language() == "en" or pick_format(fmt) != "table":
+        return emit(rows, cols, fmt, table="customers", title=title)
+    from crmcli import fields
+
+    lang = state.language()
+    tables = [fields.TABLES["customers"], fields.TABLES["customer_metrics"]]
+    heads = [_(SEGMENT_COLUMNS[c]) if c in SEGMENT_COLUMNS
+             else next((t.by_name[c].label(lang) for t in tables if c in t.by_name), c) for c in cols]
+    shown = [{c: (_seg_label(rs, r[c]) if r[c] else None) if c in SEGMENT_COLUMNS else r[c] for c in cols}
+             for r in rows]
+    return emit(shown, cols, fmt, table="customers", title=title, heads=heads)
 
 
 def _rules(path: Path | None, params: list[str] | None, as_of: Any = None) -> Any:
@@ -177,9 +196,9 @@ def show_cmd(
     from crmcli import segments
 
     run, seg_name, rows = segments.members(state.conn(), name, on=segments.parse_day(on), sort=sort, limit=limit)
-    shown_name = _seg_label(segments.rules_of(run), seg_name)
-    emit(rows, segments.SHOW_COLUMNS, fmt, table="customers",
-         title=_("{segment} in run {run} ({day})").format(segment=shown_name, run=run["run_id"], day=run["run_date"]))
+    rs = segments.rules_of(run)
+    _emit_customers(rows, segments.SHOW_COLUMNS, fmt, rs, _("{segment} in run {run} ({day})").format(
+        segment=_seg_label(rs, seg_name), run=run["run_id"], day=run["run_date"]))
 
 
 @seg.command("diff")
@@ -199,9 +218,12 @@ def diff_cmd(
 
     run, base, rows = segments.moves(state.conn(), since=segments.parse_day(since), segment=segment, review=review,
                                      sort=sort, limit=limit)
-    n = emit(rows, segments.DIFF_COLUMNS, fmt, table="customers",
-             title=f"Moves from run {base['run_id']} ({base['run_date']}) to run {run['run_id']} ({run['run_date']})")
-    info(f"{n} customers listed who moved between {base['run_date']} and {run['run_date']}")
+    n = _emit_customers(rows, segments.DIFF_COLUMNS, fmt, segments.rules_of(run),
+                        _("Moves from run {base} ({base_day}) to run {run} ({day})").format(
+                            base=base["run_id"], base_day=base["run_date"], run=run["run_id"], day=run["run_date"]))
+    info(ngettext("{n} customer listed who moved between {base_day} and {day}",
+                  "{n} customers listed who moved between {base_day} and {day}", n).format(
+        n=n, base_day=base["run_date"], day=run["run_date"]))
 
 
 @seg.command("explain")

@@ -23,9 +23,10 @@ import typer
 
 # rich only when drawing for a terminal; openpyxl/calamine only for xlsx; rapidfuzz/pypinyin/opencc
 # only for dedupe; phonenumbers only for a landline; charset_normalizer only to sniff a file's
-# encoding; pydantic never (unless the installed typer, >= 0.29, needs it to parse); sqlite_utils is for tests and benchmarks.
+# encoding; textual only for `crm tui`; pydantic never (unless the installed typer, >= 0.29, needs it to
+# parse); sqlite_utils is for tests and benchmarks.
 HEAVY = ("openpyxl", "python_calamine", "rapidfuzz", "rich", "phonenumbers", "pypinyin", "opencc",
-         "charset_normalizer", "pydantic", "sqlite_utils", "pandas", "numpy")
+         "charset_normalizer", "pydantic", "sqlite_utils", "pandas", "numpy", "textual")
 if any(r.startswith("pydantic") for r in requires("typer") or []):
     # typer >= 0.29 validates every option with pydantic: the parser's own cost (benchmarks/bench_startup.py
     # shows it), not a module crm chose to import.

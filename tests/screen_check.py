@@ -5,7 +5,7 @@ zh / zh-Hant no English word of the interface.
   month, a masked phone missing a half, an amount whose thousands groups are cut, a table header on two
   lines (the rows between ┏ and ┡);
 - English: ASCII words of 3+ letters that are not data (every ASCII word stored in the database counts as
-  data), not an option or command (`--columns`, `crm`), and not in ALLOWED (abbreviations Chinese
+  data), not an option or command (`--columns`, `crm`, anything between backquotes), and not in ALLOWED (abbreviations Chinese
   writing uses as they are).
 """
 
@@ -72,7 +72,8 @@ def english_words(text: str, data: set[str]) -> list[str]:
         for m in WORD.finditer(line):
             w = m.group(0)
             before = line[:m.start()]
-            if w in data or w in ALLOWED or before.endswith(("--", "-", "crm ", "$")) or w.upper() == w:
+            in_command = before.count("`") % 2 == 1  # inside a `crm segment run` quoted command
+            if w in data or w in ALLOWED or before.endswith(("--", "-", "crm ", "$")) or w.upper() == w or in_command:
                 continue
             found.append(w)
     return found

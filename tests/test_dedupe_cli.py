@@ -173,3 +173,41 @@ def test_interactive_review_cluster_follows_earlier_merge(cli, dupes):
     assert [m["customer_id"] for m in clusters[0]["members"]] == ["C1", "C8"]
     assert clusters[0]["members"][1]["reason"] == "name 95 (sounds alike), no shared contact"
     assert _count(dupes, "SELECT count(*) FROM customers") == 5
+
+
+def test_dedupe_under_zh_translates_the_screen_not_the_data(cli, dupes):
+    """The table a person reads is Chinese (headers, actions, reasons, summary); JSON and CSV keep the
+    contract's English keys and reasons (DESIGN.md), whatever --lang says."""
+    res = cli("--lang", "zh", "dedupe", "--format", "table", env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "重复客户" in res.stdout and "客户编号" in res.stdout and "理由" in res.stdout
+    assert "同名 + 手机相同" in res.stdout and "同名 + 邮箱相同 （与 C2 比对）" in res.stdout
+    assert "同名, 电话/邮箱不同" in res.stdout and "待审核" in res.stdout
+    assert "same name" not in res.stdout and "customer_id" not in res.stdout
+    assert "7 个客户" in res.stderr
+    hant = cli("--lang", "zh-Hant", "dedupe", "--format", "table", env={"COLUMNS": "200"})
+    assert "重複客戶" in hant.stdout and "同名 + 手機相同" in hant.stdout
+    data = json.loads(cli("--lang", "zh", "dedupe", "--format", "json").stdout)
+    assert data[0]["members"][1]["reason"] == "same name + same mobile"
+    csv_head = cli("--lang", "zh", "dedupe", "--format", "csv").stdout.splitlines()[:2]
+    assert csv_head[0] == "cluster,score,action,customer_id,name,phone,email,reason"
+    assert csv_head[1].endswith(",auto,C1,北京华信科技有限公司,138****5678,,survivor: oldest record")
+
+
+def test_dedupe_reason_parts_translate_and_stay_english_under_en():
+    from crmcli import i18n
+    from crmcli.dedupe.reasons import shown
+
+    reasons = ["survivor: oldest record", "name 95 (sounds alike) + same landline (with C20250520001)",
+               "name 88 + same mobile but different city 北京/上海", "same name, but that name exists in several cities",
+               "name 90, no shared contact; merged into C20250520001 earlier", "same name + same phone + same email"]
+    try:
+        i18n.set_lang("en")
+        assert [shown(r) for r in reasons] == reasons
+        i18n.set_lang("zh")
+        assert [shown(r) for r in reasons] == [
+            "保留：最早的记录", "名称 95 分（读音相近） + 座机相同 （与 C20250520001 比对）",
+            "名称 88 分 + 手机相同 但城市不同 北京/上海", "同名, 但该名称在多个城市都有",
+            "名称 90 分, 无共同联系方式; 之前已并入 C20250520001", "同名 + 电话相同 + 邮箱相同"]
+    finally:
+        i18n.set_lang("en")

@@ -137,6 +137,18 @@ def test_cli_doctor_exit_codes_and_json(cli, db_path: Path) -> None:  # type: ig
     assert cli("doctor").exit_code == 0
 
 
+def test_cli_doctor_speaks_zh_around_its_findings(cli, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "未发现问题" in cli("--lang", "zh", "doctor").stderr
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP INDEX idx_customers_phone")
+    conn.commit()
+    conn.close()
+    r = cli("--lang", "zh", "doctor", "--format", "table")
+    assert r.exit_code == 3 and "1 个问题；1 个可用 --fix 修复" in r.stderr
+    r = cli("--lang", "zh-Hant", "doctor", "--fix")
+    assert r.exit_code == 0 and "已修復：" in r.stderr and "已記為操作" in r.stderr
+
+
 def test_cli_doctor_refuses_a_non_database(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     junk = tmp_path / "junk.db"
     junk.write_text("hello")

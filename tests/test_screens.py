@@ -31,7 +31,7 @@ SCREENS = {
     "fields": ["fields", "followups"],
 }
 # Screens whose interface words still wait for their zh entries (the translation sweep empties this).
-UNTRANSLATED = {"report overview", "doctor", "dedupe"}
+UNTRANSLATED: set[str] = set()
 PINNED = {"CRM_TODAY": "2025-06-30", "NO_COLOR": "1"}
 
 

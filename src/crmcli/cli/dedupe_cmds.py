@@ -11,9 +11,21 @@ from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
-from crmcli.i18n import _
+from crmcli.i18n import _, pgettext
 
 FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "reason"]
+
+
+def _words() -> dict[str, str]:
+    """Table headers and action values in the interface language (under en the keys themselves, as
+    before); the machine formats keep the keys. A context keeps these short words apart from others."""
+    return {"cluster": pgettext("dedupe", "cluster"), "score": pgettext("dedupe", "score"),
+            "action": pgettext("dedupe", "action"), "customer_id": pgettext("dedupe", "customer_id"),
+            "name": pgettext("dedupe", "name"), "phone": pgettext("dedupe", "phone"),
+            "email": pgettext("dedupe", "email"), "reason": pgettext("dedupe", "reason"),
+            "survivor": pgettext("dedupe", "survivor"), "auto": pgettext("dedupe", "auto"),
+            "review": pgettext("dedupe", "review"), "merged": pgettext("dedupe", "merged"),
+            "skipped": pgettext("dedupe", "skipped"), "done": pgettext("dedupe", "done")}
 
 
 def _masked(clusters: list[Any], unmask: bool) -> list[dict[str, Any]]:
@@ -30,6 +42,23 @@ def _flat(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for c in clusters for m in c["members"]]
 
 
+def _for_screen(rows: list[dict[str, Any]], columns: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """ROWS for a table a person reads: translated headers, actions and reasons."""
+    from crmcli.dedupe.reasons import shown
+
+    words = _words()
+    heads = {c: words.get(c, c) for c in columns}
+    out = []
+    for r in rows:
+        r = {**r}
+        if "action" in r:
+            r["action"] = words.get(r["action"], r["action"])
+        if r.get("reason"):
+            r["reason"] = shown(r["reason"])
+        out.append({heads[c]: r[c] for c in columns})
+    return out, [heads[c] for c in columns]
+
+
 def _emit_clusters(clusters: list[Any], fmt: str | None, unmask: bool) -> None:
     fmt = pick_format(fmt)
     shown = _masked(clusters, unmask)
@@ -37,8 +66,11 @@ def _emit_clusters(clusters: list[Any], fmt: str | None, unmask: bool) -> None:
         from crmcli.output import write_document
 
         write_document(shown, lines=fmt == "jsonl")
+    elif fmt == "table":
+        rows, heads = _for_screen(_flat(shown), FLAT)
+        emit(rows, heads, fmt, unmask=True, title=_("Duplicate customers"))
     else:
-        emit(_flat(shown), FLAT, fmt, unmask=True, title="Duplicate customers" if fmt == "table" else None)
+        emit(_flat(shown), FLAT, fmt, unmask=True)
 
 
 def _value(field: str, value: Any, unmask: bool) -> str:
@@ -63,8 +95,9 @@ def _show_cluster(c: Any, drop: set[str], unmask: bool) -> None:
 
     members = [m for m in _masked([c], unmask)[0]["members"] if m["customer_id"] not in drop]
     rows = [{"#": i, **m, "survivor": "*" if m["customer_id"] == c.survivor else ""} for i, m in enumerate(members, 1)]
-    output.render(rows, ["#", "survivor", "customer_id", "name", "phone", "email", "reason"], "table",
-                  out=sys.stderr, unmask=True, title=f"Cluster {c.cluster}  score {c.score}")
+    rows, heads = _for_screen(rows, ["#", "survivor", "customer_id", "name", "phone", "email", "reason"])
+    output.render(rows, heads, "table", out=sys.stderr, unmask=True,
+                  title=_("Cluster {n}  score {score}").format(n=c.cluster, score=c.score))
 
 
 def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
@@ -171,14 +204,17 @@ def dedupe(
         result = scan.scan(conn, threshold, auto, progress=lambda n: advance(completed=n))
     clusters = result.clusters
     s = result.stats
-    info(f"{s.records} customers, {s.pairs_scored} pairs compared, {len(clusters)} clusters "
-         f"({sum(c.auto for c in clusters)} at or above {auto:g}) in {result.seconds:.1f}s")
+    info(_("{records} customers, {pairs} pairs compared, {n} clusters ({sure} at or above {auto}) in {seconds}s").format(
+        records=s.records, pairs=s.pairs_scored, n=len(clusters), sure=sum(c.auto for c in clusters), auto=f"{auto:g}",
+        seconds=f"{result.seconds:.1f}"))
     if s.skipped_blocks:
-        info(f"note: {s.skipped_blocks} phone/email/name keys shared by more than 500 customers were not used")
+        info(_("note: {n} phone/email/name keys shared by more than 500 customers were not used").format(
+            n=s.skipped_blocks))
     if do_merge and yes:
         scan.auto_merge(conn, clusters)
         merged = [c for c in clusters if c.action == "merged"]
-        info(f"merged {len(merged)} clusters; {len(clusters) - len(merged)} left for review (crm dedupe --merge on a terminal)")
+        info(_("merged {n} clusters; {left} left for review (crm dedupe --merge on a terminal)").format(
+            n=len(merged), left=len(clusters) - len(merged)))
     elif do_merge:
         _walk(conn, clusters, unmask)
     _emit_clusters(clusters, fmt, unmask)

@@ -253,7 +253,7 @@ def doctor(
         _print_findings(findings, fix)
     if findings:
         raise typer.Exit(3)
-    info("no problems found")
+    info(_("no problems found"))
 
 
 @app.command()
@@ -312,9 +312,9 @@ def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:
             return lib.diagnose(conn, quick=quick), []
     res = lib.fix(conn, quick=quick)
     for line in res.fixed:
-        info(f"fixed: {line}")
+        info(_("fixed: {what}").format(what=line))
     if res.op_id:
-        info(f"(logged as operation {res.op_id}; `crm log show {res.op_id}` lists every row before and after)")
+        info(_("(logged as operation {op}; `crm log show {op}` lists every row before and after)").format(op=res.op_id))
     return res.remaining, res.fixed
 
 
@@ -361,9 +361,10 @@ def _print_findings(findings: list[Any], fixed: bool) -> None:
         where = f" [{f.table}]" if f.table else ""
         typer.echo(shown(f"{f.check}{where}: {f.message}"))
         for ex in f.examples:
-            typer.echo(shown(f"    e.g. {ex}"))
+            typer.echo(shown("    " + _("e.g. {example}").format(example=ex)))
         if f.fix:
             typer.echo(f"    --fix {f.fix}")
         else:
-            typer.echo("    --fix leaves this: it needs a person")
-    info(f"{len(findings)} problem(s)" + ("" if fixed else f"; {sum(1 for f in findings if f.fix)} fixable with --fix"))
+            typer.echo("    " + _("--fix leaves this: it needs a person"))
+    n, fixable = len(findings), sum(1 for f in findings if f.fix)
+    info((_("{n} problem(s)") if fixed else _("{n} problem(s); {fixable} fixable with --fix")).format(n=n, fixable=fixable))

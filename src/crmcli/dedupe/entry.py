@@ -70,12 +70,13 @@ def matches(conn: sqlite3.Connection, values: dict[str, Any]) -> list[EntryMatch
 
 def describe(m: EntryMatch, unmask: bool = False) -> str:
     """One customer of a match, for a message: id, name, masked phone/email, score and reason."""
+    from crmcli.dedupe.reasons import shown
     from crmcli.output import masker
 
     masks = masker(None, ["phone", "email"], unmask)
     contact = ", ".join(str(masks[k](v) if k in masks else v) for k, v in (("phone", m.phone), ("email", m.email)) if v)
     return f"{m.customer_id} {m.name}" + (f" ({contact})" if contact else "") + ": " + _(
-        "{reason}, score {score}").format(reason=m.reason, score=f"{m.score:g}")
+        "{reason}, score {score}").format(reason=shown(m.reason), score=f"{m.score:g}")
 
 
 def check(conn: sqlite3.Connection, values: dict[str, Any], *, unmask: bool = False) -> list[EntryMatch]:

@@ -61,20 +61,20 @@ def compiled(area: Path) -> dict[Path, bytes]:
 
     src = read(area)
     override_path = PO / "zh_Hant" / area.name
-    overrides = {m.id: m.string for m in read(override_path, "zh_Hant_TW") if m.id and m.string} \
+    overrides = {(m.context, m.id): m.string for m in read(override_path, "zh_Hant_TW") if m.id and m.string} \
         if override_path.exists() else {}
     zh, hant = _fresh("zh_Hans_CN"), _fresh("zh_Hant_TW")
     for m in src:
         if not m.id or not m.string or (isinstance(m.string, tuple) and not all(m.string)):
             continue
-        zh.add(m.id, m.string)
-        if m.id in overrides:
-            tw = overrides[m.id]
+        zh.add(m.id, m.string, context=m.context)  # msgctxt: pgettext's entries stay apart
+        if (m.context, m.id) in overrides:
+            tw = overrides[(m.context, m.id)]
         elif isinstance(m.string, tuple):
             tw = tuple(traditional(s) for s in m.string)
         else:
             tw = traditional(m.string)
-        hant.add(m.id, tw)
+        hant.add(m.id, tw, context=m.context)
     name = area.with_suffix(".mo").name
     return {LOCALE / "zh" / "LC_MESSAGES" / name: _mo_bytes(zh),
             LOCALE / "zh_Hant" / "LC_MESSAGES" / name: _mo_bytes(hant)}

@@ -7,12 +7,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from crmcli.i18n import N_, _
 from crmcli.tui import model
-from crmcli.tui.app import CardScreen, CrmApp, fill, translate_bindings
+from crmcli.tui.app import CardScreen, CrmScreen, fill
 
 TAB_NAMES = {"overdue": N_("Overdue"), "due": N_("Due"), "tickets": N_("Tickets at risk"), "review": N_("Weekly review")}
 TAB_HELP = {
@@ -24,19 +23,12 @@ TAB_HELP = {
 DAYS_AHEAD = 7
 
 
-class TodayScreen(Screen[None]):
+class TodayScreen(CrmScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", N_("back"))]
 
     def __init__(self) -> None:
         super().__init__()
-        translate_bindings(self)
         self.customer_of: dict[str, str] = {}
-
-    @property
-    def crm(self) -> CrmApp:
-        app = self.app
-        assert isinstance(app, CrmApp)
-        return app
 
     def compose(self) -> ComposeResult:
         tabs = model.agenda(self.crm.conn, self.crm.day(), days=DAYS_AHEAD, lang=self.crm.lang)

@@ -73,7 +73,25 @@ def summary_grid(pairs: list[tuple[str, str]], width: int) -> RichTable:
     return grid
 
 
-class CustomersScreen(Screen[None]):
+class CrmScreen(Screen[None]):
+    """What every workspace screen shares: its bindings in the chosen language, the app's
+    connection and settings, and a status line for what an action did."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+
+    @property
+    def crm(self) -> CrmApp:
+        app = self.app
+        assert isinstance(app, CrmApp)
+        return app
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(message, style="red" if error else ""))
+
+
+class CustomersScreen(CrmScreen):
     """The customer list: a filter bar in the filter language, a live count, sortable columns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,7 +105,6 @@ class CustomersScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        translate_bindings(self)
         self.sort_index = -1
         self.descending = False
 
@@ -127,12 +144,6 @@ class CustomersScreen(Screen[None]):
                  if c in model.FIXED_WIDTHS}
         room = self.size.width - sum(fixed.values()) - 2 * 6 - 2
         return {**model.FIXED_WIDTHS, "name": max(14, min(40, room))}
-
-    @property
-    def crm(self) -> CrmApp:
-        app = self.app
-        assert isinstance(app, CrmApp)
-        return app
 
     def on_resize(self) -> None:
         self.reload()
@@ -181,7 +192,7 @@ class CustomersScreen(Screen[None]):
         self.reload()
 
 
-class CardScreen(Screen[None]):
+class CardScreen(CrmScreen):
     """One customer: the card on top, a tab per module, quick actions on keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -200,14 +211,7 @@ class CardScreen(Screen[None]):
 
     def __init__(self, customer_id: str) -> None:
         super().__init__()
-        translate_bindings(self)
         self.customer_id = customer_id
-
-    @property
-    def crm(self) -> CrmApp:
-        app = self.app
-        assert isinstance(app, CrmApp)
-        return app
 
     def compose(self) -> ComposeResult:
         yield Static("", id="card", classes="card")
@@ -232,9 +236,6 @@ class CardScreen(Screen[None]):
             g = {"history": c.history, "segment": c.segment}.get(ident) or c.tabs[ident]
             fill(self.query_one(f"#grid-{ident}", DataTable), g)
         self.query_one("#verdict", Static).update(c.verdict)
-
-    def say(self, message: str, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(message, style="red" if error else "green"))
 
     def _row_of(self, tab: str) -> str | None:
         self.query_one("#tabs", TabbedContent).active = f"tab-{tab}"

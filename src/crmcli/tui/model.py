@@ -233,8 +233,10 @@ def cluster_grid(clusters: list[Any], lang: str) -> Grid:
 
 
 def member_grid(cluster: Any, lang: str, unmask: bool) -> Grid:
+    from crmcli.dedupe.reasons import shown
+
     cols = ["customer_id", "name", "phone", "email", "reason"]
-    rows = [{**m, "reason": _(m.get("reason") or "survivor")} for m in cluster.members]
+    rows = [{**m, "reason": shown(m["reason"]) if m.get("reason") else _("survivor")} for m in cluster.members]
     g = grid("customers", cols[:-1], rows, "customer_id", lang, unmask)
     g.columns.append("reason")
     g.heads.append(_("reason"))

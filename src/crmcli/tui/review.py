@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from crmcli.errors import CrmError
 from crmcli.i18n import N_, _
 from crmcli.tui import model
-from crmcli.tui.app import CrmApp, fill, selected_key, translate_bindings
+from crmcli.tui.app import CrmScreen, fill, selected_key
 
 
-class DedupeScreen(Screen[None]):
+class DedupeScreen(CrmScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", N_("back")),
         Binding("m", "merge", N_("merge")),
@@ -31,14 +29,7 @@ class DedupeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        translate_bindings(self)
         self.clusters: list[Any] = []  # crmcli.dedupe.scan.Cluster
-
-    @property
-    def crm(self) -> CrmApp:
-        app = self.app
-        assert isinstance(app, CrmApp)
-        return app
 
     def compose(self) -> ComposeResult:
         yield Static(_("crm — duplicates to review"), classes="title")
@@ -73,9 +64,6 @@ class DedupeScreen(Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "clusters":
             self.show_members()
-
-    def say(self, message: str, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(message, style="red" if error else ""))
 
     def _done_with(self, c: Any, message: str) -> None:
         self.clusters = [x for x in self.clusters if x is not c]

@@ -42,6 +42,17 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def filled(db_path: Path) -> Path:
+    """The test's database holding tests/reports_data.py's hand-computed report data."""
+    from tests.reports_data import build
+
+    c = db.connect(db_path)
+    build(c)
+    c.close()
+    return db_path
+
+
+@pytest.fixture
 def conn(db_path: Path) -> sqlite3.Connection:
     c = db.connect(db_path)
     yield c

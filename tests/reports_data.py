@@ -92,3 +92,6 @@ def build(conn: sqlite3.Connection) -> None:
     conn.executemany("INSERT INTO followups (followup_id, customer_id, date, followed_by, method, next_step, due_date, done) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", FOLLOWUPS)
     conn.commit()
+
+# revenue with a fixed period does not depend on today's date
+REVENUE = ("report", "revenue", "--since", "2023-01-01", "--until", "2024-06-15")

@@ -13,18 +13,7 @@ from openpyxl import load_workbook
 
 from crmcli import db, reports
 from crmcli.reports import xlsx
-from tests.reports_data import NOW, TODAY, build
-
-# revenue with a fixed period does not depend on today's date
-REVENUE = ("report", "revenue", "--since", "2023-01-01", "--until", "2024-06-15")
-
-
-@pytest.fixture
-def filled(db_path: Path) -> Path:
-    conn = db.connect(db_path)
-    build(conn)
-    conn.close()
-    return db_path
+from tests.reports_data import NOW, REVENUE, TODAY
 
 
 def test_report_alone_lists_reports(cli, filled: Path) -> None:

@@ -16,17 +16,7 @@ from crmcli import db, reports
 from crmcli.reports import charts, html, pdf
 from crmcli.reports.base import partial_periods, period_bounds
 from tests.conftest import need_program
-from tests.reports_data import NOW, TODAY, build
-
-REVENUE = ("report", "revenue", "--since", "2023-01-01", "--until", "2024-06-15")
-
-
-@pytest.fixture
-def filled(db_path: Path) -> Path:
-    conn = db.connect(db_path)
-    build(conn)
-    conn.close()
-    return db_path
+from tests.reports_data import NOW, REVENUE, TODAY
 
 
 def _revenue(db_path: Path) -> reports.Report:

@@ -232,7 +232,13 @@ _EMPTY = {"": None}
 
 
 def _or_none(col: Sequence[str]) -> list[Any]:
-    return list(map(_EMPTY.get, col, col))  # "" -> None, anything else itself
+    """"" -> None, anything else itself; a column without empty cells (or only empty ones) is copied in C."""
+    empty = col.count("")
+    if not empty:
+        return list(col)
+    if empty == len(col):
+        return [None] * empty
+    return list(map(_EMPTY.get, col, col))
 
 
 def _to_float(col: Sequence[str]) -> list[Any]:

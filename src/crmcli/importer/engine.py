@@ -17,6 +17,7 @@ import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -390,7 +391,7 @@ class _SheetImport:
         self.res.read += len(batch)
         w = self.width
         lines: list[int] = [line for line, _ in batch]
-        rows: list[list[Any]] = [r for _, r in batch]
+        rows: list[list[Any]] = list(map(itemgetter(1), batch))
         errors: dict[int, list[str]] = {}
         if set(map(len, rows)) != {w}:  # short rows (trailing empty cells left out) or long ones
             for i, r in enumerate(rows):

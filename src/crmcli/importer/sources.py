@@ -339,7 +339,7 @@ def csv_sheet(src: Source) -> Sheet:
             for row in reader:
                 pending[0] = 0
                 start, last = last + 1, reader.line_num
-                if any(row) and (row[0].strip() or any(c.strip() for c in row)):
+                if any(row) and ((row[0] and not row[0].isspace()) or any(c.strip() for c in row)):
                     yield start, row
         except csv.Error as e:
             if "field larger" in str(e):

@@ -39,7 +39,7 @@ def plan(conn: sqlite3.Connection, table: str, args: Sequence[str], raw: dict[st
         raise InvalidValue(_("{field} cannot be set on many records at once").format(field=fields.shown_field(t.by_name[t.key])))
     checked = t.name == "customers"
     cols = list(dict.fromkeys([t.key, *values, *(rules.FIELDS if checked else ())]))
-    _, rows = filters.select(conn, t.name, args, columns=cols, today=today)
+    _cols, rows = filters.select(conn, t.name, args, columns=cols, today=today)
     p = Plan(t.name, values)
     refused: dict[str, list[str]] = {}
     for row in rows:

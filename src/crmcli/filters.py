@@ -96,8 +96,8 @@ def _split_op(raw: str, text: str) -> tuple[str, str, str]:
     if not found:
         hint = _(" (a shell treats unquoted < and > as redirection: quote the filter, 'orders.amount>=50000')") \
             if "." in text or fields.find_field("customers", text) else ""
-        raise _fail(raw, _("needs field OP value with OP one of = != > >= < <= ~ !~, "
-                           "e.g. industry~制造 or orders.amount>=50000{hint}").format(hint=hint))
+        raise _fail(raw, _("needs field OP value with OP one of = != > >= < <= ~ !~, e.g. industry~制造 or "
+                           "orders.amount>=50000{hint}").format(hint=hint))
     pos = min(p for p, _ in found)
     op = next(o for o in OPS if text.startswith(o, pos))
     lhs, value = text[:pos].strip(), text[pos + len(op):].strip()
@@ -223,10 +223,8 @@ def _number(term: Term, text: str, *, whole: bool = False) -> float | int:
             return normalize_money(text)  # type: ignore[return-value]
         return float(text)
     except (ValueError, InvalidValue):
-        what = term.agg or _("the value")
-        msg = _("{what} compares with a whole number, not '{value}'") if whole else \
-            _("{what} compares with a number, not '{value}'")
-        raise _fail(term.raw, msg.format(what=what, value=text)) from None
+        msg = _("{what} compares with a whole number, not '{value}'") if whole else _("{what} compares with a number, not '{value}'")
+        raise _fail(term.raw, msg.format(what=term.agg or _("the value"), value=text)) from None
 
 
 def _coerce(term: Term, text: str, today: date | None) -> Any:

@@ -246,7 +246,7 @@ def test_undo_and_merge_talk_chinese(cli) -> None:  # type: ignore[no-untyped-de
     assert r.exit_code == 0, r.output
     assert "已撤銷" in r.stderr, r.stderr
     r = cli("--lang", "zh", "log", "--format", "csv")
-    assert "撤销操作 1：新增客户基本信息" in r.stdout and "拆分合并" in r.stdout and "新增客户基本信息" in r.stdout, r.stdout
+    assert "撤销操作 1：新增客户基本信息" in r.stdout and "拆分合並 1" in r.stdout and "合并到" in r.stdout, r.stdout
 
 
 def test_interactive_dedupe_asks_in_chinese(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

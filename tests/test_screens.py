@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crmcli import db, demo_data
+from tests.doctor_data import add_problems
 from tests.screen_check import data_words, english_words, split_tokens, too_wide
 
 WIDTHS = (60, 80, 160)
@@ -36,6 +38,7 @@ SCREENS = {
     "import other crm": ["import", str(EXAMPLES / "other-crm-export.csv"), "--dry-run"],
     "log": ["log"],
     "doctor": ["doctor"],
+    "doctor problems": ["doctor"],  # on tests/doctor_data.py's database: one of every kind of finding
     "dedupe": ["dedupe"],
     "fields": ["fields", "followups"],
 }
@@ -78,6 +81,11 @@ def test_screen(screen_db: tuple[Path, str, set[str]], screen: str, lang: str) -
     db_path, customer, words = screen_db
     if screen.startswith("segment ") and screen != "segment run":
         _run(db_path, ["segment", "run"], "en", 160, table=False)
+    if screen == "doctor problems":
+        conn = sqlite3.connect(db_path)
+        add_problems(conn)
+        conn.close()
+        words = data_words(db_path)  # the bad values it stored (bogus, someday) are data
     args = [a.format(customer=customer) for a in SCREENS[screen]]
     if screen.startswith("import"):  # the file's own headers and name are its data
         words = words | set(re.findall(r"[A-Za-z]+", Path(args[1]).read_bytes().decode("gb18030", "replace").split("\n")[0]))

@@ -340,7 +340,7 @@ def startup(runs: int) -> tuple[Section, list[Row]]:
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
     cpu_med = {k: statistics.median(v) * 1000 for k, v in cpu.items()}
     peer = med[bench_startup.PEER]
-    lines = [*bench_startup.table(med, cpu_med, runs), ""]
+    lines = [f"crm under typer {bench_startup.typer_version()}", "", *bench_startup.table(med, cpu_med, runs), ""]
     lines += [f"target {tgt}: {'MET' if ok else 'MISSED'} ({fig})" for tgt, ok, fig in bench_startup.verdicts(med)]
     sec = Section("demo database", "start-up", f"bench_startup.measure({runs})", "\n".join(lines), time.perf_counter() - t)
     rows = []

@@ -1,8 +1,9 @@
 """`--help` in the chosen language, and `--lang` after the subcommand.
 
 Typer reads help texts (docstrings, `help=`) when the modules are imported, before `--lang` is known, so
-they stay English literals in the source and are translated on the built click command tree, just
-before it runs (`translate_tree`). Click's own words ("Usage:", "Show this message and exit.", "No such
+they stay English literals in the source and are translated on the built click commands, just before
+they run: only the invoked command and the groups on the way to it (`translate_invoked`); a group's
+subcommands when its help lists them. Click's own words ("Usage:", "Show this message and exit.", "No such
 option") come from click's `_()` calls; `install_click_gettext` points those at our catalogs. Both only
 run when the language is not English.
 """
@@ -31,22 +32,30 @@ def prescan(argv: list[str]) -> str | None:
     return found
 
 
-def _leaf(cmd: Any, argv: list[str], globals_with_value: tuple[str, ...] = ("--db", "--lang")) -> tuple[Any, int]:
-    """The click command ARGV invokes and the index of its name in ARGV (-1: the root)."""
-    i, node, at = 0, cmd, -1
+def _descend(cmd: Any, argv: list[str], globals_with_value: tuple[str, ...] = ("--db", "--lang")) -> tuple[list[Any], int]:
+    """The click commands ARGV invokes, the root first, and the index of the last one's name in ARGV (-1: the
+    root). Looking a name up builds that command only (cli/lazy.py)."""
+    i, path, at = 0, [cmd], -1
     while i < len(argv):
         a = argv[i]
         if a == "--":
             break
         if a.startswith("-"):
-            i += 2 if (node is cmd and a in globals_with_value) else 1
+            i += 2 if (len(path) == 1 and a in globals_with_value) else 1
             continue
-        sub = getattr(node, "commands", {}).get(a)
+        sub = getattr(path[-1], "commands", {}).get(a)
         if sub is None:
             break
-        node, at = sub, i
+        path.append(sub)
+        at = i
         i += 1
-    return node, at
+    return path, at
+
+
+def _leaf(cmd: Any, argv: list[str]) -> tuple[Any, int]:
+    """The click command ARGV invokes and the index of its name in ARGV (-1: the root)."""
+    path, at = _descend(cmd, argv)
+    return path[-1], at
 
 
 def hoist_lang(cmd: Any, argv: list[str]) -> list[str]:
@@ -83,18 +92,35 @@ def _walk(cmd: Any, path: str = "crm") -> Iterator[tuple[str, Any]]:
         yield from _walk(sub, f"{path} {name}")
 
 
-def translate_tree(cmd: Any) -> None:
-    """Replace every help text of CMD's tree by its translation (current language)."""
-    tr = i18n._
-    for _path, c in _walk(cmd):
-        for attr in ("help", "short_help", "epilog"):
-            text = getattr(c, attr, None)
-            if text:
-                setattr(c, attr, tr(text))
-        for p in c.params:
-            text = getattr(p, "help", None)
-            if text:
-                p.help = tr(text)
+def _retext(obj: Any, attrs: tuple[str, ...]) -> None:
+    """OBJ's ATTRS set to the translations of their English texts (kept on OBJ the first time: a command
+    module's commands are built once a process and shared, so a second call must not translate a translation)."""
+    english = obj.__dict__.setdefault("_crm_english", {a: getattr(obj, a, None) for a in attrs})
+    for attr, text in english.items():
+        if text:
+            setattr(obj, attr, i18n._(text))
+
+
+def translate_command(c: Any) -> None:
+    """Replace the help texts of command C (not its subcommands) and of its options by their translations."""
+    _retext(c, ("help", "short_help", "epilog"))
+    for p in c.params:
+        _retext(p, ("help",))
+
+
+def translate_invoked(cmd: Any, argv: list[str]) -> None:
+    """Translate what ARGV's call can show: the commands on its path (root first) and, when it ends at a group
+    (its help, or a usage error), that group's subcommands' short helps, each as it is built; nothing else is
+    built or translated."""
+    path, _at = _descend(cmd, argv)
+    for c in path:
+        translate_command(c)
+    subcommands = getattr(path[-1], "commands", None)
+    if hasattr(subcommands, "when_built"):  # a lazy group: built only if its help lists them
+        subcommands.when_built(translate_command)
+    elif subcommands:
+        for sub in subcommands.values():
+            translate_command(sub)
 
 
 def install_click_gettext() -> None:
@@ -117,7 +143,7 @@ def prepare(cmd: Any, argv: list[str]) -> list[str]:
     except Exception:  # an unknown --lang: the global option's own check reports it
         i18n.set_lang(None)
     if i18n.get_lang() != "en":
-        translate_tree(cmd)
+        translate_invoked(cmd, argv)
         install_click_gettext()
     return hoist_lang(cmd, argv)
 

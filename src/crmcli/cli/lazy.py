@@ -43,15 +43,12 @@ class LazyCommands(MutableMapping[str, Any]):
     def __init__(self, factories: Mapping[str, Factory], built: Mapping[str, Any] | None = None) -> None:
         self._factories = dict(factories)
         self._built: dict[str, Any] = dict(built or {})
-        self._hooks: list[Callable[[Any], None]] = []
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
             if name not in self._factories:
                 raise KeyError(name)
-            self._built[name] = command = quicken(self._factories[name]())
-            for hook in self._hooks:
-                hook(command)
+            self._built[name] = quicken(self._factories[name]())
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
@@ -72,13 +69,6 @@ class LazyCommands(MutableMapping[str, Any]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._factories or name in self._built
-
-    def when_built(self, hook: Callable[[Any], None]) -> None:
-        """Call HOOK on each command built from now on, and now on those built already (their help
-        translated only if it is shown: i18n/help.py)."""
-        self._hooks.append(hook)
-        for command in self._built.values():
-            hook(command)
 
     def built(self) -> list[str]:
         """The names built so far (a test's view of what a call cost)."""

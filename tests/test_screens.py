@@ -5,12 +5,14 @@ zh / zh-Hant no English word of the interface (tests/screen_check.py)."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crmcli import db, demo_data
+from tests.doctor_data import add_problems
 from tests.screen_check import data_words, english_words, split_tokens, too_wide
 
 WIDTHS = (60, 80, 160)
@@ -27,6 +29,7 @@ SCREENS = {
     "segment list": ["segment", "list"],
     "log": ["log"],
     "doctor": ["doctor"],
+    "doctor problems": ["doctor"],  # on tests/doctor_data.py's database: one of every kind of finding
     "dedupe": ["dedupe"],
     "fields": ["fields", "followups"],
 }
@@ -69,6 +72,11 @@ def test_screen(screen_db: tuple[Path, str, set[str]], screen: str, lang: str) -
     db_path, customer, words = screen_db
     if screen == "segment list":
         _run(db_path, ["segment", "run"], "en", 160, table=False)
+    if screen == "doctor problems":
+        conn = sqlite3.connect(db_path)
+        add_problems(conn)
+        conn.close()
+        words = data_words(db_path)  # the bad values it stored (bogus, someday) are data
     args = [a.format(customer=customer) for a in SCREENS[screen]]
     for width in WIDTHS:
         text = _run(db_path, args, lang, width)

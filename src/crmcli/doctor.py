@@ -35,8 +35,8 @@ from crmcli.doctor_ids import check_duplicate_ids, check_ids
 from crmcli.doctor_integrity import check_integrity, damage_before_opening, damage_finding, read_only_look
 from crmcli.doctor_scan import Hits, key_expr
 from crmcli.errors import CrmError, InvalidValue
-from crmcli.findings import EXAMPLES, Finding
-from crmcli.i18n import _
+from crmcli.findings import EXAMPLES, FieldName, Finding, Joined, LabelName, Msg, Stored, TableName, Word
+from crmcli.i18n import N_
 
 __all__ = ["Finding", "FixResult", "check_integrity", "damage_before_opening", "damage_finding", "diagnose", "fix",
            "read_only_look", "summary"]
@@ -95,8 +95,9 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False, pages_checked: bo
 def check_constraints(hits: Hits) -> list[Finding]:
     """Rows breaking a CHECK or NOT NULL rule of their table's own definition (counted by the row
     scan: SQLite's integrity checks here skip them)."""
-    return [Finding("constraints", t, len(rows), f"{len(rows)} {t} rows break a rule of the schema (CHECK / NOT NULL); "
-                    "the findings below name the ones crm recognises", None)
+    return [Finding("constraints", t, len(rows), Msg("constraints.broken", N_(
+                    "{n} {table} rows break a rule of the schema (CHECK / NOT NULL); the findings below name the ones "
+                    "crm recognises"), n=len(rows), table=TableName(t)), None)
             for (check, t, _f), rows in hits.items() if check == "constraints"]
 
 
@@ -108,7 +109,8 @@ def check_unreachable(conn: sqlite3.Connection, hits: Hits | None = None) -> lis
     if not rows:
         return []
     return [Finding("unreachable", "customers", len(rows),
-                    _("{n} customers have neither phone nor email (联系方式 is required)").format(n=len(rows)), None,
+                    Msg("unreachable.no_contact", N_("{n} customers have neither phone nor email (联系方式 is required)"),
+                        n=len(rows)), None,
                     rows[:EXAMPLES])]
 
 
@@ -139,7 +141,8 @@ def _schema_problems(conn: sqlite3.Connection) -> list[tuple[str, str, str, str 
         out: list[tuple[str, str, str, str | None, list[str]]] = []
         for (kind, name), sql in want.items():
             if (kind, name) not in have:
-                out.append((kind, name, f"{kind} {name} is missing", f"creates {kind} {name}", [sql]))
+                out.append((kind, name, Msg("schema.missing", N_("{kind} {name} is missing"), kind=_kind(kind), name=name),
+                            Msg("schema.create", N_("creates {kind} {name}"), kind=_kind(kind), name=name), [sql]))
             elif norm_sql(have[(kind, name)]) != norm_sql(sql):
                 if kind == "table":
                     want_cols = [r[1] for r in ref.execute(f"PRAGMA table_info({name})")]
@@ -147,29 +150,39 @@ def _schema_problems(conn: sqlite3.Connection) -> list[tuple[str, str, str, str 
                     missing = [c for c in want_cols if c not in have_cols]
                     for col in missing:
                         decl = next(r for r in ref.execute(f"PRAGMA table_info({name})") if r[1] == col)
-                        out.append(("column", f"{name}.{col}", f"table {name} lacks column {col}",
-                                    f"adds column {name}.{col} ({decl[2] or 'no type'}, without its constraints)",
+                        out.append(("column", f"{name}.{col}", Msg("schema.missing_column", N_(
+                                    "table {table} lacks column {column}"), table=name, column=col), Msg(
+                                    "schema.add_column", N_("adds column {table}.{column} ({type}, without its "
+                                    "constraints)"), table=name, column=col, type=decl[2] or Word(N_("no type"))),
                                     [f'ALTER TABLE {name} ADD COLUMN "{col}" {decl[2]}']))
                     if not missing:
-                        out.append((kind, name, f"table {name} is defined differently from schema.sql "
-                                    "(columns or constraints)", None, []))
+                        out.append((kind, name, Msg("schema.table_differs", N_("table {name} is defined differently "
+                                    "from schema.sql (columns or constraints)"), name=name), None, []))
                 else:
-                    out.append((kind, name, f"{kind} {name} is defined differently from schema.sql",
-                                f"recreates {kind} {name}", [f"DROP {kind.upper()} {name}", sql]))
+                    out.append((kind, name, Msg("schema.differs", N_("{kind} {name} is defined differently from "
+                                "schema.sql"), kind=_kind(kind), name=name), Msg("schema.recreate", N_(
+                                "recreates {kind} {name}"), kind=_kind(kind), name=name), [f"DROP {kind.upper()} {name}", sql]))
         for (kind, name) in have:
             if (kind, name) not in want:
-                out.append((kind, name, f"{kind} {name} is not in schema.sql", None, []))
+                out.append((kind, name, Msg("schema.extra", N_("{kind} {name} is not in schema.sql"), kind=_kind(kind),
+                                                name=name), None, []))
         return out
     finally:
         ref.close()
+
+
+def _kind(kind: str) -> Word:
+    """table / index / trigger / view, translated when shown."""
+    return Word(kind, "schema object")
 
 
 def check_schema(conn: sqlite3.Connection) -> list[Finding]:
     out = [Finding("schema", name.split(".")[0], 1, msg, fix, [name]) for _, name, msg, fix, _ in _schema_problems(conn)]
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if mode.lower() != "wal":
-        out.append(Finding("schema", None, 1, f"journal mode is {mode}, not wal (concurrent use may see 'database is locked')",
-                           "switches the journal mode to wal"))
+        out.append(Finding("schema", None, 1, Msg("schema.journal_mode", N_("journal mode is {mode}, not wal "
+                           "(concurrent use may see 'database is locked')"), mode=mode),
+                           Msg("schema.wal", N_("switches the journal mode to wal"))))
     return out
 
 
@@ -207,20 +220,21 @@ def check_orphans(conn: sqlite3.Connection) -> list[Finding]:
         movable = [r for r in rows if r[2]]
         lost = [r for r in rows if not r[2]]
         if movable:
-            out.append(Finding("orphans", table, len(movable),
-                               f"{len(movable)} {table} belong to customers that were merged away",
-                               "moves them to the surviving customer", [f"{c} -> {s}" for _, c, s in movable[:EXAMPLES]]))
+            out.append(Finding("orphans", table, len(movable), Msg("orphans.merged_away", N_(
+                               "{n} {table} belong to customers that were merged away"), n=len(movable),
+                               table=TableName(table)), Msg("orphans.move", N_("moves them to the surviving customer")),
+                               [f"{c} -> {s}" for _, c, s in movable[:EXAMPLES]]))
         if lost:
-            out.append(Finding("orphans", table, len(lost),
-                               f"{len(lost)} {table} belong to no existing customer",
+            out.append(Finding("orphans", table, len(lost), Msg("orphans.lost", N_(
+                               "{n} {table} belong to no existing customer"), n=len(lost), table=TableName(table)),
                                None, [str(c if c is not None else f"rowid {rid}") for rid, c, _ in lost[:EXAMPLES]]))
     if "merged_ids" in _tables(conn):
         rows = conn.execute("SELECT old_id, survivor_id FROM merged_ids m WHERE NOT EXISTS "
                             "(SELECT 1 FROM customers c WHERE c.customer_id = m.survivor_id) AND NOT EXISTS "
                             "(SELECT 1 FROM merged_ids m2 WHERE m2.old_id = m.survivor_id)").fetchall()
         if rows:
-            out.append(Finding("orphans", "merged_ids", len(rows),
-                               f"{len(rows)} merged-away ids point to a survivor that no longer exists", None,
+            out.append(Finding("orphans", "merged_ids", len(rows), Msg("orphans.dangling_merge", N_(
+                               "{n} merged-away ids point to a survivor that no longer exists"), n=len(rows)), None,
                                [f"{a} -> {b}" for a, b in rows[:EXAMPLES]]))
     return out
 
@@ -254,15 +268,17 @@ def check_labels(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Fin
         mappable = [b for b in bad if b[2]]
         unknown = [b for b in bad if not b[2]]
         if mappable:
-            out.append(Finding("labels", t.name, len(mappable),
-                               f"{len(mappable)} {t.name}.{f.name} values are labels, not the stored value",
-                               f"stores the canonical value ({', '.join(sorted({f'{v}->{c}' for _, v, c in mappable})[:3])})",
+            out.append(Finding("labels", t.name, len(mappable), Msg("labels.not_stored_value", N_(
+                               "{n} {field} values are labels, not the stored value"), n=len(mappable),
+                               field=FieldName(t.name, f.name)), Msg("labels.canonical", N_(
+                               "stores the canonical value ({pairs})"),
+                               pairs=Joined([Stored(v, c) for v, c in sorted({(v, c) for _, v, c in mappable})[:3]])),
                                [f"{k}: {v}" for k, v, _ in mappable[:EXAMPLES]]))
         if unknown:
-            out.append(Finding("labels", t.name, len(unknown),
-                               f"{len(unknown)} {t.name}.{f.name} values are outside the fixed list "
-                               f"({', '.join(lab.value for lab in f.labels)})", None,
-                               [f"{k}: {v}" for k, v, _ in unknown[:EXAMPLES]]))
+            out.append(Finding("labels", t.name, len(unknown), Msg("labels.outside_list", N_(
+                               "{n} {field} values are outside the fixed list ({values})"), n=len(unknown),
+                               field=FieldName(t.name, f.name), values=Joined([LabelName(lab) for lab in f.labels])),
+                               None, [f"{k}: {v}" for k, v, _ in unknown[:EXAMPLES]]))
     return out
 
 
@@ -300,12 +316,16 @@ def check_formats(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Fi
         fixable = [b for b in bad if b[2] is not None]
         unreadable = [b for b in bad if b[2] is None]
         if fixable:
-            out.append(Finding("formats", t.name, len(fixable), f"{len(fixable)} {t.name}.{f.name} values are not in "
-                               f"stored form ({f.type})", "stores them normalised",
+            out.append(Finding("formats", t.name, len(fixable), Msg("formats.not_stored_form", N_(
+                               "{n} {field} values are not in stored form ({type})"), n=len(fixable),
+                               field=FieldName(t.name, f.name), type=Word(f.type, "value type")),
+                               Msg("formats.normalise", N_("stores them normalised")),
                                [f"{k}: {v} -> {p}" for k, v, p in fixable[:EXAMPLES]]))
         if unreadable:
-            out.append(Finding("formats", t.name, len(unreadable), f"{len(unreadable)} {t.name}.{f.name} values are not "
-                               f"a readable {f.type}", None, [f"{k}: {v}" for k, v, _ in unreadable[:EXAMPLES]]))
+            out.append(Finding("formats", t.name, len(unreadable), Msg("formats.unreadable", N_(
+                               "{n} {field} values are not a readable {type}"), n=len(unreadable),
+                               field=FieldName(t.name, f.name), type=Word(f.type, "value type")),
+                               None, [f"{k}: {v}" for k, v, _ in unreadable[:EXAMPLES]]))
     return out
 
 
@@ -340,10 +360,11 @@ def check_masked(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Fin
     for table, _key, col, k, v in _masked_rows(conn, hits):
         groups.setdefault((table, col), []).append((k, v))
     for (table, col), rows in groups.items():
-        out.append(Finding("masked", table, len(rows),
-                           f"{len(rows)} {table}.{col} values are stored masked: the real value is lost",
-                           f"moves the masked {col} into notes and empties {col} (ask the customer again)",
-                           [f"{k}: {v}" for k, v in rows[:EXAMPLES]]))
+        out.append(Finding("masked", table, len(rows), Msg("masked.stored_masked", N_(
+                           "{n} {field} values are stored masked: the real value is lost"), n=len(rows),
+                           field=FieldName(table, col)), Msg("masked.move_to_notes", N_(
+                           "moves the masked {column} into notes and empties {column} (ask the customer again)"),
+                           column=FieldName(table, col)), [f"{k}: {v}" for k, v in rows[:EXAMPLES]]))
     return out
 
 
@@ -358,9 +379,10 @@ def check_invalid(conn: sqlite3.Connection) -> list[Finding]:
         rows = conn.execute("SELECT row_id, raw, reason FROM invalid_values WHERE table_name = ? AND field = ? "
                             "ORDER BY invalid_id LIMIT ?", (table, name, EXAMPLES)).fetchall()
         query = f"crm query {'' if table == 'customers' else table + ' '}invalid={name}"
-        out.append(Finding("invalid", table, n, f"{n} {table}.{name} values were kept aside as invalid on import: "
-                           f"list them with `{query}`, fix each with `crm update ID --set {name}=…`", None,
-                           [f"{k}: {invalid.mask(name, raw)} ({why})" for k, raw, why in rows]))
+        out.append(Finding("invalid", table, n, Msg("invalid.kept_aside", N_(
+                           "{n} {field} values were kept aside as invalid on import: list them with `{query}`, fix "
+                           "each with `crm update ID --set {name}=…`"), n=n, field=FieldName(table, name), query=query,
+                           name=name), None, [f"{k}: {invalid.mask(name, raw)} ({why})" for k, raw, why in rows]))
     return out
 
 
@@ -379,27 +401,27 @@ def fix(conn: sqlite3.Connection, *, quick: bool = False, pages_checked: bool = 
             if fix_text and sql:
                 for stmt in sql:
                     conn.execute(stmt)
-                fixed.append(f"schema: {fix_text}")
+                fixed.append(Msg("fixed.schema", N_("schema: {what}"), what=fix_text))
         # One scan after the schema fixes serves the three below: each changes only its own
         # columns (labels; dates, phones, emails in stored form; masked ones), never a key.
         hits = doctor_scan.scan(conn)
         n = _fix_labels(conn, op, hits)
         if n:
-            fixed.append(f"labels: {n} values stored canonically")
+            fixed.append(Msg("fixed.labels", N_("labels: {n} values stored canonically"), n=n))
         n = _fix_formats(conn, op, hits)
         if n:
-            fixed.append(f"formats: {n} values stored normalised")
+            fixed.append(Msg("fixed.formats", N_("formats: {n} values stored normalised"), n=n))
         n = _fix_masked(conn, op, hits)
         if n:
-            fixed.append(f"masked: {n} masked phones/emails moved into notes")
+            fixed.append(Msg("fixed.masked", N_("masked: {n} masked phones/emails moved into notes"), n=n))
         n = _fix_orphans(conn, op)
         if n:
-            fixed.append(f"orphans: {n} records moved to the surviving customer")
+            fixed.append(Msg("fixed.orphans", N_("orphans: {n} records moved to the surviving customer"), n=n))
         op.set_summary("crm doctor --fix: " + "; ".join(fixed), {"fixed": fixed})
         op_id = op.op_id
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
-        fixed.append("schema: journal mode set to wal")
+        fixed.append(Msg("fixed.wal", N_("schema: journal mode set to wal")))
     return FixResult(op_id, fixed, diagnose(conn, quick=quick))
 
 

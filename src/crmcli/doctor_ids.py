@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from crmcli import fields
-from crmcli.findings import EXAMPLES, Finding
+from crmcli.findings import EXAMPLES, Finding, Msg, TableName
+from crmcli.i18n import N_
 
 _TEMPLATE_ID = re.compile(r"^(DD|SR|C|F|D|S)(\d{8})(\d{3,})$")
 _PREFIXES = {"customers": ("C",), "followups": ("F",), "orders": ("DD",), "tickets": ("SR", "S"), "needs": ("D",)}
@@ -18,26 +19,26 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _id_problem(table: str, rid: Any) -> str | None:
+def _id_problem(table: str, rid: Any) -> Msg | None:
     if rid is None:
-        return "empty id"
+        return Msg("ids.empty", N_("empty id"))
     s = str(rid)
     if not s.strip():
-        return "empty id"
+        return Msg("ids.empty", N_("empty id"))
     if s != s.strip():
-        return "spaces around the id"
+        return Msg("ids.spaces_around", N_("spaces around the id"))
     if re.search(r"[\s\x00-\x1f\x7f]", s):
-        return "spaces or control characters inside the id"
+        return Msg("ids.spaces_inside", N_("spaces or control characters inside the id"))
     m = _TEMPLATE_ID.match(s.upper())
     if m:
         if s != s.upper():
-            return "lower-case prefix"
+            return Msg("ids.lower_case", N_("lower-case prefix"))
         if m.group(1) not in _PREFIXES[table]:
-            return f"prefix {m.group(1)} belongs to another module"
+            return Msg("ids.wrong_prefix", N_("prefix {prefix} belongs to another module"), prefix=m.group(1))
         try:
             date(int(m.group(2)[:4]), int(m.group(2)[4:6]), int(m.group(2)[6:]))
         except ValueError:
-            return f"impossible date {m.group(2)} in the id"
+            return Msg("ids.impossible_date", N_("impossible date {date} in the id"), date=m.group(2))
     return None
 
 
@@ -74,8 +75,9 @@ def check_ids(conn: sqlite3.Connection, hits: dict[tuple[str, str, str | None], 
     for table, key in id_tables(conn):
         bad = [(rid, why) for rid, _v in hits.get(("ids", table, key), []) if (why := _id_problem(table, rid))]
         if bad:
-            out.append(Finding("ids", table, len(bad), f"{len(bad)} {table} ids are malformed", None,
-                               [f"{rid!r}: {why}" for rid, why in bad[:EXAMPLES]]))
+            out.append(Finding("ids", table, len(bad), Msg("ids.malformed", N_("{n} {table} ids are malformed"),
+                               n=len(bad), table=TableName(table)), None,
+                               [Msg(why.code, N_("{id}: {why}"), id=repr(rid), why=why) for rid, why in bad[:EXAMPLES]]))
     return out
 
 
@@ -99,13 +101,13 @@ def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
         rows = conn.execute(f"SELECT {group} AS k, group_concat({key}, ' | ') FROM {table} "
                             f"GROUP BY k HAVING count(*) > 1").fetchall()
         if rows:
-            out.append(Finding("duplicate_ids", table, len(rows),
-                               f"{len(rows)} {table} ids appear more than once (differing only in case or spaces)",
-                               None, [r[1] for r in rows[:EXAMPLES]]))
+            out.append(Finding("duplicate_ids", table, len(rows), Msg("duplicate_ids.case_or_spaces", N_(
+                               "{n} {table} ids appear more than once (differing only in case or spaces)"),
+                               n=len(rows), table=TableName(table)), None, [r[1] for r in rows[:EXAMPLES]]))
     if "merged_ids" in have:
         rows = conn.execute("SELECT m.old_id FROM merged_ids m JOIN customers c ON c.customer_id = m.old_id").fetchall()
         if rows:
-            out.append(Finding("duplicate_ids", "customers", len(rows),
-                               f"{len(rows)} customer ids are live and also recorded as merged away", None,
+            out.append(Finding("duplicate_ids", "customers", len(rows), Msg("duplicate_ids.live_and_merged", N_(
+                               "{n} customer ids are live and also recorded as merged away"), n=len(rows)), None,
                                [r[0] for r in rows[:EXAMPLES]]))
     return out

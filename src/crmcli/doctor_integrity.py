@@ -10,8 +10,8 @@ import re
 import sqlite3
 
 from crmcli import db
-from crmcli.findings import EXAMPLES, Finding
-from crmcli.i18n import _
+from crmcli.findings import EXAMPLES, Finding, Joined, Msg
+from crmcli.i18n import N_
 
 _RULE = re.compile(r"(?:CHECK constraint failed in|NULL value in) \w+")
 
@@ -20,8 +20,8 @@ def damage_finding(db_path: str, lines: list[str]) -> Finding:
     """Damage needs a person: the finding names the latest good backup to restore, or salvage."""
     from crmcli.salvage import way_forward
 
-    return Finding("integrity", None, len(lines), _("the database file is damaged: {lines} — {way}").format(
-        lines="; ".join(lines[:3]), way=way_forward(db_path)), None, lines[:EXAMPLES])
+    return Finding("integrity", None, len(lines), Msg("integrity.damaged", N_("the database file is damaged: {lines} — {way}"),
+                   lines=Joined(lines[:3], "; ", "；"), way=way_forward(db_path)), None, lines[:EXAMPLES])
 
 
 def read_only_look(db_path: str) -> tuple[list[Finding], bool]:
@@ -78,7 +78,7 @@ def index_count_lines(conn: sqlite3.Connection, table: str) -> list[str]:
             # sum(1), not count(*): SQLite counts along the smallest index whatever INDEXED BY says.
             n = conn.execute(f'SELECT coalesce(sum(1), 0) FROM "{table}" INDEXED BY "{name}"{where}').fetchone()[0]
             if n != totals[where]:
-                out.append(f"wrong # of entries in index {name}")
+                out.append(Msg("integrity.index_count", N_("wrong # of entries in index {name}"), name=name))
     except sqlite3.OperationalError:
         raise
     except sqlite3.DatabaseError as e:  # a damaged page on the way

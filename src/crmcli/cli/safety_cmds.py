@@ -248,7 +248,9 @@ def doctor(
     findings, fixed = _diagnose(fix, quick or not full)
     fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
     if fmt == "json":
-        _json_out({**lib.summary(findings), "fixed": fixed})
+        from crmcli.findings import shown as words
+
+        _json_out({**lib.summary(findings), "fixed": [words(line) for line in fixed]})
     else:
         _print_findings(findings, fix)
     if findings:
@@ -310,9 +312,11 @@ def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:
     if not fix:
         with progress.task(_("doctor: checking the database")):
             return lib.diagnose(conn, quick=quick, pages_checked=looked), []
+    from crmcli.findings import shown as words
+
     res = lib.fix(conn, quick=quick, pages_checked=looked)
     for line in res.fixed:
-        info(_("fixed: {what}").format(what=line))
+        info(_("fixed: {what}").format(what=words(line)))
     if res.op_id:
         info(_("(logged as operation {op}; `crm log show {op}` lists every row before and after)").format(op=res.op_id))
     return res.remaining, res.fixed
@@ -357,13 +361,16 @@ def _step_detail(step: dict[str, Any]) -> str:
 def _print_findings(findings: list[Any], fixed: bool) -> None:
     if not findings:
         return
+    from crmcli.findings import TableName
+    from crmcli.findings import shown as words
+
     for f in findings:
-        where = f" [{f.table}]" if f.table else ""
-        typer.echo(shown(f"{f.check}{where}: {f.message}"))
+        where = f" [{words(TableName(f.table))}]" if f.table else ""
+        typer.echo(shown(_("{check}{where}: {message}").format(check=f.title(), where=where, message=words(f.message))))
         for ex in f.examples:
-            typer.echo(shown("    " + _("e.g. {example}").format(example=ex)))
+            typer.echo(shown("    " + _("e.g. {example}").format(example=words(ex))))
         if f.fix:
-            typer.echo(f"    --fix {f.fix}")
+            typer.echo(f"    --fix {words(f.fix)}")
         else:
             typer.echo("    " + _("--fix leaves this: it needs a person"))
     n, fixable = len(findings), sum(1 for f in findings if f.fix)

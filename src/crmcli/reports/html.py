@@ -21,7 +21,7 @@ from typing import Any
 from crmcli.i18n import translate
 from crmcli.reports import charts
 from crmcli.reports.base import REGISTRY, Report, Section
-from crmcli.reports.render import cell_text, localized, none_text, partial_word, tr
+from crmcli.reports.render import cell_text, empty_text, localized, partial_word, tr
 
 CSS = """
 :root { --ink: #1f2933; --muted: #6b7785; --line: #e3e7ec; --accent: #3b6ea8; --bg: #f3f5f8; }
@@ -104,7 +104,7 @@ def _table(section: Section, lang: str) -> str:
                         for i, (c, v) in enumerate(zip(section.columns, row, strict=True)))
         body.append(f"<tr{cls}>{cells}</tr>")
     if not section.rows:
-        body.append(f'<tr><td class="empty" colspan="{len(section.columns)}">{_e(none_text(lang))}</td></tr>')
+        body.append(f'<tr><td class="empty" colspan="{len(section.columns)}">{_e(empty_text(lang))}</td></tr>')
     return f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 

@@ -24,7 +24,7 @@ from crmcli.i18n import translate
 from crmcli.reports import charts
 from crmcli.reports.base import Report, Section
 from crmcli.reports.html import definitions, filters_text, labelled, page_title, period_text, shared_period
-from crmcli.reports.render import cell_text, localized, none_text
+from crmcli.reports.render import cell_text, empty_text, localized
 
 FONT = "STSong-Light"
 LATIN = "Helvetica"
@@ -128,7 +128,7 @@ def _table(section: Section, lang: str, width: float, st: dict[str, Any]) -> tup
     heads = [_p(c.label, st["num"] if _numeric(section, i) else st["cell"]) for i, c in enumerate(section.columns)]
     texts = [[cell_text(c, v, r, section, lang) for c, v in zip(section.columns, r, strict=True)] for r in section.rows]
     if not texts:
-        texts = [[none_text(lang)] + [""] * (len(section.columns) - 1)]
+        texts = [[empty_text(lang)] + [""] * (len(section.columns) - 1)]
     body = [[_p(t, st["num"] if _numeric(section, i) else st["cell"]) for i, t in enumerate(row)] for row in texts]
     natural = [max(stringWidth(t, LATIN if t.isascii() else FONT, 8.5) for t in [c.label, *(row[i] for row in texts)]) + 16
                for i, c in enumerate(section.columns)]

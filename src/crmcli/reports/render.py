@@ -99,6 +99,13 @@ def none_text(lang: str) -> str:
     return translate("(none)", lang)
 
 
+def empty_text(lang: str) -> str:
+    """What a section with no rows says: "(none)" / （无） -- not the empty category's （未填写）."""
+    from crmcli.i18n import catalog
+
+    return "(none)" if lang == "en" else catalog(lang).pgettext("empty section", "(none)")
+
+
 def partial_word(lang: str) -> str:
     """How a period the report covers only in part is marked: '2024-06 (partial)'."""
     return translate("(partial)", lang)
@@ -155,7 +162,7 @@ def write_terminal(rep: Report, out: IO[str], *, lang: str = "en") -> None:
                 value = row[chart_col] if isinstance(row[chart_col], int | float) else None
                 cells.append(bar(value, top, bar_width))
         if not section.rows:
-            rows = [[none_text(lang)] + [""] * (len(heads) - 1)]
+            rows = [[empty_text(lang)] + [""] * (len(heads) - 1)]
         con.print(fitted_table(heads, rows, width=con.width, title=section.title, right=right))
         if section.note:
             con.print(Text(f"  {section.note}", style="dim"))

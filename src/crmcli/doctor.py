@@ -1,7 +1,9 @@
 """`crm doctor`: find what is wrong in a database, and fix what can be fixed safely.
 
-Checks, each yielding Findings:
-- integrity      PRAGMA integrity_check (page-level damage: only a backup helps)
+Checks, each yielding Findings (the row checks share one read of each table: crmcli.doctor_scan):
+- integrity      quick_check + index entry counts, or (--full) integrity_check: damage, only a
+                 backup helps (crmcli.doctor_integrity)
+- constraints    rows breaking a CHECK / NOT NULL rule of the file's own table definitions
 - orphans        PRAGMA foreign_key_check plus merged_ids pointing nowhere
 - labels         fixed-label columns holding a value outside the schema's list
                  (older data, other tools, or CHECKs missing from an old file)

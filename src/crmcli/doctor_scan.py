@@ -22,7 +22,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from crmcli import fields
@@ -221,15 +221,20 @@ def scan_table(conn: sqlite3.Connection, name: str, sql: str | None, *, invalid_
     """The probes' rows of table NAME (made by SQL); INVALID_TABLE: the file has invalid_values."""
     t = fields.TABLES.get(name)
     info = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
+    hits: Hits = {}
     try:
-        checks = check_constraints(sql)
-    except ValueError:
+        # with NOT NULL, which the integrity checks are not asked for. Not `col IS NOT NULL`:
+        # SQLite takes that as true for a column declared NOT NULL without reading it.
+        checks = check_constraints(sql) + [f'coalesce("{r[1]}", NULL) IS NOT NULL' for r in info if r[3]]
+    except ValueError:  # a definition this reader cannot take apart: SQLite's own check counts its rows
         checks = []
-    checks += [f'"{r[1]}" IS NOT NULL' for r in info if r[3]]  # NOT NULL, which quick_check is not asked for
+        broken = [(None, None) for (line,) in conn.execute(f'PRAGMA quick_check("{name}")')
+                  if line.startswith(("CHECK constraint failed", "NULL value in"))]
+        if broken:
+            hits[("constraints", name, None)] = broken
     key = id_column(name)
     probes = _probes(t, {r[1] for r in info}, checks, ids=well_formed(name, key) if key else None,
                      invalid_table=invalid_table)
-    hits: Hits = {}
     if probes:
         _read(conn, name, key_expr(t) if t else "NULL", probes, hits)
     for rows in hits.values():
@@ -253,19 +258,7 @@ def _read(conn: sqlite3.Connection, table: str, key: str, probes: list[Probe], h
     flags = ", ".join(f"({p.where})" for p in probes)
     query = (f'SELECT {", ".join([key, *values])}, {flags} FROM "{table}" WHERE '
              + " OR ".join(f"({p.where})" for p in probes if not p.implied))
-    try:
-        rows = conn.execute(query).fetchall()
-    except sqlite3.OperationalError:
-        if probes[0].check != "constraints":
-            raise
-        # A CHECK this SELECT cannot evaluate (it calls a function this connection lacks):
-        # SQLite's own check of that table counts the rows, the other probes read as usual.
-        n = sum(1 for (line,) in conn.execute(f'PRAGMA quick_check("{table}")')
-                if line.startswith(("CHECK constraint failed", "NULL value in")))
-        hits.setdefault(("constraints", table, None), []).extend([(None, None)] * n)
-        if len(probes) > 1:
-            _read(conn, table, key, [replace(p, implied=False) for p in probes[1:]], hits)
-        return
+    rows = conn.execute(query).fetchall()
     at = {v: i + 1 for i, v in enumerate(values)}
     for row in rows:
         for i, p in enumerate(probes):

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crmcli import db
+from crmcli.i18n import _
 
 _user_override: str | None = None
 
@@ -107,7 +108,7 @@ def _since(text: str) -> str:
         except (InvalidValue, ValueError):
             when = None
     if not when:
-        raise InvalidValue(f"--since takes a date (2024-05-01, -7d, this-month), not '{text}'")
+        raise InvalidValue(_("--since takes a date (2024-05-01, -7d, this-month), not '{value}'").format(value=text))
     return when
 
 
@@ -157,7 +158,7 @@ def get_operation(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
     row = conn.execute("SELECT * FROM operations WHERE op_id = ?", (op_id,)).fetchone() \
         if -(2**63) <= op_id < 2**63 else None
     if row is None:
-        raise NotFound(f"no operation {op_id}; `crm log` lists them")
+        raise NotFound(_("no operation {id}; `crm log` lists them").format(id=op_id))
     out = dict(row)
     out["details"] = json.loads(out["details"]) if out.get("details") else None
     return out

@@ -15,6 +15,7 @@ from typing import Any
 
 from crmcli import audit, fields, filters, invalid, records, rules
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 
 @dataclass
@@ -30,15 +31,15 @@ def plan(conn: sqlite3.Connection, table: str, args: Sequence[str], raw: dict[st
     """What setting RAW on every TABLE record matching ARGS would change; writes nothing."""
     t = fields.table(table)
     if not [a for a in args if a.strip()]:
-        raise InvalidValue("a bulk update needs at least one filter (it would change every record)")
+        raise InvalidValue(_("a bulk update needs at least one filter (it would change every record)"))
     values = records.prepare(t.name, raw)
     if not values:
-        raise InvalidValue("nothing to change: give --set field=value")
+        raise InvalidValue(_("nothing to change: give --set field=value"))
     if t.key in values:
-        raise InvalidValue(f"{t.key} cannot be set on many records at once")
+        raise InvalidValue(_("{field} cannot be set on many records at once").format(field=fields.shown_field(t.by_name[t.key])))
     checked = t.name == "customers"
     cols = list(dict.fromkeys([t.key, *values, *(rules.FIELDS if checked else ())]))
-    _, rows = filters.select(conn, t.name, args, columns=cols, today=today)
+    _cols, rows = filters.select(conn, t.name, args, columns=cols, today=today)
     p = Plan(t.name, values)
     refused: dict[str, list[str]] = {}
     for row in rows:
@@ -53,8 +54,9 @@ def plan(conn: sqlite3.Connection, table: str, args: Sequence[str], raw: dict[st
                     refused.setdefault(msg, []).append(str(row[t.key]))
     if refused:
         msg, keys = next(iter(refused.items()))
-        raise InvalidValue(f"{msg}; refused for {len(keys)} of the {p.matched} matching {t.name} "
-                           f"({', '.join(keys[:5])}{' …' if len(keys) > 5 else ''}); nothing changed")
+        raise InvalidValue(_("{problem}; refused for {n} of the {matched} matching {table} ({ids}); nothing changed").format(
+            problem=msg, n=len(keys), matched=p.matched, table=fields.shown_table(t),
+            ids=", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")))
     return p
 
 

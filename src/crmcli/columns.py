@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from crmcli import fields
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 CUSTOMER_PREFIXES = ("customer", "customers", "客户", "客户基本信息")
 TAG_NAMES = ("tags", "标签", "客户标签")
@@ -40,14 +41,14 @@ def _one(main: fields.Table, item: str) -> tuple[str, str]:
             if main.name == "customers":
                 return f.name, f"customers.{f.name}"
             if owner is None:
-                raise InvalidValue(f"{main.name} rows have no customer: '{item}'")
+                raise InvalidValue(_("{table} rows have no customer: '{column}'").format(table=fields.shown_table(main), column=item))
             return (f"customer.{f.name}",
                     f"(SELECT c.{f.name} FROM customers c WHERE c.customer_id = {main.name}.customer_id)")
         if fields.table(prefix) is main:
             f = fields.get_field(main, name)
             return f.name, f"{main.name}.{f.name}"
-        raise InvalidValue(f"'{item}': a listing of {main.name} can show its customer's fields (customer.name), "
-                           "not another module's")
+        raise InvalidValue(_("'{column}': a listing of {table} can show its customer's fields (customer.name), "
+                             "not another module's").format(column=item, table=fields.shown_table(main)))
     f = fields.get_field(main, item)
     return f.name, f"{main.name}.{f.name}"
 

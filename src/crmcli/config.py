@@ -104,9 +104,13 @@ def _problem(key: str, value: Any) -> str | None:
     return None
 
 
+def _unknown(key: str) -> InvalidValue:
+    return InvalidValue(_("unknown setting '{key}'; settings: {settings}").format(key=key, settings=", ".join(SETTINGS)))
+
+
 def get(key: str, *, lenient: bool = False) -> Any:
     if key not in SETTINGS:
-        raise InvalidValue(f"unknown setting '{key}'; settings: {', '.join(SETTINGS)}")
+        raise _unknown(key)
     return load(lenient=lenient).get(key, SETTINGS[key][1])
 
 
@@ -118,7 +122,7 @@ def _parse(key: str, text: str) -> Any:
             return True
         if low in ("false", "no", "off", "0"):
             return False
-        raise InvalidValue(f"{key} takes true or false, not '{text}'")
+        raise InvalidValue(_("{key} takes true or false, not '{value}'").format(key=key, value=text))
     if key == "lang":
         from crmcli.i18n import parse_lang
 
@@ -132,7 +136,7 @@ def set_value(key: str, text: str | None) -> None:
     Works on a broken file (the lines that still parse are kept), so the command that fixes a
     setting is never blocked by it."""
     if key not in SETTINGS:
-        raise InvalidValue(f"unknown setting '{key}'; settings: {', '.join(SETTINGS)}")
+        raise _unknown(key)
     data = load(lenient=True)
     if text is None:
         data.pop(key, None)

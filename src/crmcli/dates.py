@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 _REL_RE = re.compile(r"^([+-])(\d+)\s*([dwmy])$", re.IGNORECASE)
 _MONTH_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
@@ -25,7 +26,7 @@ def default_today() -> date:
         try:
             return date.fromisoformat(pinned)
         except ValueError:
-            raise InvalidValue(f"CRM_TODAY must be YYYY-MM-DD, not '{pinned}'") from None
+            raise InvalidValue(_("CRM_TODAY must be YYYY-MM-DD, not '{value}'").format(value=pinned)) from None
     return date.today()
 
 

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from crmcli.errors import CrmError, Damaged, NotFound
+from crmcli.i18n import _
 
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 30_000
@@ -33,7 +34,7 @@ def schema_sql() -> str:
     root = Path(__file__).resolve().parents[2] / "schema.sql"
     if root.is_file():
         return root.read_text(encoding="utf-8")
-    raise CrmError("schema.sql is missing from this installation of crmcli; reinstall it")
+    raise CrmError(_("schema.sql is missing from this installation of crmcli; reinstall it"))
 
 
 # Upgrades from older versions, applied in order by `connect()`. Each takes the
@@ -133,10 +134,10 @@ def create(path: str | os.PathLike[str], *, exist_ok: bool = False) -> sqlite3.C
     """Create a new database at PATH (owner-only permissions) with the current schema."""
     p = Path(path).expanduser()
     if p.is_dir():
-        raise CrmError(f"{p} is a directory, not a database file")
+        raise CrmError(_("{path} is a directory, not a database file").format(path=p))
     empty = p.is_file() and p.stat().st_size == 0  # `touch crm.db` first: nothing to lose
     if p.exists() and not exist_ok and not empty:
-        raise CrmError(f"{p} already exists; use it as it is, or choose another path")
+        raise CrmError(_("{path} already exists; use it as it is, or choose another path").format(path=p))
     if p.exists() and not empty:
         return connect(p)
     if not p.parent.exists():
@@ -164,15 +165,15 @@ def check_file(path: str | os.PathLike[str]) -> Path:
     """PATH if it is a SQLite file; otherwise the one clear reason why not. Opens nothing with SQLite."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise NotFound(f"no database at {p}; create one with `crm init` (or `crm --db {p} init`)")
+        raise NotFound(_("no database at {path}; create one with `crm init` (or `crm --db {path} init`)").format(path=p))
     if p.is_dir():
-        raise CrmError(f"{p} is a directory, not a database file")
+        raise CrmError(_("{path} is a directory, not a database file").format(path=p))
     with open(p, "rb") as fh:
         head = fh.read(16)
     if not head:
-        raise CrmError(f"{p} is an empty file, not a crm database; create one there with `crm --db {p} init`")
+        raise CrmError(_("{path} is an empty file, not a crm database; create one there with `crm --db {path} init`").format(path=p))
     if head != b"SQLite format 3\x00":
-        raise CrmError(f"{p} is not a SQLite database")
+        raise CrmError(_("{path} is not a SQLite database").format(path=p))
     return p
 
 
@@ -190,10 +191,10 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
         if version == 0 and not conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customers'").fetchone():
             # Another program's database (or an empty one): never write our tables into it.
-            raise CrmError(f"{p} is a SQLite database but not a crm one (no customers table)")
+            raise CrmError(_("{path} is a SQLite database but not a crm one (no customers table)").format(path=p))
         if version > SCHEMA_VERSION:
-            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows "
-                           f"{SCHEMA_VERSION}); upgrade crmcli")
+            raise CrmError(_("{path} was written by a newer crmcli (schema {version}, this one knows {known}); "
+                             "upgrade crmcli").format(path=p, version=version, known=SCHEMA_VERSION))
         if version < SCHEMA_VERSION:
             upgrade(conn)
     except sqlite3.OperationalError:
@@ -210,8 +211,6 @@ def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
 
 def damaged(path: str | os.PathLike[str], error: BaseException | str) -> Damaged:
     """The one message for a database SQLite cannot read, with the way forward."""
-    from crmcli.i18n import _
-
     return Damaged(_("{path} is damaged ({error}); `crm doctor` names the latest good backup to restore, "
                      "or `crm doctor --salvage` copies every readable row into a new file").format(path=path, error=error))
 

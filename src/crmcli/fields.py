@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -390,11 +391,35 @@ def _lookup(index: dict[str, _V], text: str) -> _V | None:
     return hit
 
 
-def _did_you_mean(word: str, options: list[str]) -> str:
+def shown_table(t: Table | str) -> str:
+    """A module as a message names it: `followups` under en, 跟进记录 / 跟進記錄 under zh."""
+    t = t if isinstance(t, Table) else table(t)
+    lang = get_lang()
+    return t.name if lang == "en" else t.label_zh(lang)
+
+
+def shown_record(t: Table | str) -> str:
+    """One record of a module as a message names it: `followup` under en, 跟进记录 under zh."""
+    t = t if isinstance(t, Table) else table(t)
+    lang = get_lang()
+    return (t.name[:-1] if t.name.endswith("s") else t.name) if lang == "en" else t.label_zh(lang)
+
+
+def shown_field(f: Field) -> str:
+    """A field as a message names it: `phone` under en, 联系电话（phone） under zh (the name still works in --set)."""
+    lang = get_lang()
+    return f.name if lang == "en" else f"{f.label(lang)}（{f.name}）"
+
+
+def _did_you_mean(word: str, options: list[str], shown: Callable[[str], str] | None = None) -> str:
+    """' (did you mean a, b?)' for the OPTIONS close to WORD; SHOWN names each in the reader's language."""
     close = difflib.get_close_matches(word, options, n=3, cutoff=0.5)
     if not close:
         close = [o for o in options if fold(word) in fold(o)][:3]
-    return _(" (did you mean {options}?)").format(options=", ".join(close)) if close else ""
+    if shown is not None:
+        close = list(dict.fromkeys(shown(o) for o in close))
+    sep = ", " if get_lang() == "en" else "、"
+    return _(" (did you mean {options}?)").format(options=sep.join(close)) if close else ""
 
 
 _TABLE_INDEX: dict[str, str] = {}
@@ -408,7 +433,8 @@ def table(name: str) -> Table:
     key = _lookup(_TABLE_INDEX, name)
     if key is None:
         raise InvalidValue(_("unknown table '{name}'{hint}; tables: {tables}").format(
-            name=name, hint=_did_you_mean(name, list(TABLES)), tables=", ".join(TABLES)))
+            name=name, hint=_did_you_mean(name, list(TABLES), shown_table),
+            tables=", ".join(TABLES) if get_lang() == "en" else "、".join(shown_table(t) for t in TABLES)))
     return TABLES[key]
 
 
@@ -437,7 +463,7 @@ def get_field(tbl: str | Table, name: str) -> Field:
     if f is None:
         options = [f.name for f in t.fields] + [z for f in t.fields for z in f.zh]
         raise InvalidValue(_("unknown field '{name}' in {table}{hint}").format(
-            name=name, table=t.name if get_lang() == "en" else t.label_zh(get_lang()), hint=_did_you_mean(name, options)))
+            name=name, table=shown_table(t), hint=_did_you_mean(name, options, lambda o: shown_field(find_field(t, o) or t.fields[0]))))
     return f
 
 
@@ -462,12 +488,12 @@ def canonical(f: Field, value: str) -> str:
         return found
     if f.open:
         return " ".join(str(value).split())
-    allowed = [f"{lab.value} ({lab.zh})" for lab in f.labels]
-    options = [lab.value for lab in f.labels] + [lab.zh for lab in f.labels]
     lang = get_lang()
+    allowed = [f"{lab.value} ({lab.zh})" if lang == "en" else zh_text(lab.zh, lang) for lab in f.labels]
+    options = [lab.value for lab in f.labels] + [lab.zh for lab in f.labels]
     raise InvalidValue(_("invalid {field} '{value}'{hint}; allowed: {allowed}").format(
-        field=f.name if lang == "en" else f"{f.label(lang)}（{f.name}）", value=value,
-        hint=_did_you_mean(value, options), allowed=", ".join(allowed)))
+        field=shown_field(f), value=value,
+        hint=_did_you_mean(value, options), allowed=(", " if lang == "en" else "、").join(allowed)))
 
 
 def display(f: Field, value: object, lang: str) -> object:

@@ -94,15 +94,15 @@ def _fail(raw: str, why: str) -> InvalidValue:
 def _split_op(raw: str, text: str) -> tuple[str, str, str]:
     found = [(text.find(op), op) for op in OPS if op in text]
     if not found:
-        hint = " (a shell treats unquoted < and > as redirection: quote the filter, 'orders.amount>=50000')" \
+        hint = _(" (a shell treats unquoted < and > as redirection: quote the filter, 'orders.amount>=50000')") \
             if "." in text or fields.find_field("customers", text) else ""
-        raise _fail(raw, "needs field OP value with OP one of = != > >= < <= ~ !~, "
-                         f"e.g. industry~制造 or orders.amount>=50000{hint}")
+        raise _fail(raw, _("needs field OP value with OP one of = != > >= < <= ~ !~, e.g. industry~制造 or "
+                           "orders.amount>=50000{hint}").format(hint=hint))
     pos = min(p for p, _ in found)
     op = next(o for o in OPS if text.startswith(o, pos))
     lhs, value = text[:pos].strip(), text[pos + len(op):].strip()
     if not lhs:
-        raise _fail(raw, f"nothing before '{op}'; write field{op}value, e.g. status{op}意向")
+        raise _fail(raw, _("nothing before '{op}'; write field{op}value, e.g. status{op}意向").format(op=op))
     return lhs, op, value
 
 
@@ -131,7 +131,8 @@ def split_module(args: Sequence[str], default: str = "customers") -> tuple[str, 
     except InvalidValue as e:
         if fields.find_field(default, words[0]) is not None:
             return default, words
-        raise InvalidValue(f"'{words[0]}' is neither a filter (field=value, e.g. status=意向) nor a module: {e}") from None
+        raise InvalidValue(_("'{word}' is neither a filter (field=value, e.g. status=意向) nor a module: {error}").format(
+            word=words[0], error=e)) from None
 
 
 def parse(arg: str, table: str) -> Term:
@@ -140,7 +141,8 @@ def parse(arg: str, table: str) -> Term:
         return _parse(arg, fields.table(table).name)
     except InvalidValue as e:
         msg = str(e)
-        raise (e if msg.startswith("filter '") else _fail(arg, msg)) from None
+        done = msg.startswith(_("filter '{filter}': {why}").split("{", 1)[0])  # already names the filter
+        raise (e if done else _fail(arg, msg)) from None
 
 
 def _parse(raw: str, main: str) -> Term:
@@ -148,7 +150,7 @@ def _parse(raw: str, main: str) -> Term:
     negate = False
     if text.startswith("+") and not any(op in text for op in OPS):
         if not text[1:].strip():
-            raise _fail(raw, "+ needs a tag name, e.g. +重点维护")
+            raise _fail(raw, _("+ needs a tag name, e.g. +重点维护"))
         return Term(raw, "tags", None, "=", text[1:].strip(), tag=True)
     if text.startswith("!") and not text.startswith(("!=", "!~")):
         negate, text = True, text[1:].strip()
@@ -166,14 +168,14 @@ def _parse(raw: str, main: str) -> Term:
     m = _AGG_RE.match(lhs)
     if m or (fields.fold(lhs) == "count" and module is not None):
         if module is None:
-            raise _fail(raw, "aggregates apply to a related module, e.g. orders.sum(amount)>=50000 or orders.count>=2")
+            raise _fail(raw, _("aggregates apply to a related module, e.g. orders.sum(amount)>=50000 or orders.count>=2"))
         agg = m.group(1).lower() if m else "count"
         inner = m.group(2).strip() if m else ""
         target = fields.get_field(module, inner) if inner not in ("", "*") else None
         if agg != "count" and target is None:
-            raise _fail(raw, f"{agg}() needs a field, e.g. {module}.{agg}(amount)")
+            raise _fail(raw, _("{agg}() needs a field, e.g. {module}.{agg}(amount)").format(agg=agg, module=module))
         if op in ("~", "!~") or value == "":
-            raise _fail(raw, f"compare {agg} with = != > >= < <= and a value")
+            raise _fail(raw, _("compare {agg} with = != > >= < <= and a value").format(agg=agg))
         return Term(raw, module, target, op, value, negate=negate, agg=agg)
     if module is None:
         f = fields.find_field(main, lhs)
@@ -184,13 +186,13 @@ def _parse(raw: str, main: str) -> Term:
     else:
         f = fields.get_field(module, lhs)
     if negate and module is None:
-        raise _fail(raw, "a leading ! negates a module condition (!followups.date>=-90d); on a field use != or !~")
+        raise _fail(raw, _("a leading ! negates a module condition (!followups.date>=-90d); on a field use != or !~"))
     return Term(raw, module, f, op, value, negate=negate)
 
 
 def _tag_term(raw: str, op: str, value: str, negate: bool) -> Term:
     if op not in ("=", "!=", "~", "!~"):
-        raise _fail(raw, "tags take =, !=, ~ or !~")
+        raise _fail(raw, _("tags take =, !=, ~ or !~"))
     if op.startswith("!"):
         negate, op = not negate, op[1:]
     return Term(raw, "tags", None, op, value, negate=negate, tag=True)
@@ -199,9 +201,9 @@ def _tag_term(raw: str, op: str, value: str, negate: bool) -> Term:
 def _invalid_term(raw: str, module: str | None, main: str, op: str, value: str, negate: bool) -> Term:
     """invalid=phone|email, invalid=, invalid!= (crmcli.invalid.filter_sql says what each means)."""
     if op not in ("=", "!="):
-        raise _fail(raw, "invalid takes = or != and field names, e.g. invalid=phone or invalid=phone|email")
+        raise _fail(raw, _("invalid takes = or != and field names, e.g. invalid=phone or invalid=phone|email"))
     if negate and module is None:
-        raise _fail(raw, "a leading ! negates a module condition (!contacts.invalid=phone); on a field use !=")
+        raise _fail(raw, _("a leading ! negates a module condition (!contacts.invalid=phone); on a field use !="))
     names = [fields.get_field(module or main, v.strip()).name for v in value.split("|") if v.strip()]
     return Term(raw, module, None, op, "|".join(names), negate=negate, invalid=True)
 
@@ -221,8 +223,8 @@ def _number(term: Term, text: str, *, whole: bool = False) -> float | int:
             return normalize_money(text)  # type: ignore[return-value]
         return float(text)
     except (ValueError, InvalidValue):
-        kind = "a whole number" if whole else "a number"
-        raise _fail(term.raw, f"{term.agg or 'the value'} compares with {kind}, not '{text}'") from None
+        msg = _("{what} compares with a whole number, not '{value}'") if whole else _("{what} compares with a number, not '{value}'")
+        raise _fail(term.raw, msg.format(what=term.agg or _("the value"), value=text)) from None
 
 
 def _coerce(term: Term, text: str, today: date | None) -> Any:
@@ -284,7 +286,7 @@ def _scalar_cond(col: str, op: str, value: Any, params: list[Any]) -> str:
     if isinstance(value, tuple) and value[0] == "glob":
         params.append(value[1])
         if op not in ("=", "!="):
-            raise InvalidValue("a masked phone compares with = or != only")
+            raise InvalidValue(_("a masked phone compares with = or != only"))
         return f"{col} GLOB ?" if op == "=" else f"({col} IS NULL OR {col} NOT GLOB ?)"
     if isinstance(value, tuple):
         return _period_cond(col, op, value[0], value[1], params)
@@ -305,7 +307,7 @@ def _compare(col: str, term: Term, today: date | None, params: list[Any]) -> str
         return _empty(col, op)
     if op in ("~", "!~"):
         if term.agg:
-            raise _fail(term.raw, "aggregates compare with = != > >= < <=")
+            raise _fail(term.raw, _("aggregates compare with = != > >= < <="))
         if f is not None and f.labels:
             hits = [v for part in text.split("|") for v in _label_matches(term, part)]
             params.extend(dict.fromkeys(hits))
@@ -315,7 +317,7 @@ def _compare(col: str, term: Term, today: date | None, params: list[Any]) -> str
         if f is not None and f.type == "phone":
             needles = ["".join(n.split()) for n in needles]
         if "" in needles:
-            raise _fail(term.raw, f"{op} needs some text to look for")
+            raise _fail(term.raw, _("{op} needs some text to look for").format(op=op))
         if f is None or f.type != "phone":  # 華信 finds 华信 and the other way round; stored text stays as written
             needles = list(dict.fromkeys(v for n in needles for v in variants(n)))
         params.extend(needles)
@@ -323,7 +325,7 @@ def _compare(col: str, term: Term, today: date | None, params: list[Any]) -> str
         expr = f"({expr})" if len(needles) > 1 else expr
         return expr if op == "~" else f"({col} IS NULL OR NOT {expr})"
     if f is not None and f.labels and op not in ("=", "!="):
-        raise _fail(term.raw, f"{f.name} holds labels: use = != ~ or !~, not {op}")
+        raise _fail(term.raw, _("{field} holds labels: use = != ~ or !~, not {op}").format(field=fields.shown_field(f), op=op))
     parts = text.split("|") if "|" in text and op in ("=", "!=") else [text]
     values = [_coerce(term, p.strip(), today) if p.strip() else None for p in parts]
     if f is not None and f.type == "text" and op in ("=", "!="):
@@ -486,7 +488,7 @@ def _tag_sql(link: str, t: Term, params: list[Any]) -> str:
     if t.value == "" and t.op == "=":  # tag= : no tag at all; !tag= : at least one
         return f"{link} {'IN' if t.negate else 'NOT IN'} (SELECT r.customer_id FROM tags r)"
     if t.value == "":
-        raise _fail(t.raw, "~ needs some text to look for")
+        raise _fail(t.raw, _("{op} needs some text to look for").format(op="~"))
     if t.op == "=":
         names = list(dict.fromkeys(p.strip() for p in t.value.split("|") if p.strip()))
         params.extend(names)
@@ -570,7 +572,7 @@ def build_sql(table: str, args: Sequence[str], *, conn: sqlite3.Connection | Non
     params = list(compiled.params)
     if limit is not None:
         if limit < 0:
-            raise InvalidValue("--limit must be 0 or more")
+            raise InvalidValue(_("--limit must be 0 or more"))
         sql += " LIMIT ?"
         params.append(limit)
     return cols, sql, params

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from crmcli.errors import InvalidValue
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 
 __all__ = [
     "drop_controls",
@@ -84,8 +84,8 @@ def _text(value: object) -> str | None:
 
 # ---------------------------------------------------------------------------- phones
 
-_PHONE_HINT = ("a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678, "
-               "a number outside the mainland starts with + and its country code (+852, +886, +1 …)")
+_PHONE_HINT = N_("a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678, "
+                 "a number outside the mainland starts with + and its country code (+852, +886, +1 …)")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _EXT_MARK_RE = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
 _EXT_TAIL_RE = re.compile(r"[-\s]+(\d{1,6})$")
@@ -106,7 +106,8 @@ def _types() -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def _bad_phone(raw: object, hint: str = _PHONE_HINT) -> InvalidValue:
-    return InvalidValue(f"invalid phone {str(raw)!r}: {hint}")
+    """HINT is an English msgid (N_ or a literal): translated here, where the message is made."""
+    return InvalidValue(_("invalid phone '{value}': {hint}").format(value=raw, hint=_(hint)))
 
 
 MASKED_TYPES = ("phone", "email")  # field types shown masked (the template's privacy rule): mask_value
@@ -145,7 +146,7 @@ def _phone_text(value: object) -> str | None:
         frac = m.group(2) or ""
         implied_zeros = int(m.group(3)) - len(frac)
         if implied_zeros < 0 or implied_zeros > 2:
-            raise _bad_phone(value, "scientific notation lost digits; format the column as text")
+            raise _bad_phone(value, N_("scientific notation lost digits; format the column as text"))
         return m.group(1) + frac + "0" * implied_zeros
     if re.fullmatch(r"\d+\.0+", s):
         return s.split(".")[0]
@@ -172,7 +173,7 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
         raise _bad_phone(raw)
     if len(digits) == 11 and _MOBILE_RE.fullmatch(digits):  # fast path: most numbers are mobiles
         if ext is not None:
-            raise _bad_phone(raw, "a mobile number has no extension")
+            raise _bad_phone(raw, N_("a mobile number has no extension"))
         return digits
     phonenumbers = _phonenumbers()
     mobile_types, fixed_types = _types()
@@ -192,7 +193,7 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
             if not _MOBILE_RE.fullmatch(nn) and not (valid and kind in mobile_types):
                 continue
             if ext is not None:
-                raise _bad_phone(raw, "a mobile number has no extension")
+                raise _bad_phone(raw, N_("a mobile number has no extension"))
             return nn
         if not valid:
             continue
@@ -212,11 +213,11 @@ def _international(raw: object, digits: str, ext: str | None) -> str:
     try:
         num = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
-        raise _bad_phone(raw, "no country has that calling code") from None
+        raise _bad_phone(raw, N_("no country has that calling code")) from None
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     if e164[1:] != digits or not phonenumbers.is_valid_number(num):  # nothing dropped, a real number plan
         region = phonenumbers.region_code_for_country_code(num.country_code)
-        raise _bad_phone(raw, f"not a valid number of {region} (+{num.country_code})")
+        raise _bad_phone(raw, _("not a valid number of {region} (+{code})").format(region=region, code=num.country_code))
     return f"{e164}-{ext}" if ext else e164
 
 
@@ -246,7 +247,7 @@ def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
     if "*" in s:
         compact = re.sub(r"\s+", "", s)
         if not allow_masked:
-            raise InvalidValue(f"masked phone {s!r} cannot be stored; enter the full number")
+            raise InvalidValue(_("masked phone '{value}' cannot be stored; enter the full number").format(value=s))
         if not re.fullmatch(r"[\d*+\-()]+", compact) or not re.search(r"\d", compact):
             raise _bad_phone(value)
         return compact
@@ -390,7 +391,7 @@ def normalize_email(value: object) -> str | None:
         raise InvalidValue(_("masked email {value} cannot be stored; enter the full address").format(value=repr(s)))
     m = _EMAIL_RE.fullmatch(s)
     if m is None:
-        raise InvalidValue(f"invalid email {s!r}: expected name@domain.tld")
+        raise InvalidValue(_("invalid email '{value}': expected name@domain.tld").format(value=s))
     return f"{m.group('local')}@{m.group('domain').lower()}"
 
 
@@ -424,14 +425,15 @@ _RELATIVE = {"today": 0, "今天": 0, "今日": 0, "yesterday": -1, "昨天": -1
 _RELATIVE |= {"tomorrow": 1, "明天": 1}
 
 
-def _bad_date(raw: object, hint: str = "expected a date like 2024-05-20") -> InvalidValue:
-    return InvalidValue(f"invalid date {str(raw)!r}: {hint}")
+def _bad_date(raw: object, hint: str = N_("expected a date like 2024-05-20")) -> InvalidValue:
+    """HINT is an English msgid, translated here."""
+    return InvalidValue(_("invalid date '{value}': {hint}").format(value=raw, hint=_(hint)))
 
 
 def _from_serial(raw: object, serial: float) -> datetime:
     """Excel serial (1 = 1900-01-01; 60 is Lotus' fake 1900-02-29) to a datetime."""
     if not (math.isfinite(serial) and 1 <= serial < _EXCEL_MAX + 1) or int(serial) == 60:
-        raise _bad_date(raw, "not a plausible Excel date serial")
+        raise _bad_date(raw, N_("not a plausible Excel date serial"))
     base = datetime(1899, 12, 30) if serial >= 61 else datetime(1899, 12, 31)
     day = int(serial)
     seconds = round((serial - day) * 86400)
@@ -465,7 +467,7 @@ def _parse_when(value: object, today: date | None) -> tuple[datetime, bool]:
             try:
                 moment = datetime(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0))
             except ValueError:
-                raise _bad_date(value, "no such date or time") from None
+                raise _bad_date(value, N_("no such date or time")) from None
             return moment, hh is not None
     raise _bad_date(value)
 
@@ -499,22 +501,22 @@ _UNITS = {None: 1, "千": 1_000, "万": 10_000, "亿": 100_000_000}
 def normalize_money(value: object) -> float | None:
     """Amount in yuan rounded to 2 decimals: '¥120,000.00', '12万', '3.5亿', 'RMB 500'."""
     if isinstance(value, bool):
-        raise InvalidValue(f"invalid amount {value!r}: expected a number like 120000.00")
+        raise InvalidValue(_("invalid amount '{value}': expected a number like 120000.00").format(value=value))
     if isinstance(value, int | float):
         if not math.isfinite(value):
-            raise InvalidValue(f"invalid amount {value!r}: expected a finite number")
+            raise InvalidValue(_("invalid amount '{value}': expected a finite number").format(value=value))
         return round(float(value), 2) + 0.0
     s = _text(value)
     if s is None:
         return None
     m = _MONEY_RE.fullmatch(s)
     if m is None or (m.group("s1") and m.group("s2")):
-        raise InvalidValue(f"invalid amount {s!r}: expected a number like 120000.00, ¥1,200 or 12万")
+        raise InvalidValue(_("invalid amount '{value}': expected a number like 120000.00, ¥1,200 or 12万").format(value=s))
     amount = Decimal(m.group("num").replace(",", "")) * _UNITS[m.group("unit")]
     if m.group("s1") or m.group("s2"):
         amount = -amount
     if amount.adjusted() >= 15:  # beyond what quantize (28 digits) and a REAL keep exactly
-        raise InvalidValue(f"invalid amount {s!r}: too large")
+        raise InvalidValue(_("invalid amount '{value}': too large").format(value=s))
     return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
 
 
@@ -523,9 +525,9 @@ _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")} |
 
 def normalize_int_range(value: object, lo: int, hi: int, field: str) -> int | None:
     """Whole number within [lo, hi]: 4, 4.0, '4', '4分', '４', '四', '★★★★☆'."""
-    hint = f"{field} must be a whole number from {lo} to {hi}"
+    hint = _("{field} must be a whole number from {lo} to {hi}").format(field=field, lo=lo, hi=hi)
     if isinstance(value, bool):
-        raise InvalidValue(f"invalid {field} {value!r}: {hint}")
+        raise InvalidValue(_("invalid {field} '{value}': {hint}").format(field=field, value=value, hint=hint))
     if isinstance(value, int | float):
         number: float = value
     else:
@@ -540,9 +542,9 @@ def normalize_int_range(value: object, lo: int, hi: int, field: str) -> int | No
         elif re.fullmatch(r"[-+]?\d+(?:\.\d+)?", core):
             number = float(core)
         else:
-            raise InvalidValue(f"invalid {field} {s!r}: {hint}")
+            raise InvalidValue(_("invalid {field} '{value}': {hint}").format(field=field, value=s, hint=hint))
     if not math.isfinite(number) or not float(number).is_integer() or not lo <= number <= hi:
-        raise InvalidValue(f"invalid {field} {str(value).strip()!r}: {hint}")
+        raise InvalidValue(_("invalid {field} '{value}': {hint}").format(field=field, value=str(value).strip(), hint=hint))
     return int(number)
 
 
@@ -568,4 +570,4 @@ def normalize_bool(value: object) -> int | None:
         return 1
     if key in _FALSE:
         return 0
-    raise InvalidValue(f"invalid yes/no value {s!r}: expected 是/否, yes/no, true/false or 1/0")
+    raise InvalidValue(_("invalid yes/no value '{value}': expected 是/否, yes/no, true/false or 1/0").format(value=s))

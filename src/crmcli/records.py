@@ -41,9 +41,9 @@ def prepare(table: str, raw: dict[str, Any], *, allow_system: bool = False) -> d
     for name, value in raw.items():
         f = fields.get_field(t, name)
         if f.system and not allow_system:
-            raise InvalidValue(f"{f.name} is kept by the system and cannot be set")
+            raise InvalidValue(_("{field} is kept by the system and cannot be set").format(field=fields.shown_field(f)))
         if f.name in out:
-            raise InvalidValue(f"{f.name} is given twice")
+            raise InvalidValue(_("{field} is given twice").format(field=fields.shown_field(f)))
         out[f.name] = coerce(f, value)
     return out
 
@@ -56,7 +56,7 @@ def add(conn: sqlite3.Connection, table: str, raw: dict[str, Any], *, op: audit.
         rules.check(values)
     else:
         if not values.get("customer_id"):
-            raise InvalidValue(f"a {t.name[:-1]} needs a customer (--customer ID)")
+            raise InvalidValue(_("a {record} needs a customer (--customer ID)").format(record=fields.shown_record(t)))
         values["customer_id"] = resolve_customer(conn, values["customer_id"])
     for f in t.fields:
         if f.required and f.name not in values and f.name != t.key:
@@ -64,14 +64,14 @@ def add(conn: sqlite3.Connection, table: str, raw: dict[str, Any], *, op: audit.
                 from datetime import datetime
                 values["date"] = datetime.now().strftime("%Y-%m-%d" if f.type == "date" else "%Y-%m-%d %H:%M:%S")
             else:
-                raise InvalidValue(f"{t.name}.{f.name} ({f.zh[0]}) is required")
+                raise InvalidValue(_("{table}.{field} is required").format(table=fields.shown_table(t), field=fields.shown_field(f)))
 
     def body(o: audit.Operation) -> str:
         if t.id_prefix and not values.get(t.key):
             values[t.key] = ids.next_id(conn, t.name)
         elif values.get(t.key) and conn.execute(
                 f"SELECT 1 FROM {t.name} WHERE {t.key} = ?", (values[t.key],)).fetchone():
-            raise InvalidValue(f"{t.key} {values[t.key]} already exists")
+            raise InvalidValue(_("{field} {value} already exists").format(field=fields.shown_field(t.by_name[t.key]), value=values[t.key]))
         cols = list(values)
         cur = conn.execute(
             f"INSERT INTO {t.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -97,7 +97,7 @@ def get(conn: sqlite3.Connection, table: str, key: str) -> sqlite3.Row:
     if row is None and t.name != "customers":
         row = conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (str(key).strip().upper(),)).fetchone()
     if row is None:
-        raise NotFound(f"no {t.name[:-1]} {key}")
+        raise NotFound(_("no {record} {id}").format(record=fields.shown_record(t), id=key))
     return row
 
 
@@ -115,7 +115,7 @@ def table_of(conn: sqlite3.Connection, record_id: str) -> str:
     try:
         resolve_customer(conn, rid)  # a merged-away id, or a customer's name
     except NotFound:
-        raise NotFound(f"no record {record_id}") from None
+        raise NotFound(_("no record {id}").format(id=record_id)) from None
     return "customers"
 
 
@@ -128,7 +128,7 @@ def record_key(conn: sqlite3.Connection, table: str, record_id: str) -> str:
     for form in dict.fromkeys((rid, rid.upper())):
         if conn.execute(f"SELECT 1 FROM {t.name} WHERE {t.key} = ?", (form,)).fetchone():
             return form
-    raise NotFound(f"no {t.name[:-1]} {record_id}")
+    raise NotFound(_("no {record} {id}").format(record=fields.shown_record(t), id=record_id))
 
 
 def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, table: str | None = None,
@@ -138,7 +138,7 @@ def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, tab
     t = fields.TABLES[name]
     values = prepare(name, raw)
     if not values:
-        raise InvalidValue("nothing to change: give --set field=value")
+        raise InvalidValue(_("nothing to change: give --set field=value"))
 
     def body(o: audit.Operation) -> dict[str, tuple[Any, Any]]:
         old = get(conn, name, record_id)
@@ -197,7 +197,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_
     adds = [_parse_tag(x) for item in add_tags for x in item.replace("，", ",").split(",") if x.strip()]
     removes = [_parse_tag(x)[0] for item in remove_tags for x in item.replace("，", ",").split(",") if x.strip()]
     if not adds and not removes:
-        raise InvalidValue("give tags to add (+tag) or remove (-tag)")
+        raise InvalidValue(_("give tags to add (+tag) or remove (-tag)"))
     current = {r[0]: r[1] for r in conn.execute("SELECT tag, tag_group FROM tags WHERE customer_id = ?", (cid,))}
     absent = [n for n in removes if n not in current]
     for name in absent:

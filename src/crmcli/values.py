@@ -10,7 +10,8 @@ from typing import Any
 
 from crmcli import normalize as n
 from crmcli.errors import InvalidValue
-from crmcli.fields import Field, canonical
+from crmcli.fields import Field, canonical, shown_field, shown_table
+from crmcli.i18n import _
 
 # Yes/no fields whose template words are not 是/否.
 BOOL_WORDS: dict[str, dict[str, int]] = {
@@ -49,7 +50,7 @@ def coerce(f: Field, raw: Any) -> Any:
             return words[key] if key in words else n.normalize_bool(raw)
         if kind == "int":
             lo, hi = (1, 5) if f.name == "satisfaction" else (-(2**63), 2**63 - 1)
-            return n.normalize_int_range(raw, lo, hi, f.name)
+            return n.normalize_int_range(raw, lo, hi, shown_field(f))
         if f.name in ("name", "contact_name"):
             return n.normalize_name(str(raw))
         if isinstance(raw, float) and raw.is_integer():
@@ -58,14 +59,14 @@ def coerce(f: Field, raw: Any) -> Any:
     except InvalidValue as e:
         msg = str(e)
         if f.name not in msg:
-            msg = f"{f.table}.{f.name}: {msg}"
+            msg = _("{table}.{field}: {message}").format(table=shown_table(f.table), field=shown_field(f), message=msg)
         raise InvalidValue(msg) from None
 
 
 def _number(raw: Any) -> float:
     """A plain number; '80%' is 0.8 (rates are stored as fractions)."""
     if isinstance(raw, bool):
-        raise InvalidValue(f"invalid number {raw!r}")
+        raise InvalidValue(_("invalid number '{value}'").format(value=raw))
     if isinstance(raw, int | float):
         return float(raw)
     text = n.fold_width(str(raw)).strip().replace(",", "")
@@ -75,7 +76,7 @@ def _number(raw: Any) -> float:
     try:
         value = float(text) * scale
     except ValueError:
-        raise InvalidValue(f"invalid number '{raw}': expected e.g. 0.8, 80% or 3.5") from None
+        raise InvalidValue(_("invalid number '{value}': expected e.g. 0.8, 80% or 3.5").format(value=raw)) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidValue(f"invalid number '{raw}'")
+        raise InvalidValue(_("invalid number '{value}'").format(value=raw))
     return round(value, 10)

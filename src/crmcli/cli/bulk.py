@@ -11,6 +11,7 @@ import typer
 
 from crmcli.cli.common import confirm, info, state
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 
 SHOWN = 50  # changes listed by --dry-run before "... and N more"
 
@@ -27,7 +28,7 @@ def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: 
 
         table, filters = split_module(filters)
     if not [f for f in filters if f.strip()]:
-        raise InvalidValue("a bulk update needs at least one filter (it would change every record)")
+        raise InvalidValue(_("a bulk update needs at least one filter (it would change every record)"))
     conn = state.conn()
     plan = lib.plan(conn, table, filters, values)
     what = ", ".join(f"{k}={v}" for k, v in plan.values.items())

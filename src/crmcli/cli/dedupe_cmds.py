@@ -194,11 +194,11 @@ def dedupe(
         return
 
     if yes and not do_merge:
-        raise typer.BadParameter("--yes only makes sense with --merge", param_hint="--yes")
+        raise typer.BadParameter(_("--yes only makes sense with --merge"), param_hint="--yes")
     fmt = pick_format(fmt)
     if do_merge and not yes and not interactive():
-        raise CrmError("dedupe --merge asks per cluster on a terminal; without one add --yes "
-                       "(merges only clusters at or above --auto-threshold)")
+        raise CrmError(_("dedupe --merge asks per cluster on a terminal; without one add --yes "
+                         "(merges only clusters at or above --auto-threshold)"))
     conn = state.conn()
     with progress.task(_("dedupe: reading and comparing customers")) as advance:
         result = scan.scan(conn, threshold, auto, progress=lambda n: advance(completed=n))

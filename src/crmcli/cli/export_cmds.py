@@ -33,7 +33,7 @@ def _choice(value: str | None, allowed: tuple[str, ...], hint: str) -> str | Non
     if value is None:
         return None
     if value.lower() not in allowed:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(allowed)}", param_hint=hint)
+        raise typer.BadParameter(_("'{value}' is not one of {choices}").format(value=value, choices=", ".join(allowed)), param_hint=hint)
     return value.lower()
 
 

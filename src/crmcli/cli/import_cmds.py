@@ -114,9 +114,9 @@ def import_(
     from crmcli.importer import import_file
 
     if fmt not in (None, "json", "text"):
-        raise typer.BadParameter("use json (or leave it out for a summary on stderr)", param_hint="--format")
+        raise typer.BadParameter(_("use json (or leave it out for a summary on stderr)"), param_hint="--format")
     if on_conflict not in ("fail", "skip", "update"):
-        raise typer.BadParameter("use fail, skip or update", param_hint="--on-conflict")
+        raise typer.BadParameter(_("use fail, skip or update"), param_hint="--on-conflict")
     callback, bar = progress.sheets(_("import"))
     from crmcli.importer import ImportFailed
 

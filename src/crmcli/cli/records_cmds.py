@@ -17,7 +17,7 @@ def _parse_sets(sets: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in sets:
         if "=" not in item:
-            raise InvalidValue(f"--set takes field=value, not '{item}'")
+            raise InvalidValue(_("--set takes field=value, not '{value}'").format(value=item))
         k, v = item.split("=", 1)
         out[k.strip()] = v
     return out

@@ -27,14 +27,15 @@ def _format(fmt: str | None, output: Path | None) -> str:
 
     to_file = output is not None and str(output) != "-"
     if fmt is not None and fmt.lower() not in REPORT_FORMATS:
-        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(REPORT_FORMATS)}", param_hint="--format")
+        raise typer.BadParameter(_("'{value}' is not one of {choices}").format(value=fmt, choices=", ".join(REPORT_FORMATS)),
+                                 param_hint="--format")
     if to_file:
         assert output is not None
         return format_for_file(output, fmt.lower() if fmt else None)
     if fmt is None:
         return default_format()
     if fmt.lower() in ("xlsx", "html", "pdf"):
-        raise typer.BadParameter(f"{fmt.lower()} needs a file: add -o FILE.{fmt.lower()}", param_hint="--format")
+        raise typer.BadParameter(_("{format} needs a file: add -o FILE.{format}").format(format=fmt.lower()), param_hint="--format")
     return fmt.lower()
 
 
@@ -84,12 +85,12 @@ def report(
         return
     name, filters = items[0], items[1:]
     if looks_like_filter(name):
-        raise typer.BadParameter(f"'{name}' is a filter; name a report first, e.g. crm report overview {name}",
-                                 param_hint="NAME")
+        raise typer.BadParameter(_("'{word}' is a filter; name a report first, e.g. crm report overview {word}").format(
+            word=name), param_hint="NAME")
     out_fmt = _format(fmt, output)
     names = [r.name for r in reports.available()] if name.lower() == "all" else [reports.get(name).name]
     if len(names) > 1 and out_fmt in ("csv", "tsv"):
-        raise typer.BadParameter("CSV holds one report: name it, or use json, xlsx, html or pdf for all",
+        raise typer.BadParameter(_("CSV holds one report: name it, or use json, xlsx, html or pdf for all"),
                                  param_hint="--format")
     conn = state.conn()
     results = [reports.run(conn, n, filters, since=since, until=until, by=by) for n in names]
@@ -100,7 +101,7 @@ def report(
     except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
         raise
     except OSError as e:
-        raise CrmError(f"cannot write {output}: {e.strerror or e}") from None
+        raise CrmError(_("cannot write {path}: {error}").format(path=output, error=e.strerror or e)) from None
 
 
 def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crmcli.cli.common import guard, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
@@ -25,7 +26,7 @@ def tui() -> None:
     from crmcli.errors import InvalidValue
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise InvalidValue("crm tui needs a terminal; in scripts use crm query / crm today")
+        raise InvalidValue(_("crm tui needs a terminal; in scripts use crm query / crm today"))
     from crmcli.tui.app import CrmApp
 
     CrmApp(state.conn(), lang=state.language()).run()

@@ -1,0 +1,213 @@
+"""Every error a person reads is translated: a static guard over src/crmcli, and real commands under zh.
+
+The guard parses the package with `ast` and fails when an error of crmcli's user-facing family (CrmError
+and every subclass, wherever it is defined; click's BadParameter / UsageError) is built from an English
+literal, an f-string or `"...".format()` instead of `_()` / `ngettext()` / `pgettext()`. Helpers that
+return such an error (`def _bad_date(...) -> InvalidValue`) count as constructors too: their literal
+arguments must be wrapped (`N_()` is enough there, the helper translates). A message kept in a variable
+cannot be checked statically; the provoked errors at the bottom catch those at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from crmcli import i18n
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "crmcli"
+WRAPPERS = {"_", "ngettext", "pgettext"}
+CLICK_ERRORS = {"BadParameter", "UsageError"}
+# (file relative to src/crmcli, function) whose English errors never reach a person. Keep it short and
+# say why for each.
+ALLOWED: dict[tuple[str, str], str] = {}
+# Modules still being translated on branch zh-errors (issue 16); each leaves this set as it lands.
+PENDING = {"backup.py", "dedupe/merge.py", "dedupe/scan.py", "exporter.py", "importer/convert.py",
+           "importer/engine.py", "importer/formulas.py", "importer/headers.py", "importer/sources.py", "maintain.py",
+           "reports/__init__.py", "reports/base.py", "segments/rules.py", "segments/runs.py", "segments/views.py",
+           "undo.py", "workbook.py"}
+
+
+def _name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _trees() -> dict[Path, ast.Module]:
+    return {p: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(SRC.rglob("*.py"))}
+
+
+def _family(trees: dict[Path, ast.Module]) -> set[str]:
+    """CrmError and every class deriving from it (transitively) anywhere in the package."""
+    family = {"CrmError"}
+    grown = True
+    while grown:
+        grown = False
+        for tree in trees.values():
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name not in family and \
+                        any(_name(b) in family for b in node.bases):
+                    family.add(node.name)
+                    grown = True
+    return family
+
+
+def _factories(trees: dict[Path, ast.Module], family: set[str]) -> set[str]:
+    """Functions annotated to return a user-facing error: `def _fail(raw, why) -> InvalidValue`."""
+    return {node.name for tree in trees.values() for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef) and node.returns is not None and _name(node.returns) in family}
+
+
+def _english(node: ast.AST, allow: set[str]) -> list[ast.AST]:
+    """Literals under NODE that a person would read untranslated."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if _name(func) in allow:
+            return []
+        if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Call) \
+                and _name(func.value.func) in allow:
+            return []  # _("... {x}").format(x=...): the arguments are values, not prose
+    if isinstance(node, ast.JoinedStr):
+        return [node]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"[A-Za-z]{2}", node.value):
+        return [node]
+    return [hit for child in ast.iter_child_nodes(node) for hit in _english(child, allow)]
+
+
+def _enclosing(tree: ast.Module) -> dict[int, str]:
+    """id(node) -> name of the innermost function holding it."""
+    out: dict[int, str] = {}
+
+    def visit(node: ast.AST, fn: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else fn
+            out[id(child)] = name
+            visit(child, name)
+
+    visit(tree, "<module>")
+    return out
+
+
+def untranslated() -> list[str]:
+    trees = _trees()
+    family = _family(trees)
+    factories = _factories(trees, family)
+    found = []
+    for path, tree in trees.items():
+        rel = path.relative_to(SRC).as_posix()
+        if rel.startswith("i18n/build") or rel in PENDING:
+            continue  # the developer tool that compiles the catalogs
+        where = _enclosing(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = _name(node.func)
+            if callee in family or callee in CLICK_ERRORS:
+                allow = WRAPPERS
+            elif callee in factories:
+                allow = WRAPPERS | {"N_"}
+            else:
+                continue
+            args = [*node.args, *(k.value for k in node.keywords if k.arg in ("message", "hint", "why"))]
+            if any(_english(a, allow) for a in args) and (rel, where.get(id(node), "")) not in ALLOWED:
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:110]}")
+    return found
+
+
+def test_no_english_only_error_messages() -> None:
+    found = untranslated()
+    assert not found, ("errors built from English text; wrap the message in _() with a literal msgid and "
+                       "str.format placeholders (see crmcli/i18n/__init__.py), add its zh entry:\n  "
+                       + "\n  ".join(found))
+
+
+def test_the_guard_sees_what_it_must(tmp_path: Path) -> None:
+    """The guard flags each untranslated shape and passes each translated one."""
+    family = {"CrmError", "InvalidValue"}
+    bad = ['InvalidValue("plain")', 'InvalidValue(f"no {x}")', 'InvalidValue("no {x}".format(x=1))',
+           'InvalidValue("ab" + _("b"))', 'InvalidValue(message=f"{x} is bad")']
+    good = ['InvalidValue(_("plain"))', 'InvalidValue(_("no {x}").format(x="crm export"))',
+            'InvalidValue(ngettext("{n} row", "{n} rows", n).format(n=n))', 'InvalidValue(str(e))',
+            'InvalidValue(msg)', 'InvalidValue(f"{a}: {b}")'.replace('f"{a}: {b}"', '_("{a}: {b}").format(a=1, b=2)')]
+    for src in bad:
+        call = ast.parse(src).body[0].value  # type: ignore[attr-defined]
+        assert _name(call.func) in family
+        assert any(_english(a, WRAPPERS) for a in [*call.args, *(k.value for k in call.keywords)]), src
+    for src in good:
+        call = ast.parse(src).body[0].value  # type: ignore[attr-defined]
+        assert not any(_english(a, WRAPPERS) for a in call.args), src
+
+
+def test_the_family_is_found() -> None:
+    family = _family(_trees())
+    assert {"CrmError", "NotFound", "InvalidValue", "Damaged", "UndoRefusedError", "SourceError"} <= family
+
+
+@pytest.fixture(autouse=True)
+def _reset_lang():  # type: ignore[no-untyped-def]
+    yield
+    i18n.set_lang("en")
+
+
+# Words a Chinese message may keep: names of programs and formats, and crm's own command words.
+KEEP = {"SQLite", "Excel", "TOML", "JSON", "JSONL", "UTF", "crmcli", "CRM_TODAY", "CRM_DEBUG", "Unicode"}
+
+
+def english_words(line: str, *quoted: str) -> list[str]:
+    """ASCII words of 4+ letters a person would read as English in LINE: quoted input (“…”, '…', `…`),
+    options (--since), field names in （…）, paths, input keywords (this-month) and the QUOTED texts a test typed are not prose."""
+    for q in quoted:
+        line = line.replace(q, " ")
+    line = re.sub(r"“[^”]*”|'[^']*'|`[^`]*`|（[a-z_]+）|--?[a-z][a-z-]*|\S*/\S*|\w+(?:-\w+)+", " ", line)
+    return [w for w in re.findall(r"[A-Za-z_]{4,}", line) if w not in KEEP]
+
+
+def test_english_words_sees_english() -> None:
+    assert english_words("错误：no id 7d") == []  # 3 letters and less are ids and units
+    assert english_words("错误：cannot write") == ["cannot", "write"]
+    assert english_words("错误：筛选条件“customer_type=老客”：客户类型（customer_type）的值无效 --limit") == []
+
+
+PROVOKED = [  # (arguments, typed texts that may show up in the message)
+    (["query", "customer_type=老客"], ()),
+    (["query", "nosuch=1"], ("nosuch",)),
+    (["query", "orders.sum()>=1"], ("orders.sum", "amount")),
+    (["query", "satisfaction>=many"], ()),
+    (["query", "--limit", "-1"], ()),
+    (["add", "customer", "--name", "北京华信科技", "--phone", "123"], ()),
+    (["add", "customer", "--name", "北京华信科技", "--email", "bad"], ()),
+    (["add", "customer", "--name", "北京华信科技", "--satisfaction", "9"], ()),
+    (["add", "followup", "--summary", "电话沟通"], ()),
+    (["show", "C20990101001"], ()),
+    (["update", "C20990101001", "--set", "foo"], ()),
+    (["config", "set", "nosuch", "1"], ("nosuch", "lang", "mask", "user", "segment_rules")),
+    (["log", "--since", "someday"], ()),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "zh-Hant"])
+@pytest.mark.parametrize(("args", "typed"), PROVOKED, ids=[" ".join(a) for a, _t in PROVOKED])
+def test_provoked_errors_read_chinese(cli, lang: str, args: list[str], typed: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    r = cli(*args, "--lang", lang)
+    assert r.exit_code == 1, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.output, r.output
+    line = lines[0]
+    assert line.startswith("错误：" if lang == "zh" else "錯誤："), line
+    assert not english_words(line, *typed), line
+    if lang == "zh-Hant":
+        from crmcli.i18n.script import simplified
+
+        assert simplified(line) != line or not re.search(r"[\u4e00-\u9fff]{4}", line), line  # Traditional wording
+
+
+def test_no_database_reads_chinese(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("--lang", "zh", "query", db=tmp_path / "none" / "x.db")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("错误：") and "处没有数据库" in r.stderr and not english_words(r.stderr), r.stderr

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crmcli import db, fields
-from crmcli.errors import CrmError, NotFound
+from crmcli.errors import CrmError, NotFound, reason
 from crmcli.i18n import _
 
 _STAMP = "%Y%m%d-%H%M%S"
@@ -78,36 +78,37 @@ def verify(path: str | os.PathLike[str], *, quick: bool = False) -> Verified:
     for a copy just made page by page; restore runs the full integrity_check."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise NotFound(f"no file {p}")
+        raise NotFound(_("no file {path}").format(path=p))
     if p.is_dir():
-        raise CrmError(f"{p} is a directory, not a backup file")
+        raise CrmError(_("{path} is a directory, not a backup file").format(path=p))
     try:
         with open(p, "rb") as fh:
             head = fh.read(16)
     except OSError as e:
-        raise CrmError(f"cannot read {p}: {e.strerror or e}") from None
+        raise CrmError(_("cannot read {path}: {error}").format(path=p, error=reason(e))) from None
     if head != b"SQLite format 3\x00":
-        raise CrmError(f"{p} is not a SQLite database")
+        raise CrmError(_("{path} is not a SQLite database").format(path=p))
     try:
         conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as e:
-        raise CrmError(f"{p} cannot be opened: {e}") from None
+        raise CrmError(_("{path} cannot be opened: {error}").format(path=p, error=e)) from None
     try:
         problems = [r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
         if problems != ["ok"]:
-            raise CrmError(f"{p} is damaged (integrity check: {'; '.join(problems[:3])})")
+            raise CrmError(_("{path} is damaged (integrity check: {problems})").format(path=p, problems="; ".join(problems[:3])))
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > db.SCHEMA_VERSION:
-            raise CrmError(f"{p} was written by a newer crmcli (schema {version}, this one knows {db.SCHEMA_VERSION})")
+            raise CrmError(_("{path} was written by a newer crmcli (schema {version}, this one knows {known})").format(
+                path=p, version=version, known=db.SCHEMA_VERSION))
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = [t for t in _REQUIRED_TABLES if t not in tables]
         if missing:
-            raise CrmError(f"{p} is not a crm database (no {', '.join(missing)} table)")
+            raise CrmError(_("{path} is not a crm database (no {tables} table)").format(path=p, tables=", ".join(missing)))
         counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                   for t in COUNTED
                   if t in tables}
     except sqlite3.DatabaseError as e:
-        raise CrmError(f"{p} is damaged: {e}") from None
+        raise CrmError(_("{path} is damaged: {error}").format(path=p, error=e)) from None
     finally:
         conn.close()
     return Verified(p, version, counts)
@@ -128,21 +129,21 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
     """
     src = Path(db_path).expanduser()
     if keep is not None and keep < 1:
-        raise CrmError("--keep must be at least 1")
+        raise CrmError(_("--keep must be at least 1"))
     if out is None:
         target = _auto_name(src, default_dir(src), tag)
     else:
         o = Path(out).expanduser()
         if str(out) == "-":
-            raise CrmError("a backup is a database file; give a file or directory name, not -")
+            raise CrmError(_("a backup is a database file; give a file or directory name, not -"))
         if o.is_dir():
             target = _auto_name(src, o, tag)
         elif o.exists():
-            raise CrmError(f"{o} already exists; a backup never overwrites a file (choose another name)")
+            raise CrmError(_("{path} already exists; a backup never overwrites a file (choose another name)").format(path=o))
         else:
             target = o
     if target.resolve() == src.resolve():
-        raise CrmError("the backup cannot be the database itself")
+        raise CrmError(_("the backup cannot be the database itself"))
     # The pid keeps two backups started in the same second apart; a partial file left by a
     # killed backup is swept once it is a day old.
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -152,7 +153,7 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
             partial.unlink()
         _private_empty_file(partial)
     except OSError as e:
-        raise CrmError(f"cannot write a backup in {target.parent}: {e.strerror or e}") from None
+        raise CrmError(_("cannot write a backup in {folder}: {error}").format(folder=target.parent, error=reason(e))) from None
     try:
         dest = sqlite3.connect(str(partial), isolation_level=None)
         try:
@@ -170,7 +171,7 @@ def backup(conn: sqlite3.Connection, db_path: str | os.PathLike[str], out: str |
     except OSError as e:
         with contextlib.suppress(OSError):
             partial.unlink()
-        raise CrmError(f"the backup could not be written: {e.strerror or e}") from None
+        raise CrmError(_("the backup could not be written: {error}").format(error=reason(e))) from None
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -224,5 +225,5 @@ def keep_as_is(db_path: str | os.PathLike[str], tag: str = "damaged-") -> Path:
                     os.fsync(fout.fileno())
     except OSError as e:
         raise CrmError(_("cannot keep a copy of {path} in {folder}: {reason}").format(
-            path=src, folder=target.parent, reason=e.strerror or e)) from None
+            path=src, folder=target.parent, reason=reason(e))) from None
     return target

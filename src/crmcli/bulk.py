@@ -62,7 +62,8 @@ def plan(conn: sqlite3.Connection, table: str, args: Sequence[str], raw: dict[st
 
 def apply(conn: sqlite3.Connection, p: Plan, args: Sequence[str]) -> int:
     """Write a plan in one logged operation (all or nothing); returns the operation id."""
-    with audit.operation(conn, "bulk-update", f"update {len(p.changes)} {p.table} where {' '.join(args)}",
+    with audit.operation(conn, "bulk-update", _("update {n} {table} where {filters}").format(
+            n=len(p.changes), table=fields.shown_table(p.table), filters=" ".join(args)),
                          details={"table": p.table, "filters": list(args), "set": p.values,
                                   "matched": p.matched}) as op:
         for key, _diff in p.changes:

@@ -40,7 +40,7 @@ from typing import IO, Any
 
 from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
-from crmcli.errors import CrmError, InvalidValue
+from crmcli.errors import CrmError, InvalidValue, reason
 from crmcli.i18n import _
 from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
@@ -361,7 +361,7 @@ def _output_files(conn: sqlite3.Connection, tables: list[str], target: str, fmt:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CrmError(_("cannot create the folder {folder}: {reason}").format(folder=folder, reason=e.strerror or e)) from None
+        raise CrmError(_("cannot create the folder {folder}: {reason}").format(folder=folder, reason=reason(e))) from None
     return {name: outfile.AtomicFile(folder / f"{name}.{fmt}", force=force, avoid=avoid) for name in tables}
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import backup, db, doctor
-from crmcli.errors import CrmError, Damaged
+from crmcli.errors import CrmError, Damaged, reason
 from crmcli.i18n import _
 
 # Exit codes (documented in README "## Safety" and `crm maintain --help`).
@@ -58,14 +58,14 @@ def exclusive(db_path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as e:
-        raise CrmError(f"cannot create the lock file {path}: {e.strerror or e}") from None
+        raise CrmError(_("cannot create the lock file {path}: {error}").format(path=path, error=reason(e))) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            raise MaintainBusyError(f"another crm maintain is running on this database (pid {holder}, "
-                                    f"lock {path}); nothing done") from None
+            raise MaintainBusyError(_("another crm maintain is running on this database (pid {pid}, lock {path}); "
+                                      "nothing done").format(pid=holder, path=path)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
@@ -83,7 +83,7 @@ def _dedupe(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, Any
     sure = [c for c in found.clusters if c.auto]
     out: dict[str, Any] = {"clusters": len(found.clusters), "sure": len(sure), "review": len(found.clusters) - len(sure)}
     if not apply:
-        return {"status": "dry-run", **out, "reason": "merging writes; add --yes"}
+        return {"status": "dry-run", **out, "reason": _("merging writes; add --yes")}
     scan.auto_merge(conn, found.clusters)  # one logged merge per sure cluster (crm unmerge / crm undo)
     merged = [c for c in found.clusters if c.action == "merged"]
     return {"status": "ok", **out, "merged": len(merged), "merge_ids": [c.merge_id for c in merged]}
@@ -93,7 +93,7 @@ def _segments(conn: sqlite3.Connection, apply: bool, today: date) -> dict[str, A
     from crmcli.segments import rules, runs
 
     if not apply:
-        return {"status": "dry-run", "reason": "a segment run writes; add --yes"}
+        return {"status": "dry-run", "reason": _("a segment run writes; add --yes")}
     result = runs.run(conn, rules.load(today=today), today)
     return {"status": "ok", "run_id": result.run_id, "run_date": result.run_date, "unchanged": result.unchanged,
             "counts": result.counts, "moved": result.moved, "customers": result.customers, "op_id": result.op_id}
@@ -123,7 +123,7 @@ def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEF
         summary["damage_check_seconds"] = round(time.perf_counter() - t, 2)
         if damage:
             steps.append({"step": "doctor", "status": "failed", "error": damage[0].message, **doctor.summary(damage)})
-            _skip(steps, ["backup", *(n for n, _ in WRITE_STEPS)],
+            _skip(steps, ["backup", *(n for n, _w in WRITE_STEPS)],
                   _("the database file is damaged; nothing was written (crm doctor says what to do)"))
             return _finish(summary, EXIT_FAILED)
         conn = db.connect(db_path)
@@ -165,7 +165,7 @@ def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]]
                       "counts": b.counts, "removed": [str(p) for p in b.removed], **_took(t)})
     except (CrmError, sqlite3.Error, OSError) as e:
         steps.append({"step": "backup", "status": "failed", "error": str(e)})
-        _skip(steps, ["doctor", *(n for n, _ in WRITE_STEPS)], "no verified backup")
+        _skip(steps, ["doctor", *(n for n, _w in WRITE_STEPS)], _("no verified backup"))
         return EXIT_FAILED
     t = time.perf_counter()
     # quick: the file was just checked read-only (every page: pages_checked) and its backup
@@ -175,7 +175,7 @@ def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]]
     steps.append({"step": "doctor", "status": "failed" if damaged else "problems" if findings else "ok",
                   **doctor.summary(findings), **_took(t)})
     if damaged:
-        _skip(steps, [n for n, _ in WRITE_STEPS], "the database file is damaged; restore a backup")
+        _skip(steps, [n for n, _w in WRITE_STEPS], _("the database file is damaged; restore a backup"))
         return EXIT_FAILED
     for name, fn in WRITE_STEPS:
         t = time.perf_counter()
@@ -184,7 +184,8 @@ def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]]
         except Exception as e:  # also a broken install (a library that no longer imports) or a bug: named, exit 5
             why = str(e) if isinstance(e, CrmError | sqlite3.Error) else f"{type(e).__name__}: {e}"
             steps.append({"step": name, "status": "failed", "error": why})
-            _skip(steps, [n for n, _ in WRITE_STEPS if n not in {s["step"] for s in steps}], f"{name} failed")
+            _skip(steps, [n for n, _w in WRITE_STEPS if n not in {s["step"] for s in steps}],
+                  _("{step} failed").format(step=name))
             return EXIT_FAILED
     return EXIT_PROBLEMS if findings else EXIT_OK
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from crmcli.errors import CrmError, InvalidValue
+from crmcli.errors import CrmError, InvalidValue, reason
 from crmcli.i18n import _
 
 Overwrite = bool | Callable[[Path], bool]
@@ -41,7 +41,7 @@ class OutputRefused(InvalidValue):
 
 def cannot_write(path: str | os.PathLike[str], e: BaseException) -> str:
     """The one-line message for an output that failed to be written."""
-    return _("cannot write {path}: {reason}").format(path=path, reason=getattr(e, "strerror", None) or e)
+    return _("cannot write {path}: {reason}").format(path=path, reason=reason(e))
 
 
 def database_files(conn: sqlite3.Connection | None) -> list[tuple[Path, str]]:

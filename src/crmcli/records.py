@@ -83,9 +83,9 @@ def add(conn: sqlite3.Connection, table: str, raw: dict[str, Any], *, op: audit.
 
     if op is not None:
         return body(op)
-    with audit.operation(conn, "add", f"add {t.name[:-1]}") as o:
+    with audit.operation(conn, "add", _("add {record}").format(record=fields.shown_record(t))) as o:
         key = body(o)
-        o.set_summary(f"add {t.name[:-1]} {key}")
+        o.set_summary(_("add {record} {id}").format(record=fields.shown_record(t), id=key))
         return key
 
 
@@ -160,7 +160,7 @@ def update(conn: sqlite3.Connection, record_id: str, raw: dict[str, Any], *, tab
 
     if op is not None:
         return body(op)
-    with audit.operation(conn, "update", f"update {record_id}") as o:
+    with audit.operation(conn, "update", _("update {id}").format(id=record_id)) as o:
         return body(o)
 
 
@@ -206,7 +206,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_
     removes = [n for n in removes if n in current]
     if not removes and all(current.get(n) == g for n, g in adds):
         return sorted(current)
-    with audit.operation(conn, "tag", f"tag {cid}") as o:
+    with audit.operation(conn, "tag", _("tag {id}").format(id=cid)) as o:
         for name in removes:
             old = conn.execute("SELECT * FROM tags WHERE customer_id = ? AND tag = ?", (cid, name)).fetchone()
             if old is None:  # gone since the read above (another writer)
@@ -223,7 +223,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, add_tags: list[str], remove_
                 "updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')", (cid, name, group))
             new = conn.execute("SELECT * FROM tags WHERE customer_id = ? AND tag = ?", (cid, name)).fetchone()
             o.change("tags", [cid, name], "update" if old else "insert", old=old, new=new, customer_id=cid)
-        o.set_summary(f"tag {cid} " + " ".join([f"+{n}" for n, _ in adds] + [f"-{n}" for n in removes]))
+        o.set_summary(_("tag {id} {changes}").format(id=cid, changes=" ".join([f"+{n}" for n, _g in adds] + [f"-{n}" for n in removes])))
     return [r[0] for r in conn.execute("SELECT tag FROM tags WHERE customer_id = ? ORDER BY tag", (cid,))]
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmcli import audit, backup, db, rebuild
-from crmcli.errors import CrmError, Damaged, NotFound
+from crmcli.errors import CrmError, Damaged, NotFound, reason
 from crmcli.i18n import _
 
 _HEADER = b"SQLite format 3\x00"
@@ -76,7 +76,7 @@ def _copy_source(file: Path, scratch: Path) -> None:
             with open(part, "rb") as fin, os.fdopen(fd, "wb") as fout:
                 shutil.copyfileobj(fin, fout, 1 << 20)
     except OSError as e:
-        raise CrmError(_("cannot read {file}: {reason}").format(file=file, reason=e.strerror or e)) from None
+        raise CrmError(_("cannot read {file}: {reason}").format(file=file, reason=reason(e))) from None
     with open(scratch, "rb") as fh:
         if fh.read(16) != _HEADER:
             raise CrmError(_("{file} is not a SQLite database").format(file=file))

@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crmcli import audit, backup, rebuild
-from crmcli.errors import CrmError, NotFound
+from crmcli.errors import CrmError, NotFound, reason
 from crmcli.i18n import _
 
 _MAX_KEY = 2**63 - 1
@@ -257,7 +257,7 @@ def salvage(db_path: str | os.PathLike[str], out: str | os.PathLike[str] | None 
         os.replace(result, target)
     except OSError as e:
         raise CrmError(_("salvage could not write in {folder}: {reason}").format(folder=target.parent,
-                                                                                  reason=e.strerror or e)) from None
+                                                                                  reason=reason(e))) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return SalvageResult(target, tables, label, skipped, orphans)

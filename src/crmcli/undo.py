@@ -28,16 +28,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli import audit, db
 from crmcli.errors import CrmError, NotFound
-from crmcli.i18n import _
+from crmcli.i18n import N_, _
 
 # Kinds that are never picked as "the last operation" and cannot be reversed row by row.
-NOT_UNDOABLE = {"restore": "a restore replaces the whole database; restore the safety copy it made instead "
-                           "(`crm log show OP_ID` names it)"}
+NOT_UNDOABLE = {"restore": N_("a restore replaces the whole database; restore the safety copy it made instead "
+                              "(`crm log show OP_ID` names it)")}
 _SENTINEL = "0000-00-00 00:00:00"
 
 
@@ -74,7 +75,7 @@ def last_undoable(conn: sqlite3.Connection) -> int:
                 return int(op_id)
         elif audit.count_changes(conn, op_id):
             return int(op_id)
-    raise NotFound("nothing to undo: no operation in the log changed any rows")
+    raise NotFound(_("nothing to undo: no operation in the log changed any rows"))
 
 
 # Per-undo memo of table facts (an undo of a 20,000-row import asks them 60,000 times).
@@ -94,7 +95,7 @@ def _ident(conn: sqlite3.Connection, table: str) -> str:
     memo = (id(conn), "ident", table)
     if memo not in _memo:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone():
-            raise UndoRefusedError(f"the log names a table '{table}' this database does not have")
+            raise UndoRefusedError(_("the log names a table '{table}' this database does not have").format(table=table))
         _memo[memo] = '"' + table.replace('"', '""') + '"'
     return str(_memo[memo])
 
@@ -105,7 +106,8 @@ def _key_values(conn: sqlite3.Connection, table: str, row_id: str) -> tuple[list
         return cols, [row_id]
     values = json.loads(row_id)
     if not isinstance(values, list) or len(values) != len(cols):
-        raise UndoRefusedError(f"the log's key {row_id} does not fit {table} ({', '.join(cols)})")
+        raise UndoRefusedError(_("the log's key {key} does not fit {table} ({columns})").format(
+            key=row_id, table=table, columns=", ".join(cols)))
     return cols, values
 
 
@@ -137,7 +139,7 @@ def _later_conflict(conn: sqlite3.Connection, op_id: int) -> tuple[int, str] | N
         "WHERE c1.op_id = ? ORDER BY c2.op_id", (op_id,))
     for later, table, key in rows:
         if later not in cancelled:
-            return later, f"changed {table} {key}"
+            return later, _("changed {record} {id}").format(record=_record(table), id=key)
     # Records added later under a customer this operation inserted: deleting the
     # customer would cascade to them.
     rows = conn.execute(
@@ -146,15 +148,22 @@ def _later_conflict(conn: sqlite3.Connection, op_id: int) -> tuple[int, str] | N
         "WHERE c1.op_id = ? AND c1.table_name = 'customers' AND c1.action = 'insert' ORDER BY c2.op_id", (op_id,))
     for later, table, key, cid in rows:
         if later not in cancelled:
-            return later, f"changed {table} {key} of customer {cid}"
+            return later, _("changed {record} {id} of customer {customer}").format(record=_record(table), id=key, customer=cid)
     return None
 
 
 def _describe(conn: sqlite3.Connection, op_id: int) -> str:
     row = conn.execute("SELECT kind, summary, ts FROM operations WHERE op_id = ?", (op_id,)).fetchone()
     if row is None:
-        return f"operation {op_id}"
-    return f"operation {op_id} ({row['summary'] or row['kind']}, {row['ts']})"
+        return _("operation {op}").format(op=op_id)
+    return _("operation {op} ({summary}, {ts})").format(op=op_id, summary=row["summary"] or row["kind"], ts=row["ts"])
+
+
+def _record(table: str) -> str:
+    """A logged table as a message names it (跟进记录 under zh); a table the registry lacks as it is."""
+    from crmcli import fields
+
+    return fields.shown_table(table) if table in fields.TABLES else table
 
 
 def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
@@ -162,39 +171,43 @@ def check(conn: sqlite3.Connection, op_id: int) -> dict[str, Any]:
     _memo.clear()
     op = audit.get_operation(conn, op_id)
     if op["undone_by"] is not None:
-        raise UndoRefusedError(f"operation {op_id} was already undone by operation {op['undone_by']}")
+        raise UndoRefusedError(_("operation {op} was already undone by operation {by}").format(op=op_id, by=op["undone_by"]))
     if op["kind"] in NOT_UNDOABLE:
-        raise UndoRefusedError(f"operation {op_id} cannot be undone: {NOT_UNDOABLE[op['kind']]}")
+        raise UndoRefusedError(_("operation {op} cannot be undone: {why}").format(op=op_id, why=_(NOT_UNDOABLE[op["kind"]])))
     if op["kind"] == "unmerge":
         raise UndoRefusedError(_("operation {op} is an unmerge; {way}").format(op=op_id, way=_merge_again(conn, op)))
     undid = conn.execute("SELECT op_id FROM operations WHERE undone_by = ?", (op_id,)).fetchone()
     if undid is not None and op["kind"] != "undo":
-        raise UndoRefusedError(f"operation {op_id} undid operation {undid[0]} through its feature ({op['kind']}); "
-                               f"to have that back, run it again")
+        raise UndoRefusedError(_("operation {op} undid operation {undid} through its feature ({kind}); "
+                                 "to have that back, run it again").format(op=op_id, undid=undid[0], kind=op["kind"]))
     if op["kind"] == "segment" and _segment_run_of(op) is None:
-        raise UndoRefusedError(f"operation {op_id} reverted a segment run; run `crm segment run` again instead")
+        raise UndoRefusedError(_("operation {op} reverted a segment run; run `crm segment run` again instead").format(op=op_id))
     if op["kind"] in ("merge", "unmerge"):
         row = _merge_row(conn, op_id) if op["kind"] == "merge" else None
         if row is None:
-            raise UndoRefusedError(f"operation {op_id} is a merge without its merge record; it cannot be undone exactly")
+            raise UndoRefusedError(_("operation {op} is a merge without its merge record; it cannot be undone exactly").format(
+                op=op_id))
         if row["undone_at"] is not None:
-            raise UndoRefusedError(f"operation {op_id}: merge {row['merge_id']} was already unmerged at {row['undone_at']}")
+            raise UndoRefusedError(_("operation {op}: merge {merge} was already unmerged at {ts}").format(
+                op=op_id, merge=row["merge_id"], ts=row["undone_at"]))
     merge = _merge_of(conn, op_id)
     if merge is not None:
         return op  # the merge's own snapshot undoes it (crmcli.dedupe), see _delegated()
     run_id = _segment_run_of(op)
     if run_id is not None:
         if not conn.execute("SELECT 1 FROM segment_runs WHERE run_id = ?", (run_id,)).fetchone():
-            raise UndoRefusedError(f"operation {op_id}: segment run {run_id} is gone already (reverted or replaced)")
+            raise UndoRefusedError(_("operation {op}: segment run {run} is gone already (reverted or replaced)").format(
+                op=op_id, run=run_id))
         return op
     n = conn.execute("SELECT count(*) FROM changes WHERE op_id = ?", (op_id,)).fetchone()[0]
     if n == 0:
-        raise UndoRefusedError(f"operation {op_id} ({op['kind']}) changed no rows; there is nothing to undo")
+        raise UndoRefusedError(_("operation {op} ({kind}) changed no rows; there is nothing to undo").format(
+            op=op_id, kind=op["kind"]))
     conflict = _later_conflict(conn, op_id)
     if conflict is not None:
         later, what = conflict
-        raise UndoRefusedError(f"cannot undo operation {op_id}: {_describe(conn, later)} later {what}; "
-                               f"undo that one first (`crm undo {later}`)")
+        raise UndoRefusedError(_("cannot undo operation {op}: {later} later {what}; undo that one first (`crm undo {id}`)").format(
+            op=op_id, later=_describe(conn, later), what=what, id=later))
     return op
 
 
@@ -235,16 +248,16 @@ def _delegated(conn: sqlite3.Connection, target: int, op: dict[str, Any]) -> Und
             from crmcli.dedupe.merge import unmerge
 
             unmerge(conn, merge)
-            what = f"unmerge {merge}"
+            what = _("unmerge {merge}").format(merge=merge)
         else:
             from crmcli.segments.runs import revert
 
             revert(conn, run_id)
-            what = f"revert segment run {run_id}"
+            what = _("revert segment run {run}").format(run=run_id)
         new_op = int(conn.execute("SELECT max(op_id) FROM operations").fetchone()[0])
         conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (new_op, target))
         n = audit.count_changes(conn, new_op)
-    return UndoResult(target, new_op, op["kind"], f"undo operation {target} by {what}",
+    return UndoResult(target, new_op, op["kind"], _("undo operation {op} by {what}").format(op=target, what=what),
                       {"insert": 0, "update": n, "delete": 0}, via=what)
 
 
@@ -275,7 +288,7 @@ def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
     delegated = _delegated(conn, target, op)
     if delegated is not None:
         return delegated
-    summary = f"undo operation {target}: {op['summary'] or op['kind']}"
+    summary = _("undo operation {op}: {summary}").format(op=target, summary=op["summary"] or op["kind"])
     with audit.operation(conn, "undo", summary, details={"undoes": target}) as u:
         # Re-check inside the write transaction: another process may have written since.
         check(conn, target)
@@ -287,8 +300,9 @@ def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
                 _reverse(conn, u, target, audit.decode(ch), redo=op["kind"] == "undo")
             except sqlite3.IntegrityError as e:
                 # e.g. the operation repaired data the schema no longer accepts (crm doctor --fix)
-                raise UndoRefusedError(f"cannot undo operation {target}: the database refuses to put "
-                                       f"{ch['table_name']} {ch['row_id']} back as it was ({e})") from None
+                raise UndoRefusedError(_("cannot undo operation {op}: the database refuses to put {record} {id} back as it "
+                                         "was ({error})").format(op=target, record=_record(ch["table_name"]),
+                                                                 id=ch["row_id"], error=e)) from None
         conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (u.op_id, target))
         if op["kind"] == "undo" and op.get("details") and op["details"].get("undoes"):
             # Undoing an undo is a redo: the original counts as live again.
@@ -301,33 +315,41 @@ def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
 def _reverse(conn: sqlite3.Connection, u: audit.Operation, target: int, ch: dict[str, Any], *, redo: bool) -> None:
     table, key, action = ch["table_name"], ch["row_id"], ch["action"]
     current = _current(conn, table, key)
-    label = f"{table} {key}"
+    label = f"{_record(table)} {key}"
+    refused = _refusal(target, label)
     if action == "insert":
         if current is None:
-            raise UndoRefusedError(f"cannot undo operation {target}: {label} it added is gone")
+            raise refused(_("{record} it added is gone"))
         if ch["new"] is not None and not _same(current, ch["new"]):
-            raise UndoRefusedError(f"cannot undo operation {target}: {label} was changed since (not through crm's log)")
+            raise refused(_("{record} was changed since (not through crm's log)"))
         _delete(conn, table, key)
         u.change(table, _log_key(key), "delete", old=current, customer_id=ch["customer_id"])
     elif action == "update":
         if current is None:
-            raise UndoRefusedError(f"cannot undo operation {target}: {label} no longer exists")
+            raise refused(_("{record} no longer exists"))
         if ch["new"] is not None and not _same(current, ch["new"]):
-            raise UndoRefusedError(f"cannot undo operation {target}: {label} was changed since (not through crm's log)")
+            raise refused(_("{record} was changed since (not through crm's log)"))
         if ch["old"] is None:
-            raise UndoRefusedError(f"cannot undo operation {target}: the log holds no old values for {label}")
+            raise refused(_("the log holds no old values for {record}"))
         _restore_row(conn, table, key, ch["old"], current, redo=redo)
         u.change(table, _log_key(key), "update", old=current, new=_current(conn, table, key),
                  customer_id=ch["customer_id"])
     elif action == "delete":
         if current is not None:
-            raise UndoRefusedError(f"cannot undo operation {target}: {label} exists again")
+            raise refused(_("{record} exists again"))
         if ch["old"] is None:
-            raise UndoRefusedError(f"cannot undo operation {target}: the log holds no old values for {label}")
+            raise refused(_("the log holds no old values for {record}"))
         cols = list(ch["old"])
         conn.execute(f"INSERT INTO {_ident(conn, table)} ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
                      f"VALUES ({', '.join('?' * len(cols))})", [ch["old"][c] for c in cols])
         u.change(table, _log_key(key), "insert", new=_current(conn, table, key), customer_id=ch["customer_id"])
+
+
+def _refusal(target: int, label: str) -> Callable[[str], UndoRefusedError]:
+    """WHY (a translated text naming {record}) -> the refusal to undo TARGET because of the row LABEL."""
+    def refused(why: str) -> UndoRefusedError:
+        return UndoRefusedError(_("cannot undo operation {op}: {why}").format(op=target, why=why.format(record=label)))
+    return refused
 
 
 def _log_key(key: str) -> Any:

@@ -82,12 +82,18 @@ def _value(field: str, value: Any, unmask: bool) -> str:
 
 def _tell_plan(p: Any, unmask: bool) -> None:
     """Fills and conflicts of a merge plan, on stderr."""
+    from crmcli.fields import TABLES, shown_field
+
+    def named(f: str) -> str:
+        return shown_field(TABLES["customers"].by_name[f]) if f in TABLES["customers"].by_name else f
+
     for f, (v, src) in p.fills.items():
-        info(f"  {f}: {_value(f, v, unmask)} (from {src})")
+        info("  " + _("{field}: {value} (from {source})").format(field=named(f), value=_value(f, v, unmask), source=src))
     for f, vals in p.conflicts.items():
         kept = (p.fills.get(f) or (vals.get(p.survivor),))[0]
-        info(f"  conflict {f}: " + ", ".join(f"{k}={_value(f, v, unmask)}" for k, v in vals.items())
-             + f" -> keeps {_value(f, kept, unmask)}")
+        info("  " + _("conflict {field}: {values} -> keeps {kept}").format(
+            field=named(f), values=", ".join(f"{k}={_value(f, v, unmask)}" for k, v in vals.items()),
+            kept=_value(f, kept, unmask)))
 
 
 def _show_cluster(c: Any, drop: set[str], unmask: bool) -> None:
@@ -111,8 +117,8 @@ def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
             continue
         while True:
             _show_cluster(c, drop, unmask)
-            answer = typer.prompt("[m]erge, [s]kip, [n]ot the same (remember), [p]ick survivor, [d]rop a member, "
-                                  "[q]uit", default="s", err=True).strip().lower()[:1]
+            answer = typer.prompt(_("[m]erge, [s]kip, [n]ot the same (remember), [p]ick survivor, [d]rop a member, "
+                                    "[q]uit"), default="s", err=True).strip().lower()[:1]
             live = c.ids(drop)
             if answer == "n":
                 from crmcli.cli.dedupe_memory import review_not_same
@@ -123,10 +129,11 @@ def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
                 try:
                     res = scan.merge_cluster(conn, c, drop=drop)
                 except CrmError as e:  # e.g. its members were merged together in an earlier cluster
-                    info(f"not merged: {e}")
+                    info(_("not merged: {error}").format(error=e))
                     c.action = "skipped"
                     break
-                info(f"merged {', '.join(res.plan.merged)} into {res.plan.survivor} (merge {res.merge_id})")
+                info(_("merged {ids} into {survivor} (merge {merge})").format(
+                    ids=", ".join(res.plan.merged), survivor=res.plan.survivor, merge=res.merge_id))
                 _tell_plan(res.plan, unmask)
                 break
             if answer == "s":
@@ -137,10 +144,10 @@ def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
                     rest.action = rest.action or "skipped"
                 return
             if answer in ("p", "d"):
-                pick = typer.prompt("member number or customer id", err=True).strip()
+                pick = typer.prompt(_("member number or customer id"), err=True).strip()
                 chosen = live[int(pick) - 1] if pick.isdigit() and 0 < int(pick) <= len(live) else pick
                 if chosen not in live:
-                    info(f"{pick} is not in this cluster")
+                    info(_("{id} is not in this cluster").format(id=pick))
                 elif answer == "p":
                     c.survivor = chosen
                 else:
@@ -148,11 +155,11 @@ def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
                     if chosen == c.survivor:
                         c.survivor = next(x for x in live if x != chosen)
                     if len(live) - 1 < 2:
-                        info("fewer than two members left: skipped")
+                        info(_("fewer than two members left: skipped"))
                         c.action = "skipped"
                         break
             else:
-                info("answer m, s, n, p, d or q")
+                info(_("answer m, s, n, p, d or q"))
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
@@ -240,14 +247,17 @@ def merge_cmd(
 
     conn = state.conn()
     p = merging.plan(conn, ids, survivor)
-    info(f"keep {p.survivor}; merge {', '.join(p.merged)} into it")
+    info(_("keep {survivor}; merge {ids} into it").format(survivor=p.survivor, ids=", ".join(p.merged)))
     _tell_plan(p, unmask)
-    if not confirm(f"merge {len(p.merged) + 1} customers into {p.survivor}?", yes):
-        info("nothing merged")
+    if not confirm(_("merge {n} customers into {survivor}?").format(n=len(p.merged) + 1, survivor=p.survivor), yes):
+        info(_("nothing merged"))
         raise typer.Exit(1)
     res = merging.merge(conn, ids, survivor)
-    moved = ", ".join(f"{n} {t}" for t, n in res.moved.items())
-    info(f"merge {res.merge_id}: moved {moved or 'no records'}; undo with `crm unmerge {res.merge_id}`")
+    from crmcli.fields import TABLES, shown_table
+
+    moved = ", ".join(f"{n} {shown_table(t) if t in TABLES else t}" for t, n in res.moved.items())
+    info(_("merge {merge}: moved {moved}; undo with `crm unmerge {merge}`").format(
+        merge=res.merge_id, moved=moved or _("no records")))
     typer.echo(res.merge_id)
 
 
@@ -263,9 +273,10 @@ def unmerge(
     from crmcli.dedupe import merge as merging
 
     res = merging.unmerge(state.conn(), merge_id)
-    info(f"merge {res.merge_id} undone: {', '.join(res.restored)} restored beside {res.survivor}")
+    info(_("merge {merge} undone: {ids} restored beside {survivor}").format(
+        merge=res.merge_id, ids=", ".join(res.restored), survivor=res.survivor))
     for c in res.collisions:
-        info(f"  kept a later change: {c}")
+        info("  " + _("kept a later change: {change}").format(change=c))
     for cid in res.restored:
         typer.echo(cid)
 

@@ -12,7 +12,7 @@ from crmcli import outfile
 from crmcli.cli import complete
 from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, reason
 from crmcli.i18n import _
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def report(
     except BrokenPipeError:  # `crm report ... | head`: the reader left; main() exits quietly
         raise
     except OSError as e:
-        raise CrmError(_("cannot write {path}: {error}").format(path=output, error=e.strerror or e)) from None
+        raise CrmError(_("cannot write {path}: {error}").format(path=output, error=reason(e))) from None
 
 
 def _write(results: list[Report], out_fmt: str, output: Path | None, force: outfile.Overwrite,

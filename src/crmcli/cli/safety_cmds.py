@@ -24,7 +24,7 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import N_, _
+from crmcli.i18n import N_, _, ngettext, pgettext
 
 CHANGE_COLUMNS = ["change_id", "table_name", "row_id", "customer_id", "action", "diff"]
 # Terminal-table headers (scripts keep the English keys).
@@ -136,24 +136,25 @@ def undo(
     target = lib.last_undoable(conn) if op_id is None else op_id
     op = lib.check(conn, target)
     n = audit.count_changes(conn, target)
-    info(f"operation {target} ({op['ts']}, {op['user']}): {op['summary'] or op['kind']} — {n} row change(s)")
+    info(ngettext("operation {op} ({ts}, {user}): {summary} — {n} row change", "operation {op} ({ts}, {user}): {summary} — {n} row changes",
+                  n).format(op=target, ts=op["ts"], user=op["user"], summary=op["summary"] or op["kind"], n=n))
     if n and not yes:  # show a person what they are about to reverse
         from crmcli.cli.history_view import readable
 
         for c in audit.operation_changes(conn, target, limit=5):
             info(f"  {c['table_name']} {c['row_id']}: {readable(c, not mask_default())['diff']}")
         if n > 5:
-            info(f"  … and {n - 5} more (`crm log show {target}`)")
-    if not confirm(f"undo operation {target}?", yes):
-        info("nothing undone")
+            info("  " + _("… and {n} more (`crm log show {op}`)").format(n=n - 5, op=target))
+    if not confirm(_("undo operation {op}?").format(op=target), yes):
+        info(_("nothing undone"))
         raise typer.Exit(1)
     res = lib.undo(conn, target)
     if res.via:
-        info(f"undone by {res.via} (logged as operation {res.undo_op_id})")
+        info(_("undone by {via} (logged as operation {op})").format(via=res.via, op=res.undo_op_id))
         return
     c = res.counts
-    info(f"undone: {c['delete']} removed, {c['update']} restored, {c['insert']} put back "
-         f"(logged as operation {res.undo_op_id}; `crm undo {res.undo_op_id}` redoes it)")
+    info(_("undone: {removed} removed, {restored} restored, {back} put back (logged as operation {op}; "
+           "`crm undo {op}` redoes it)").format(removed=c["delete"], restored=c["update"], back=c["insert"], op=res.undo_op_id))
 
 
 @app.command("backup")
@@ -171,8 +172,9 @@ def backup_cmd(
 
     with progress.task(_("backup: copying and verifying")):
         res = lib.backup(state.conn(), state.db_path(), out, keep=keep)
-    info(f"backup verified (integrity ok, schema {res.schema_version}): {res.counts.get('customers', 0)} customers, "
-         f"{res.size:,} bytes" + (f"; removed {len(res.removed)} old backup(s)" if res.removed else ""))
+    info(_("backup verified (integrity ok, schema {version}): {customers} customers, {size} bytes").format(
+        version=res.schema_version, customers=res.counts.get("customers", 0), size=f"{res.size:,}")
+         + (_("; removed {n} old backup(s)").format(n=len(res.removed)) if res.removed else ""))
     typer.echo(str(res.path))
 
 
@@ -279,21 +281,21 @@ def maintain(
     fmt = pick_format(fmt or ("table" if sys.stdout.isatty() else "json"), ("table", "json"))
     apply = yes
     if not yes and interactive():
-        apply = typer.confirm("merge sure duplicates and run segments after the backup?", default=False, err=True)
+        apply = typer.confirm(_("merge sure duplicates and run segments after the backup?"), default=False, err=True)
     state.close()
     try:
         with progress.task(_("maintain: backup, dedupe, segments, checks")):
             summary = lib.run(state.db_path(), apply=apply, keep=keep, backup_dir=backup_dir)
     except lib.MaintainBusyError as e:
-        info(f"Error: {e}")
+        info(_("Error: {message}").format(message=e))
         raise typer.Exit(lib.EXIT_BUSY) from None
     if fmt == "json":
         _json_out(summary)
     else:
         for step in summary["steps"]:
-            typer.echo(f"{step['step']:<10} {step['status']:<9} {_step_detail(step)}")
+            typer.echo(_step_line(step))
     if not apply:
-        info("without --yes nothing was merged or re-segmented (dry run of those steps)")
+        info(_("without --yes nothing was merged or re-segmented (dry run of those steps)"))
     raise typer.Exit(summary["exit_code"])
 
 
@@ -340,6 +342,26 @@ def _salvage(out: Path | None) -> None:
     typer.echo(str(res.path))
 
 
+def _step_words() -> dict[str, str]:
+    """A step's name and status as the summary table shows them (the JSON keeps the English keys)."""
+    return {"backup": pgettext("maintain step", "backup"), "doctor": pgettext("maintain step", "doctor"),
+            "dedupe": pgettext("maintain step", "dedupe"), "segments": pgettext("maintain step", "segments"),
+            "report": pgettext("maintain step", "report"), "ok": pgettext("maintain status", "ok"),
+            "problems": pgettext("maintain status", "problems"), "dry-run": pgettext("maintain status", "dry-run"),
+            "skipped": pgettext("maintain status", "skipped"), "failed": pgettext("maintain status", "failed")}
+
+
+def _step_line(step: dict[str, Any]) -> str:
+    from crmcli.fit import cell_len
+
+    def pad(text: str, width: int) -> str:  # CJK characters take two cells
+        return text + " " * max(0, width - cell_len(text))
+
+    words = _step_words()
+    name, status = words.get(step["step"], step["step"]), words.get(step["status"], step["status"])
+    return f"{pad(name, 10)} {pad(status, 9)} {_step_detail(step)}"
+
+
 def _step_detail(step: dict[str, Any]) -> str:
     if step["status"] in ("skipped", "failed"):
         return str(step.get("error") or step.get("reason") or "")
@@ -347,14 +369,19 @@ def _step_detail(step: dict[str, Any]) -> str:
     if name == "backup":
         return str(step["file"])
     if name == "doctor":
-        return f"{step.get('problems', 0)} problem(s), {step.get('fixable', 0)} fixable with crm doctor --fix"
+        return _("{n} problem(s), {fixable} fixable with crm doctor --fix").format(
+            n=step.get("problems", 0), fixable=step.get("fixable", 0))
     if name == "dedupe":
-        done = f"merged {step['merged']}" if "merged" in step else f"would merge {step.get('sure', 0)}"
-        return f"{done} sure cluster(s); {step.get('review', 0)} for review (crm dedupe)"
+        if "merged" in step:
+            return _("merged {n} sure cluster(s); {review} for review (crm dedupe)").format(
+                n=step["merged"], review=step.get("review", 0))
+        return _("would merge {n} sure cluster(s); {review} for review (crm dedupe)").format(
+            n=step.get("sure", 0), review=step.get("review", 0))
     if name == "segments":
         if step["status"] == "dry-run":
             return str(step.get("reason", ""))
-        return f"run {step['run_id']}: " + ", ".join(f"{k} {v}" for k, v in step.get("counts", {}).items())
+        return _("run {run}: {counts}").format(
+            run=step["run_id"], counts=", ".join(f"{k} {v}" for k, v in step.get("counts", {}).items()))
     return str(step.get("title") or step.get("report") or "")
 
 

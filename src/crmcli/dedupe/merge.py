@@ -24,7 +24,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmcli import audit
+from crmcli import audit, fields
 from crmcli.errors import CrmError, InvalidValue, NotFound
 from crmcli.i18n import _
 from crmcli.records import resolve_customer
@@ -99,7 +99,7 @@ def plan(conn: sqlite3.Connection, ids: list[str], survivor: str | None = None) 
             raise InvalidValue(_("--survivor {survivor} is not one of the customers being merged ({ids}); "
                                  "name one of them").format(survivor=survivor, ids=", ".join(live)))
     if len(live) < 2:
-        raise InvalidValue("give at least two different customers to merge")
+        raise InvalidValue(_("give at least two different customers to merge"))
     marks = ",".join("?" * len(live))
     rows = {r["customer_id"]: dict(r) for r in conn.execute(f"SELECT * FROM customers WHERE customer_id IN ({marks})", live)}
     order = sorted(live, key=lambda c: (rows[c]["created_at"], c))
@@ -198,7 +198,8 @@ def merge(conn: sqlite3.Connection, ids: list[str], survivor: str | None = None,
                          (old_id, p.survivor, merge_id))
             op.change("merged_ids", old_id, "insert",
                       new={"old_id": old_id, "survivor_id": p.survivor, "merge_id": merge_id}, customer_id=p.survivor)
-        op.set_summary(f"merge {', '.join(p.merged)} into {p.survivor} (merge {merge_id})",
+        op.set_summary(_("merge {ids} into {survivor} (merge {merge})").format(ids=", ".join(p.merged), survivor=p.survivor,
+                                                                               merge=merge_id),
                        {"merge_id": merge_id, "survivor": p.survivor, "merged": p.merged, "reason": reason})
     return MergeResult(merge_id, p, moved, dropped)
 
@@ -214,7 +215,7 @@ def _check_rules(conn: sqlite3.Connection, p: MergePlan, all_ids: list[str]) -> 
         rules.check_stored(result)
         rules.check(result, kept=kept)
     except InvalidValue as e:
-        raise InvalidValue(f"merging into {p.survivor}: {e}") from None
+        raise InvalidValue(_("merging into {survivor}: {error}").format(survivor=p.survivor, error=e)) from None
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -225,10 +226,10 @@ def get_merge(conn: sqlite3.Connection, merge_id: int | str) -> dict[str, Any]:
     try:
         mid = int(str(merge_id).strip().lstrip("#"))
     except ValueError:
-        raise InvalidValue(f"a merge id is a number (see `crm merges`), not {merge_id!r}") from None
+        raise InvalidValue(_("a merge id is a number (see `crm merges`), not '{value}'").format(value=merge_id)) from None
     row = conn.execute("SELECT * FROM merges WHERE merge_id = ?", (mid,)).fetchone()
     if row is None:
-        raise NotFound(f"no merge {merge_id}; `crm merges` lists them")
+        raise NotFound(_("no merge {merge}; `crm merges` lists them").format(merge=merge_id))
     out = dict(row)
     out["merged_ids"] = json.loads(out["merged_ids"])
     out["conflicts"] = json.loads(out["conflicts"]) if out["conflicts"] else {}
@@ -264,19 +265,20 @@ def unmerge(conn: sqlite3.Connection, merge_id: int | str) -> UnmergeResult:
     """Undo one merge: every row as it was before, later changes kept and reported."""
     m = get_merge(conn, merge_id)
     if m["undone_at"]:
-        raise CrmError(f"merge {m['merge_id']} was already undone at {m['undone_at']}")
+        raise CrmError(_("merge {merge} was already undone at {ts}").format(merge=m["merge_id"], ts=m["undone_at"]))
     snap = json.loads(m["snapshot"])
     survivor = m["survivor_id"]
     merged: list[str] = m["merged_ids"]
     collisions: list[str] = []
-    with audit.operation(conn, "unmerge", f"unmerge {m['merge_id']}") as op:
+    with audit.operation(conn, "unmerge", _("unmerge {merge}").format(merge=m["merge_id"])) as op:
         if conn.execute("SELECT 1 FROM customers WHERE customer_id = ?", (survivor,)).fetchone() is None:
             later = conn.execute("SELECT merge_id FROM merged_ids WHERE old_id = ?", (survivor,)).fetchone()
-            hint = f"; undo merge {later[0]} first" if later else ""
-            raise CrmError(f"survivor {survivor} of merge {m['merge_id']} no longer exists{hint}")
+            hint = _("; undo merge {merge} first").format(merge=later[0]) if later else ""
+            raise CrmError(_("survivor {survivor} of merge {merge} no longer exists{hint}").format(
+                survivor=survivor, merge=m["merge_id"], hint=hint))
         for cid in merged:
             if conn.execute("SELECT 1 FROM customers WHERE customer_id = ?", (cid,)).fetchone():
-                raise CrmError(f"customer id {cid} is in use again; cannot restore merge {m['merge_id']}")
+                raise CrmError(_("customer id {id} is in use again; cannot restore merge {merge}").format(id=cid, merge=m["merge_id"]))
         # the merged-away customers, exactly
         for row in snap["before"]["customers"]:
             if row["customer_id"] in merged:
@@ -300,7 +302,8 @@ def unmerge(conn: sqlite3.Connection, merge_id: int | str) -> UnmergeResult:
         # of an earlier operation is not sent to undo either of them.
         conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ? AND undone_by IS NULL",
                      (op.op_id, m["op_id"]))
-        op.set_summary(f"unmerge {m['merge_id']}: {', '.join(merged)} split from {survivor}",
+        op.set_summary(_("unmerge {merge}: {ids} split from {survivor}").format(merge=m["merge_id"], ids=", ".join(merged),
+                                                                                survivor=survivor),
                        {"merge_id": m["merge_id"], "collisions": collisions})
     return UnmergeResult(m["merge_id"], survivor, merged, collisions)
 
@@ -315,7 +318,8 @@ def _restore_survivor(conn: sqlite3.Connection, op: audit.Operation, before: dic
         if k == "updated_at" or after.get(k) == v:
             continue  # the merge did not change it: whatever it is now stays
         if k in later:
-            collisions.append(f"{cid}.{k} was changed after the merge; kept {current[k]!r} (before the merge: {v!r})")
+            collisions.append(_("{id}.{field} was changed after the merge; kept {now!r} (before the merge: {before!r})").format(
+                id=cid, field=k, now=current[k], before=v))
         else:
             restore[k] = v
     if not later:
@@ -334,7 +338,7 @@ def _restore_children(conn: sqlite3.Connection, op: audit.Operation, table: str,
     left = {json.dumps(old_key, default=str): row for old_key, row in after}  # old key -> row as the merge left it
     for old in before:
         old_key = [old[c] for c in pk]
-        label = f"{table} {_key(old, pk)}"
+        label = f"{fields.shown_table(table) if table in fields.TABLES else table} {_key(old, pk)}"
         after_row = left.get(json.dumps(old_key, default=str))
         if after_row is None:  # the merge deleted it (it collided with the survivor's row): put it back
             cols = [c for c in old if c != "rowid"]
@@ -345,13 +349,14 @@ def _restore_children(conn: sqlite3.Connection, op: audit.Operation, table: str,
         cur_key = [after_row[c] for c in pk]
         found = conn.execute(f"SELECT {sel} FROM {table} WHERE {where}", cur_key).fetchone()
         if found is None:
-            collisions.append(f"{label} was deleted after the merge; left deleted")
+            collisions.append(_("{record} was deleted after the merge; left deleted").format(record=label))
             continue
         cur = dict(found)
         if _public(cur) == _public(after_row):
             values = {k: v for k, v in old.items() if k != "rowid"}
         else:  # edited since: move it back, keep the later edits
-            collisions.append(f"{label} was changed after the merge; moved back with its later changes kept")
+            collisions.append(_("{record} was changed after the merge; moved back with its later changes kept").format(
+                record=label))
             values = {k: v for k, v in old.items()
                       if k not in ("rowid", "updated_at") and after_row.get(k) != v and cur.get(k) == after_row.get(k)}
         _set_row(conn, table, pk, cur_key, values)

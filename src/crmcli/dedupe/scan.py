@@ -63,8 +63,9 @@ def scan(conn: sqlite3.Connection, threshold: float = match.DEFAULT_THRESHOLD, a
 
     if not 0 <= threshold <= 100 or not 0 <= auto <= 100:
         from crmcli.errors import InvalidValue
+        from crmcli.i18n import _
 
-        raise InvalidValue("thresholds are scores from 0 to 100")
+        raise InvalidValue(_("thresholds are scores from 0 to 100"))
     from crmcli.perf import gc_paused
 
     t0 = time.perf_counter()

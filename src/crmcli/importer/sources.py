@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, reason
 from crmcli.i18n import _
 from crmcli.importer import limits
 
@@ -131,7 +131,7 @@ def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | Non
                 with open(path, "rb") as stream:
                     spool = _Spool(stream)
             except OSError as e:
-                raise SourceError(_("cannot read {name}: {reason}").format(name=name, reason=e.strerror or e)) from None
+                raise SourceError(_("cannot read {name}: {reason}").format(name=name, reason=reason(e))) from None
     try:
         return _sniff(spool.path if spool else path, display, encoding, spool)
     except BaseException:

@@ -26,7 +26,7 @@ def test_import_summary_in_chinese_names_fields_and_module_in_chinese(cli) -> No
     assert "customers-gbk → 客户基本信息（表头在第 1 行），10 列：客户名称→客户全称, 联系人→联系人姓名" in lines[1]
     assert "所属行业" not in lines[1]  # a header that is already the field's label is not listed
     assert lines[2] == "  4 个客户类型取值“企业/个人”已存为客户性质"
-    assert lines[-1] == "读取 4 行：新增 4，更新 0，跳过 0，未变 0，拒绝 0（操作编号 1）"
+    assert lines[-1] == "读取 4 行：新增 4，更新 0，跳过 0，未变 0，拒绝 0（操作 1）"
     r = cli("import", str(EXAMPLES / "other-crm-export.csv"), "--dry-run", "--lang", "zh-Hant")
     assert "Company→客戶全稱" in r.stderr and "（試執行：未寫入任何資料）" in r.stderr
 

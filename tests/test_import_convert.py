@@ -72,3 +72,29 @@ def test_a_date_cell_the_exact_path_refuses_is_still_refused(conn, tmp_path: Pat
     with pytest.raises(ImportFailed, match="created_at: invalid date"):
         import_file(conn, _workbook(tmp_path / "old.xlsx", [dt.datetime(2024, 5, 20, 9), dt.datetime(999, 1, 1, 8)]))
     assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+
+def _formula_book(path: Path, formula: bool) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户名称", "联系电话", "满意度评分"])
+    ws.append(["甲", "13800000001", "=2+2" if formula else 4])
+    wb.save(path)
+    return path
+
+
+def test_the_limits_pass_tells_which_sheets_hold_formulas(tmp_path: Path) -> None:
+    from crmcli.importer import limits
+
+    assert limits.check_workbook(_formula_book(tmp_path / "f.xlsx", True), "f.xlsx") == {"xl/worksheets/sheet1.xml": True}
+    assert limits.check_workbook(_formula_book(tmp_path / "v.xlsx", False), "v.xlsx") == {"xl/worksheets/sheet1.xml": False}
+
+
+def test_a_sheet_the_limits_pass_did_not_scan_is_scanned_for_formulas(tmp_path: Path) -> None:
+    from crmcli.errors import CrmError
+    from crmcli.importer.formulas import check_formulas
+
+    path = _formula_book(tmp_path / "f.xlsx", True)
+    check_formulas(path, "f.xlsx", ["Sheet"], {"xl/worksheets/sheet1.xml": False})  # trusted: no formula
+    with pytest.raises(CrmError, match="never calculated"):
+        check_formulas(path, "f.xlsx", ["Sheet"], {})  # not scanned before: scanned now

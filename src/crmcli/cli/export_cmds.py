@@ -8,6 +8,7 @@ import typer
 
 from crmcli.cli import complete, progress
 from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
+from crmcli.cli.counts import rows_per_table
 from crmcli.cli.lazy import new_app
 from crmcli.i18n import _
 
@@ -71,13 +72,14 @@ def export(
         result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
                                  unmask=full, encoding=encoding, force=overwrite(force))
     for w in result.warnings:
-        info(f"Warning: {w}")
+        info(_("Warning: {message}").format(message=w))
     if output and output != "-":
-        what = ", ".join(f"{n:,} {t}" for t, n in result.rows.items())
-        info(f"exported {what} to {output} ({result.fmt})")
+        info(_("exported {what} to {file} ({format})").format(
+            what=rows_per_table(result.rows, thousands=True), file=output, format=result.fmt))
     if result.op_id is not None:
         reason = "--unmask" if unmask else "config mask=false"
-        info(f"phones and emails in full ({reason}): recorded as operation {result.op_id}")
+        info(_("phones and emails in full ({reason}): recorded as operation {op}").format(reason=reason, op=result.op_id))
+
 
 
 @app.command()
@@ -99,4 +101,4 @@ def template(
 
     lang = _choice(lang, ("zh", "en"), "--lang") or "zh"
     sheets = workbook.write_template(output, lang, force=overwrite(force), avoid=database_avoid())
-    info(f"wrote {output}: sheets {', '.join(sheets)}")
+    info(_("wrote {file}: sheets {sheets}").format(file=output, sheets=", ".join(sheets)))

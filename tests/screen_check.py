@@ -21,7 +21,8 @@ ID = re.compile(r"(?<![A-Za-z0-9])(?:C|F|DD|SR|D)(\d{4,})(?![\d])")
 CUT_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-(?!\d{2})")
 CUT_PHONE = re.compile(r"(?<![\d*])\d{3}\*{4}(?!\d{4})|(?<![\d*-])\*{4}\d{4}")
 AMOUNT = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d+)+(?:\.\d+)?")
-WORD = re.compile(r"(?<![A-Za-z0-9_./@*:-])[A-Za-z][A-Za-z'’]{2,}(?![A-Za-z0-9_@-])")
+# a filter (status=lost, metrics.deals>=1, needs.stage!=won|dropped) is syntax, not English
+WORD = re.compile(r"(?<![A-Za-z0-9_./@*:=|!<>~-])[A-Za-z][A-Za-z'’]{2,}(?![A-Za-z0-9_@-]|\.[a-z]|[=<>!~])")
 ALLOWED = {"VIP", "ERP", "CRM", "SaaS", "API", "CSV", "TSV", "JSON", "JSONL", "XLSX", "HTML", "PDF", "SQL", "SQLite",
            "ICS", "WAL", "OpenCC", "Big", "HKSCS", "GBK", "UTF", "NPS", "KPI", "ROI", "LTV", "TOML", "Excel",
            "WeChat", "crm", "CRM_DB", "CRM_LANG", "demo", "Enter", "Ctrl", "YYYY", "MM", "DD", "HH", "utf", "gbk"}

@@ -4,6 +4,7 @@ zh / zh-Hant no English word of the interface (tests/screen_check.py)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -16,6 +17,8 @@ from tests.doctor_data import add_problems
 from tests.screen_check import data_words, english_words, split_tokens, too_wide
 
 WIDTHS = (60, 80, 160)
+EXAMPLES = Path(__file__).parent.parent / "examples"
+NO_FORMAT = {"segment run", "segment rules", "import", "import other crm"}  # messages on stderr, no --format table
 LANGS = ("en", "zh", "zh-Hant")
 REPORTS = ("overview", "structure", "funnel", "revenue", "satisfaction", "service", "followups")
 SCREENS = {
@@ -27,6 +30,12 @@ SCREENS = {
     "show": ["show", "{customer}"],
     **{f"report {r}": ["report", r] for r in REPORTS},
     "segment list": ["segment", "list"],
+    "segment run": ["segment", "run"],
+    "segment history": ["segment", "history"],
+    "segment explain": ["segment", "explain", "{customer}"],
+    "segment rules": ["segment", "rules"],
+    "import": ["import", str(EXAMPLES / "customers-gbk.csv"), "--dry-run"],
+    "import other crm": ["import", str(EXAMPLES / "other-crm-export.csv"), "--dry-run"],
     "log": ["log"],
     "doctor": ["doctor"],
     "doctor problems": ["doctor"],  # on tests/doctor_data.py's database: one of every kind of finding
@@ -70,7 +79,7 @@ def _run(db_path: Path, args: list[str], lang: str, width: int, table: bool = Tr
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen(screen_db: tuple[Path, str, set[str]], screen: str, lang: str) -> None:
     db_path, customer, words = screen_db
-    if screen == "segment list":
+    if screen.startswith("segment ") and screen != "segment run":
         _run(db_path, ["segment", "run"], "en", 160, table=False)
     if screen == "doctor problems":
         conn = sqlite3.connect(db_path)
@@ -78,8 +87,13 @@ def test_screen(screen_db: tuple[Path, str, set[str]], screen: str, lang: str) -
         conn.close()
         words = data_words(db_path)  # the bad values it stored (bogus, someday) are data
     args = [a.format(customer=customer) for a in SCREENS[screen]]
+    if screen.startswith("import"):  # the file's own headers and name are its data
+        words = words | set(re.findall(r"[A-Za-z]+", Path(args[1]).read_bytes().decode("gb18030", "replace").split("\n")[0]))
+        words |= set(re.findall(r"[A-Za-z]+", args[1]))
     for width in WIDTHS:
-        text = _run(db_path, args, lang, width)
+        text = _run(db_path, args, lang, width, table=screen not in NO_FORMAT)
+        if screen == "segment rules":
+            text = text.rstrip("\n").rsplit("\n", 1)[-1]  # the rules file is data (TOML); the summary line
         assert text.strip(), (screen, lang, width)
         assert not split_tokens(text), (screen, lang, width, split_tokens(text), text)
         assert not too_wide(text, width), (screen, lang, width, too_wide(text, width))

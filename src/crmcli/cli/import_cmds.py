@@ -9,32 +9,66 @@ import typer
 from crmcli.cli import progress
 from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import _
+from crmcli.i18n import N_, _, ngettext
 
 _KEPT = " (kept by the system)"  # headers.map_columns' mark on a column crm keeps itself (segment …)
+_SEPARATORS = {"comma": N_("comma-separated"), "tab": N_("tab-separated"), "semicolon": N_("semicolon-separated"),
+               "pipe": N_("pipe-separated")}
+_PSEUDO = {"customer_name": N_("customer name"), "tags": N_("tags")}  # headers.CUSTOMER_NAME, headers.TAGS
+
+
+def _field(table: str, name: str) -> str:
+    """A mapped field as the reader's language names it: customer_type / 客户类型."""
+    from crmcli import fields
+    from crmcli.i18n import get_lang
+
+    lang = get_lang()
+    t = fields.TABLES.get(table)
+    f = t.by_name.get(name) if t is not None else None
+    if lang == "en" or (f is None and name not in _PSEUDO):
+        return name
+    return f.label(lang) if f is not None else _(_PSEUDO[name])
+
+
+def _module(table: str) -> str:
+    from crmcli import fields
+    from crmcli.i18n import get_lang
+
+    lang = get_lang()
+    t = fields.TABLES.get(table)
+    return table if lang == "en" or t is None else t.label_zh(lang)
+
+
+def _columns(s: dict[str, Any]) -> str:
+    from crmcli.fields import fold
+
+    pairs = [(c["column"], _field(s["table"], c["field"])) for c in s["columns"]]
+    renamed = [f"{col}→{name}" for col, name in pairs if fold(col) != fold(name)]  # 客户名称 / 客戶名稱 alike
+    n = len(s["columns"])
+    if renamed:
+        return ngettext("{n} column: {renamed}", "{n} columns: {renamed}", n).format(n=n, renamed=", ".join(renamed))
+    return ngettext("{n} column, named as the field", "{n} columns, named as the fields", n).format(n=n)
 
 
 def _report(summary: dict[str, Any]) -> None:
     head = summary["file"]
     if summary.get("encoding"):
-        head += f": {summary['encoding']}, {summary['delimiter']}-separated"
+        sep = _SEPARATORS.get(summary["delimiter"])
+        head = _("{file}: {encoding}, {separator}").format(
+            file=head, encoding=summary["encoding"],
+            separator=_(sep) if sep else _("separated by {delimiter}").format(delimiter=summary["delimiter"]))
     info(head)
     for s in summary["sheets"]:
-        renamed = [f"{c['column']}→{c['field']}" for c in s["columns"] if c["column"].casefold() != c["field"]]
-        cols = f"{len(s['columns'])} columns" + (": " + ", ".join(renamed) if renamed else ", named as the fields")
-        info(f"  {s['sheet']} → {s['table']} (headers on line {s['header_line']}), {cols}")
-        system = [u for u in s["unmapped"] if u.endswith(_KEPT)]
-        unknown = [u for u in s["unmapped"] if not u.endswith(_KEPT)]
-        if unknown:
-            info(f"  not imported (no matching field): {', '.join(unknown)} — use --map COLUMN=field, "
-                 "or --map COLUMN=- to skip it")
-        if system:
-            info("  " + _("not imported (crm computes them): {columns}").format(
-                columns=", ".join(u[:-len(_KEPT)] for u in system)))
+        info("  " + _("{sheet} → {module} (headers on line {line}), {columns}").format(
+            sheet=s["sheet"], module=_module(s["table"]), line=s["header_line"], columns=_columns(s)))
+        _report_unmapped(s)
         if s["kind_from_customer_type"]:
-            info(f"  {s['kind_from_customer_type']} 客户类型 value(s) 企业/个人 stored as kind (客户性质)")
+            info("  " + ngettext("{n} 客户类型 value 企业/个人 stored as kind (客户性质)",
+                                 "{n} 客户类型 values 企业/个人 stored as kind (客户性质)",
+                                 s["kind_from_customer_type"]).format(n=s["kind_from_customer_type"]))
         if s["tags_inserted"]:
-            info(f"  {s['tags_inserted']} tag(s) added from the 标签 column")
+            info("  " + ngettext("{n} tag added from the 标签 column", "{n} tags added from the 标签 column",
+                                 s["tags_inserted"]).format(n=s["tags_inserted"]))
         if s["masked"]:
             info("  " + _("{n} masked cell(s) like 138****5678 or s***@x.com are not data: {kept} kept the stored "
                           "value, {empty} left empty in new rows").format(n=s["masked"], kept=s["masked_kept"],
@@ -45,17 +79,35 @@ def _report(summary: dict[str, Any]) -> None:
                           "`crm dedupe` merges them, records and all").format(
                 n=s["linked_to_first"], ids=", ".join(s["linked_to_first_ids"][:5])))
     for name in summary["skipped_sheets"]:
-        info(f"  sheet '{name}' skipped: no module matches its name or headers")
-    info(f"{summary['read']} read: {summary['inserted']} inserted, {summary['updated']} updated, "
-         f"{summary['skipped']} skipped, {summary['unchanged']} unchanged, {summary['rejected']} rejected "
-         f"({'dry run: nothing written' if summary['dry_run'] else 'operation ' + str(summary['operation'])})")
+        info("  " + _("sheet '{name}' skipped: no module matches its name or headers").format(name=name))
+    _report_totals(summary)
+
+
+def _report_unmapped(s: dict[str, Any]) -> None:
+    system = [u for u in s["unmapped"] if u.endswith(_KEPT)]
+    unknown = [u for u in s["unmapped"] if not u.endswith(_KEPT)]
+    if unknown:
+        info("  " + _("not imported (no matching field): {columns} — use --map COLUMN=field, "
+                      "or --map COLUMN=- to skip it").format(columns=", ".join(unknown)))
+    if system:
+        info("  " + _("not imported (crm computes them): {columns}").format(
+            columns=", ".join(u[:-len(_KEPT)] for u in system)))
+
+
+def _report_totals(summary: dict[str, Any]) -> None:
+    how = _("dry run: nothing written") if summary["dry_run"] else \
+        _("operation {op}").format(op=summary["operation"])
+    info(_("{read} read: {inserted} inserted, {updated} updated, {skipped} skipped, {unchanged} unchanged, "
+           "{rejected} rejected ({how})").format(how=how, **{k: summary[k] for k in (
+               "read", "inserted", "updated", "skipped", "unchanged", "rejected")}))
     if summary.get("kept_invalid"):
         kept = [f"`crm query {'' if s['table'] == 'customers' else s['table'] + ' '}invalid!=`"
                 for s in summary["sheets"] if s["kept_invalid"]]
-        info(f"{summary['kept_invalid']} invalid value(s) kept aside, their fields left empty: {', '.join(kept)} "
-             "lists the records, `crm show ID` shows the values, `crm update ID --set FIELD=…` fixes one")
+        info(_("{n} invalid value(s) kept aside, their fields left empty: {queries} lists the records, "
+               "`crm show ID` shows the values, `crm update ID --set FIELD=…` fixes one").format(
+            n=summary["kept_invalid"], queries=", ".join(kept)))
     if summary["rejected"] and summary.get("rejects_file"):
-        info(f"rejected rows written to {summary['rejects_file']} with their line and reason")
+        info(_("rejected rows written to {file} with their line and reason").format(file=summary["rejects_file"]))
 
 
 def _report_duplicates(s: dict[str, Any]) -> None:
@@ -130,7 +182,7 @@ def import_(
             for row in e.rows:
                 info(f"  {row}")
             if e.count > len(e.rows):
-                info(f"  … and {e.count - len(e.rows)} more (--rejects FILE lists them all)")
+                info("  " + _("… and {n} more (--rejects FILE lists them all)").format(n=e.count - len(e.rows)))
         raise
     finally:
         if bar is not None:

@@ -10,7 +10,7 @@ import typer
 from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, emit, guard, info, pick_format, state
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import N_, _, ngettext
+from crmcli.i18n import N_, _, ngettext, pgettext, zh_text
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", metavar="FILE", help="TOML rules (else config segment_rules, else built-in)")]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", metavar="NAME=VALUE", help="override a threshold (repeatable)")]
@@ -35,14 +35,38 @@ def _seg_label(rs: Any, name: str | None) -> str:
 
     try:
         return str(rs.get(name).label(lang))
-    except InvalidValue:  # a name no longer in the rules (an older run's segment)
-        return name
+    except InvalidValue:  # a name no longer in the rules (an older run's segment): the built-in label, if any
+        return _builtin_label(name, lang)
+
+
+def _builtin_label(name: str, lang: str) -> str:
+    """A built-in segment's label (fields.SEGMENT) in LANG; another name as it is."""
+    from crmcli import fields
+
+    lab = next((x for x in fields.SEGMENT if x.value == name), None)
+    return name if lab is None or lang == "en" else zh_text(lab.zh, lang)
 
 
 EXPLAIN_HEADS = {"rule": N_("Rule"), "label": N_("Segment"), "line": N_("Line"), "filter": N_("Filter"),
                  "figure": N_("Customer's figure"), "holds": N_("Holds"), "line_holds": N_("Line holds"),
                  "rule_holds": N_("Rule holds")}
 SEGMENT_COLUMNS = {"previous": N_("Previous segment"), "before": N_("Before"), "after": N_("After")}
+HISTORY_COLUMNS = ["run_id", "run_date", "created_at", "customers", "counts", "state"]
+HISTORY_HEADS = {"run_id": N_("Run ID"), "run_date": N_("Run date"), "created_at": N_("Run at"),
+                 "customers": N_("Customers"), "counts": N_("Customers per segment"), "state": N_("State")}
+ORIGINS = {"built-in rules": N_("built-in rules"), "rules from stdin": N_("rules from stdin")}
+
+
+def _run_state(name: str) -> str:
+    """segments.history's state of a run, translated."""
+    return {"current": pgettext("run state", "current"), "history": pgettext("run state", "history"),
+            "superseded": pgettext("run state", "superseded")}.get(name, name)
+
+
+def _counts(rs: Any, counts: dict[str, int]) -> str:
+    """Customers per segment, in the rules' order: `lost 41, churn_risk 74` / `已流失 41、流失风险 74`."""
+    sep = ", " if state.language() == "en" else "、"
+    return sep.join(f"{_seg_label(rs, name)} {counts.get(name, 0)}" for name in rs.names())
 
 
 def _emit_customers(rows: Any, cols: list[str], fmt: str | None, rs: Any, title: str) -> int:
@@ -79,12 +103,13 @@ def _day(text: str | None) -> Any:
 def _figures_line(f: dict[str, Any]) -> str:
     def num(key: str, fmt: str) -> str:
         v = f.get(key)
-        return "none" if v is None else format(v, fmt)
+        return pgettext("figure", "none") if v is None else format(v, fmt)
 
-    return (f"Figures: yearly amount {num('yearly_amount', ',.2f')}, repurchase rate {num('repurchase_rate', '.0%')} "
-            f"({f.get('active_months', 0)} of 12 months), days since interaction {num('days_since_interaction', 'd')}, "
-            f"average satisfaction {num('avg_satisfaction', '.2f')}, growth {num('growth', '+.0%')}, "
-            f"deals {f.get('deals', 0)}.")
+    return _("Figures: yearly amount {yearly}, repurchase rate {rate} ({months} of 12 months), days since "
+             "interaction {days}, average satisfaction {satisfaction}, growth {growth}, deals {deals}.").format(
+        yearly=num("yearly_amount", ",.2f"), rate=num("repurchase_rate", ".0%"), months=f.get("active_months", 0),
+        days=num("days_since_interaction", "d"), satisfaction=num("avg_satisfaction", ".2f"),
+        growth=num("growth", "+.0%"), deals=f.get("deals", 0))
 
 
 def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on: str | None, fmt: str | None) -> None:
@@ -105,16 +130,17 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
     if lang == "en" or pick_format(fmt) != "table":
         emit(ex.rows, segments.EXPLAIN_COLUMNS, fmt, title=title)
     else:
-        rows = [{k: (_("holds") if v else _("does not hold")) if isinstance(v, bool) else v
+        rows = [{k: (_("holds") if v else _("does not hold")) if isinstance(v, bool) else
+                 _("(everyone)") if k == "filter" and v == "(everyone)" else v  # segments.explain's catch-all
                  for k, v in r.items()} for r in ex.rows]
         emit(rows, segments.EXPLAIN_COLUMNS, fmt, title=title,
              heads=[_(EXPLAIN_HEADS[c]) for c in segments.EXPLAIN_COLUMNS])
-    info(f"{title}. {_figures_line(ex.figures)}")
+    info(_("{title}. {figures}").format(title=title, figures=_figures_line(ex.figures)))
     if ex.stored_run_date is None:
-        info("No segment run yet: `crm segment run` stores it.")
+        info(_("No segment run yet: `crm segment run` stores it."))
     elif ex.stored != ex.segment:
-        info(f"The current run ({ex.stored_run_date}) has it as {ex.stored}; the data has changed since — "
-             "`crm segment run` updates it.")
+        info(_("The current run ({day}) has it as {segment}; the data has changed since — `crm segment run` "
+               "updates it.").format(day=ex.stored_run_date, segment=_seg_label(rs, ex.stored)))
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
@@ -163,13 +189,16 @@ def run_cmd(on: DateOpt = None, rules: RulesOpt = None, params: ParamOpt = None)
     rs = _rules(rules, params, as_of)
     with progress.task(_("segment run: classifying customers")):
         res = segments.run(state.conn(), rs, as_of)
-    parts = ", ".join(f"{s} {res.counts.get(s, 0)}" for s in rs.names())
+    parts = _counts(rs, res.counts)
     if res.unchanged:
-        info(f"segment run {res.run_date}: unchanged since run {res.run_id} ({parts}); nothing written")
+        info(_("segment run {day}: unchanged since run {run} ({counts}); nothing written").format(
+            day=res.run_date, run=res.run_id, counts=parts))
         return
-    where = "customers.segment updated" if res.current else "stored as history (a later run is current)"
-    info(f"segment run {res.run_id} for {res.run_date}: {res.customers} customers — {parts}; "
-         f"{res.moved} changed segment; {where}")
+    where = _("customers.segment updated") if res.current else _("stored as history (a later run is current)")
+    info(ngettext("segment run {run} for {day}: {n} customer — {counts}; {moved} changed segment; {where}",
+                  "segment run {run} for {day}: {n} customers — {counts}; {moved} changed segment; {where}",
+                  res.customers).format(run=res.run_id, day=res.run_date, n=res.customers, counts=parts,
+                                        moved=res.moved, where=where))
 
 
 @seg.command("list")
@@ -259,7 +288,10 @@ def rules_cmd(rules: RulesOpt = None, params: ParamOpt = None) -> None:
     """
     rs = _rules(rules, params)
     typer.echo(rs.to_toml() if params else rs.source, nl=False)
-    info(f"{len(rs.rules)} rules from {rs.origin}: {', '.join(rs.names())}")
+    origin = _(ORIGINS[rs.origin]) if rs.origin in ORIGINS else rs.origin
+    info(ngettext("{n} rule from {origin}: {names}", "{n} rules from {origin}: {names}", len(rs.rules)).format(
+        n=len(rs.rules), origin=origin, names=", ".join(rs.names()) if state.language() == "en" else
+        "、".join(f"{_seg_label(rs, name)}（{name}）" for name in rs.names())))
 
 
 @seg.command("history")
@@ -271,4 +303,21 @@ def history_cmd(fmt: FormatOpt = None) -> None:
     """
     from crmcli import segments
 
-    emit(segments.history(state.conn()), ["run_id", "run_date", "created_at", "customers", "counts", "state"], fmt)
+    rows = segments.history(state.conn())
+    if state.language() == "en" or pick_format(fmt) != "table":
+        emit(rows, HISTORY_COLUMNS, fmt)
+        return
+    import json
+
+    from crmcli import fields
+
+    lang = state.language()
+    order = {lab.value: i for i, lab in enumerate(fields.SEGMENT)}
+
+    def counts(text: str) -> str:  # a run's counts name its segments; the registry knows the built-in ones
+        found = sorted(json.loads(text).items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        return "、".join(f"{_builtin_label(k, lang)} {v}" for k, v in found)
+
+    shown = [{**r, "counts": counts(r["counts"]),
+              "state": _run_state(r["state"])} for r in rows]
+    emit(shown, HISTORY_COLUMNS, fmt, heads=[_(HISTORY_HEADS[c]) for c in HISTORY_COLUMNS])

@@ -151,7 +151,9 @@ def help_texts() -> Iterator[tuple[str, Key]]:
     yield from texts()
 
 
-def missing(include_help: bool = False) -> list[tuple[str, Key]]:
+def missing(include_help: bool = True) -> list[tuple[str, Key]]:
+    """(where, msgid) of every string with no zh entry: wrapped in `_()` & co. and, with INCLUDE_HELP,
+    every help text of the command tree (a new option's help= fails tests/test_i18n.py too)."""
     have = known()
     todo: dict[Key, str] = {}
     for filename, lineno, msgid in extracted():
@@ -167,7 +169,7 @@ def missing(include_help: bool = False) -> list[tuple[str, Key]]:
 def add_missing(area: str) -> int:
     path = PO / "zh" / f"{area}.po"
     cat = read(path) if path.exists() else _fresh("zh_Hans_CN")
-    todo = missing(include_help=area == "help")
+    todo = missing(include_help=area == "help")  # help texts go to help.po only
     for where, msgid in todo:
         context = None
         if isinstance(msgid, str) and "\x04" in msgid:

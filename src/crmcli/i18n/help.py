@@ -31,9 +31,9 @@ def prescan(argv: list[str]) -> str | None:
     return found
 
 
-def _leaf(cmd: Any, argv: list[str], globals_with_value: tuple[str, ...] = ("--db", "--lang")) -> tuple[Any, int]:
-    """The click command ARGV invokes and the index of its name in ARGV (-1: the root)."""
-    i, node, at = 0, cmd, -1
+def _chain(cmd: Any, argv: list[str], globals_with_value: tuple[str, ...] = ("--db", "--lang")) -> list[tuple[Any, int]]:
+    """The click commands ARGV invokes, root first, each with the index of its name in ARGV (-1: the root)."""
+    i, node, chain = 0, cmd, [(cmd, -1)]
     while i < len(argv):
         a = argv[i]
         if a == "--":
@@ -44,9 +44,15 @@ def _leaf(cmd: Any, argv: list[str], globals_with_value: tuple[str, ...] = ("--d
         sub = getattr(node, "commands", {}).get(a)
         if sub is None:
             break
-        node, at = sub, i
+        node = sub
+        chain.append((sub, i))
         i += 1
-    return node, at
+    return chain
+
+
+def _leaf(cmd: Any, argv: list[str]) -> tuple[Any, int]:
+    """The click command ARGV invokes and the index of its name in ARGV (-1: the root)."""
+    return _chain(cmd, argv)[-1]
 
 
 def hoist_lang(cmd: Any, argv: list[str]) -> list[str]:
@@ -83,30 +89,77 @@ def _walk(cmd: Any, path: str = "crm") -> Iterator[tuple[str, Any]]:
         yield from _walk(sub, f"{path} {name}")
 
 
-def translate_tree(cmd: Any) -> None:
-    """Replace every help text of CMD's tree by its translation (current language)."""
-    tr = i18n._
-    for _path, c in _walk(cmd):
-        for attr in ("help", "short_help", "epilog"):
-            text = getattr(c, attr, None)
-            if text:
-                setattr(c, attr, tr(text))
+_HELP_ATTRS = ("help", "short_help", "epilog")
+# (object, attribute, English text) of everything translated in this process: a later English call (a
+# test, the TUI) puts it back, since the built commands are cached per process (cli/lazy.py).
+_translated: list[tuple[Any, str, str]] = []
+
+
+def _set(obj: Any, attr: str, text: str) -> None:
+    original = next((en for o, a, en in _translated if o is obj and a == attr), None)
+    if original is None:
+        _translated.append((obj, attr, text))
+        original = text
+    setattr(obj, attr, i18n._(original))
+
+
+def translate_tree(cmd: Any, argv: list[str] | None = None) -> None:
+    """Translate the help texts ARGV reaches (current language): the root, each group on the way and
+    the command invoked, with their options. Only those are built; the other commands' one-line
+    summaries in a "Commands" listing are translated as they are shown (`_short_help`).
+    Without ARGV, every command of the tree (builds them all)."""
+    nodes = [c for c, _at in _chain(cmd, argv)] if argv is not None else [c for _p, c in _walk(cmd)]
+    for c in nodes:
+        for attr in _HELP_ATTRS:
+            if getattr(c, attr, None):
+                _set(c, attr, getattr(c, attr))
         for p in c.params:
-            text = getattr(p, "help", None)
-            if text:
-                p.help = tr(text)
+            if getattr(p, "help", None):
+                _set(p, "help", p.help)
 
 
-def install_click_gettext() -> None:
-    """Route click's and Typer's own messages through our catalogs."""
+def untranslate() -> None:
+    """Every help text translate_tree changed, back in English."""
+    while _translated:
+        obj, attr, text = _translated.pop()
+        setattr(obj, attr, text)
+
+
+_click_originals: dict[str, Any] = {}
+
+
+def _short_help(help: str, limit: int = 45) -> str:
+    """click's one-line command summary (make_default_short_help), of the translated text."""
+    from crmcli.i18n.helpformat import short_help
+
+    text = i18n._(help)
+    return _click_originals["short"](text, limit) if text.isascii() else short_help(text, limit)
+
+
+def install_click_gettext(on: bool = True) -> None:
+    """Route click's and Typer's own messages through our catalogs, and lay help out for CJK text
+    (crmcli.i18n.helpformat); ON=False puts click's own back."""
+    import gettext
     import importlib
 
+    import typer._click.core as click_core
+
+    if on and not _click_originals:
+        from crmcli.i18n.helpformat import WideHelpFormatter
+
+        _click_originals.update(formatter=click_core.Context.formatter_class,
+                                short=click_core.make_default_short_help)
+        click_core.Context.formatter_class = WideHelpFormatter
+        click_core.make_default_short_help = _short_help  # type: ignore[assignment]
+    elif not on and _click_originals:
+        click_core.Context.formatter_class = _click_originals.pop("formatter")
+        click_core.make_default_short_help = _click_originals.pop("short")
     for name in _CLICK_MODULES:
         mod = importlib.import_module(name)
         if hasattr(mod, "_"):
-            mod._ = i18n._  # type: ignore[attr-defined]
+            mod._ = i18n._ if on else gettext.gettext  # type: ignore[attr-defined]
         if hasattr(mod, "ngettext"):
-            mod.ngettext = i18n.ngettext  # type: ignore[attr-defined]
+            mod.ngettext = i18n.ngettext if on else gettext.ngettext  # type: ignore[attr-defined]
 
 
 def prepare(cmd: Any, argv: list[str]) -> list[str]:
@@ -117,8 +170,11 @@ def prepare(cmd: Any, argv: list[str]) -> list[str]:
     except Exception:  # an unknown --lang: the global option's own check reports it
         i18n.set_lang(None)
     if i18n.get_lang() != "en":
-        translate_tree(cmd)
+        translate_tree(cmd, argv)
         install_click_gettext()
+    elif _translated or _click_originals:  # an earlier call in this process was in Chinese
+        untranslate()
+        install_click_gettext(on=False)
     return hoist_lang(cmd, argv)
 
 

@@ -1,0 +1,84 @@
+"""What a person reads after `crm import` and `crm segment run / history / explain / rules`, in Chinese
+(and that English stays as it was)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmcli import db, demo_data, i18n
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _english_after():  # type: ignore[no-untyped-def]
+    yield
+    i18n.set_lang("en")
+
+
+def test_import_summary_in_chinese_names_fields_and_module_in_chinese(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("import", str(EXAMPLES / "customers-gbk.csv"), "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    lines = r.stderr.splitlines()
+    assert lines[0].endswith("customers-gbk.csv：GBK 编码，逗号分隔")
+    assert "customers-gbk → 客户基本信息（表头在第 1 行），10 列：客户名称→客户全称, 联系人→联系人姓名" in lines[1]
+    assert "所属行业" not in lines[1]  # a header that is already the field's label is not listed
+    assert lines[2] == "  4 个客户类型取值“企业/个人”已存为客户性质"
+    assert lines[-1] == "读取 4 行：新增 4，更新 0，跳过 0，未变 0，拒绝 0（操作 1）"
+    r = cli("import", str(EXAMPLES / "other-crm-export.csv"), "--dry-run", "--lang", "zh-Hant")
+    assert "Company→客戶全稱" in r.stderr and "（試執行：未寫入任何資料）" in r.stderr
+
+
+def test_import_summary_in_english_is_unchanged(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("import", str(EXAMPLES / "customers-gbk.csv"), "--dry-run")
+    assert r.exit_code == 0, r.output
+    lines = r.stderr.splitlines()
+    assert lines[0].endswith("customers-gbk.csv: GBK, comma-separated")
+    assert "customers-gbk → customers (headers on line 1), 10 columns: 客户名称→name, 客户类型→customer_type" in lines[1]
+    assert lines[-1] == "4 read: 4 inserted, 0 updated, 0 skipped, 0 unchanged, 0 rejected (dry run: nothing written)"
+
+
+@pytest.fixture
+def demo(db_path: Path) -> str:
+    conn = db.connect(db_path)
+    demo_data.build(conn, seed=7, customers=60)
+    customer = conn.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 1").fetchone()[0]
+    conn.close()
+    return str(customer)
+
+
+def test_segment_messages_in_chinese(cli, demo: str) -> None:  # type: ignore[no-untyped-def]
+    r = cli("segment", "run", "--date", "2025-06-30", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("第 1 次客户分层（2025-06-30）：60 个客户 — 已流失 ")
+    assert "、流失风险 " in r.stderr and "已更新客户的“客户分层”字段" in r.stderr
+    r = cli("segment", "run", "--date", "2025-06-30", "--lang", "zh")
+    assert r.stderr.startswith("客户分层 2025-06-30：与第 1 次分层相比没有变化（已流失 ")
+    r = cli("segment", "history", "--format", "table", "--lang", "zh")
+    assert "运行编号" in r.stdout and "各分层客户数" in r.stdout and "当前" in r.stdout
+    assert "churn_risk" not in r.stdout
+    r = cli("segment", "history", "--format", "json", "--lang", "zh")
+    assert '"state": "current"' in r.stdout  # data for scripts keeps its keys
+    r = cli("segment", "explain", demo, "--lang", "zh")
+    line = next(x for x in r.stderr.splitlines() if "指标：" in x)
+    assert "（第一条符合的规则）。指标：年度金额 " in line and "，平均满意度 " in line and line.endswith("。")
+    r = cli("segment", "explain", demo, "--date", "2025-06-30", "--rules", "-", "--lang", "zh", "--format", "table",
+            input="[[rule]]\nname = \"everyone\"\nzh = \"全部\"\n")
+    assert "（所有客户）" in r.stdout and "(everyone)" not in r.stdout
+    assert "当前生效的分层（2025-06-30）中该客户属于" in r.stderr  # a built-in segment the custom rules lack
+    assert "churn" not in r.stderr and "normal" not in r.stderr
+    r = cli("segment", "rules", "--lang", "zh")
+    assert r.stderr.strip() == "内置规则，共 5 条：已流失（lost）、流失风险（churn_risk）、高价值（high_value）、" \
+                               "潜力（potential）、普通（normal）"
+
+
+def test_segment_messages_in_english_keep_their_wording(cli, demo: str) -> None:  # type: ignore[no-untyped-def]
+    r = cli("segment", "run", "--date", "2025-06-30")
+    assert r.stderr.startswith("segment run 1 for 2025-06-30: 60 customers — lost ")
+    assert r.stderr.rstrip().endswith("changed segment; customers.segment updated")
+    r = cli("segment", "explain", demo)
+    assert "first matching rule. Figures: yearly amount " in r.stderr
+    r = cli("segment", "rules")
+    assert r.stderr.strip() == "5 rules from built-in rules: lost, churn_risk, high_value, potential, normal"

@@ -122,6 +122,45 @@ def test_no_english_only_error_messages() -> None:
                        + "\n  ".join(found))
 
 
+def _shadowed(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[int], list[int]]:
+    """(lines binding `_`, lines calling `_()`) in FN's own scope (comprehensions' calls count, their loop
+    variables do not: they have a scope of their own)."""
+    binds: list[int] = []
+    calls: list[int] = []
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    comps = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, scopes):
+                continue
+            if isinstance(child, comps):
+                calls.extend(c.lineno for c in ast.walk(child)
+                             if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "_")
+                continue
+            if isinstance(child, ast.Name) and child.id == "_" and isinstance(child.ctx, ast.Store):
+                binds.append(child.lineno)
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == "_":
+                calls.append(child.lineno)
+            visit(child)
+
+    visit(fn)
+    return binds, calls
+
+
+def test_no_function_hides_the_translator() -> None:
+    """`for _, row in rows:` in a function that also calls `_()` makes `_` local: the message then fails
+    with UnboundLocalError (or calls a row) on the rare path that shows it."""
+    found = []
+    for path, tree in _trees().items():
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                binds, calls = _shadowed(fn)
+                if binds and calls:
+                    found.append(f"{path.relative_to(SRC)}:{binds[0]} {fn.name}() binds _ and calls _() at line {calls[0]}")
+    assert not found, "rename the throw-away variable (_row, _sep):\n  " + "\n  ".join(found)
+
+
 def test_the_guard_sees_what_it_must(tmp_path: Path) -> None:
     """The guard flags each untranslated shape and passes each translated one."""
     family = {"CrmError", "InvalidValue"}

@@ -222,7 +222,7 @@ class Loader:
                     kept.append((line, r))
             rows = kept
         if self.batch_masked:  # a masked cell of a new row: no value
-            for _, r in rows:
+            for _line, r in rows:
                 for i, v in enumerate(r):
                     if type(v) is Masked:
                         r[i] = None

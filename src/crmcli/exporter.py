@@ -17,7 +17,7 @@ How a row gets out:
      filter, table, rows, file); it changes no data rows.
 
 Value forms: without --lang, machine formats carry the stored canonical values
-under the schema's English column names (stable for scripts); --lang zh|en gives
+under the schema's English column names (stable for scripts); --lang zh|zh-Hant|en gives
 the template's labels for headers and fixed-label values (for people). XLSX is
 for people: labels (Chinese unless asked otherwise), real dates and numbers.
 """
@@ -41,7 +41,7 @@ from typing import IO, Any
 from crmcli import audit, fields, filters, outfile, output
 from crmcli.cells import neutralise, sql_neutralise
 from crmcli.errors import CrmError, InvalidValue, reason
-from crmcli.i18n import _
+from crmcli.i18n import LANGS, _, zh_text
 from crmcli.normalize import MASKED_TYPES, mask_email, mask_phone
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
@@ -128,10 +128,10 @@ def _cell_expr(f: fields.Field, col: str, *, lang: str | None, unmask: bool, saf
         whens = []
         for lab in f.labels:
             whens.append("WHEN ? THEN ?")
-            params.extend([lab.value, lab.zh if lang == "zh" else lab.en])
+            params.extend([lab.value, lab.en if lang == "en" else zh_text(lab.zh, lang)])
         return f"CASE {col} {' '.join(whens)} ELSE {sql_neutralise(col) if safe else col} END"
     if lang is not None and f.type == "bool":
-        params.extend(["是", "否"] if lang == "zh" else ["yes", "no"])
+        params.extend(["yes", "no"] if lang == "en" else ["是", "否"])
         return f"CASE {col} WHEN 1 THEN ? WHEN 0 THEN ? ELSE {col} END"
     return plain
 
@@ -308,8 +308,8 @@ def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[st
     fmt = format_for(output_path, fmt)
     check_suffix(output_path, fmt)
     tables = _resolve_tables(table)
-    if lang not in (None, "zh", "en"):
-        raise InvalidValue(_("--lang takes en or zh, not '{value}'").format(value=lang))
+    if lang not in (None, *LANGS):
+        raise InvalidValue(_("--lang takes en, zh or zh-Hant, not '{lang}'").format(lang=lang))
     if len(tables) > 1 and columns:
         raise InvalidValue(_("--columns applies to one table, not to `all`"))
     if fmt == "xlsx":

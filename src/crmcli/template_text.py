@@ -4,13 +4,28 @@ the dropdown choices, and the text of the instructions sheet (说明) that crmcl
 Its rules are the template's own (TEMPLATE.md, "Rules the seeds state"), and its
 field table is generated from the field registry, so it never disagrees with
 what `crm import` accepts. The importer skips this sheet by its name (SHEET).
+
+Languages: en, zh, and zh-Hant, whose words are the zh ones in Traditional (OpenCC s2twp, as every
+label under zh-Hant), so the sheet names and headers are what `crm import` reads back.
 """
 
 from __future__ import annotations
 
-from crmcli import fields
+from typing import TypeVar
 
-SHEET = {"zh": "说明", "en": "Instructions"}
+from crmcli import fields
+from crmcli.i18n import zh_text
+
+SHEET = {"zh": "说明", "zh-Hant": "說明", "en": "Instructions"}
+_T = TypeVar("_T", str, list[str])
+
+
+def words(table: dict[str, _T], lang: str) -> _T:
+    """TABLE's text in LANG: zh-Hant is the zh text in Traditional characters."""
+    if lang == "en":
+        return table["en"]
+    text = table["zh"]
+    return zh_text(text, lang) if isinstance(text, str) else [zh_text(line, lang) for line in text]
 
 RULES = {
     "zh": [
@@ -65,25 +80,29 @@ RULES = {
 HEADS = {"zh": ["工作表", "列名", "字段", "必填", "格式", "可选值"],
           "en": ["Sheet", "Column", "Field", "Required", "Format", "Allowed values"]}
 _TYPES = {
-    "zh": {"text": "文本", "id": "编号", "date": "日期 YYYY-MM-DD", "datetime": "日期时间 YYYY-MM-DD HH:MM",
-           "phone": "手机 11 位，或 区号-号码", "email": "邮箱 name@example.com", "money": "金额（元）",
-           "int": "整数 1–5", "bool": "是 / 否", "label": "下拉选择"},
-    "en": {"text": "text", "id": "id", "date": "date YYYY-MM-DD", "datetime": "date-time YYYY-MM-DD HH:MM",
-           "phone": "11-digit mobile, or area code-number", "email": "email name@example.com",
-           "money": "amount in yuan", "int": "whole number 1-5", "bool": "yes / no", "label": "from the dropdown"},
+    "text": {"zh": "文本", "en": "text"},
+    "id": {"zh": "编号", "en": "id"},
+    "date": {"zh": "日期 YYYY-MM-DD", "en": "date YYYY-MM-DD"},
+    "datetime": {"zh": "日期时间 YYYY-MM-DD HH:MM", "en": "date-time YYYY-MM-DD HH:MM"},
+    "phone": {"zh": "手机 11 位，或 区号-号码", "en": "11-digit mobile, or area code-number"},
+    "email": {"zh": "邮箱 name@example.com", "en": "email name@example.com"},
+    "money": {"zh": "金额（元）", "en": "amount in yuan"},
+    "int": {"zh": "整数 1–5", "en": "whole number 1-5"},
+    "bool": {"zh": "是 / 否", "en": "yes / no"},
+    "label": {"zh": "下拉选择", "en": "from the dropdown"},
 }
 
 
 def sheet_title(t: fields.Table, lang: str) -> str:
-    return (t.zh if lang == "zh" else t.en)[:31]
+    return (t.en if lang == "en" else t.label_zh(lang))[:31]
 
 
 def choices(f: fields.Field, lang: str) -> list[str] | None:
     """The dropdown values of a column: fixed labels, yes/no; None for free columns."""
     if f.labels:
-        return [lab.zh if lang == "zh" else lab.en for lab in f.labels]
+        return [lab.en if lang == "en" else zh_text(lab.zh, lang) for lab in f.labels]
     if f.type == "bool":
-        return ["是", "否"] if lang == "zh" else ["yes", "no"]
+        return ["yes", "no"] if lang == "en" else ["是", "否"]
     return None
 
 
@@ -99,18 +118,19 @@ def template_columns(t: fields.Table) -> list[str]:
 
 def field_rows(lang: str) -> list[list[str]]:
     """One row per column of the template: sheet, header, field name, required, format, allowed values."""
-    zh = lang == "zh"
+    zh = lang != "en"
+    types = {kind: words(texts, lang) for kind, texts in _TYPES.items()}
     out = []
     for name in fields.MODULES:
         t = fields.TABLES[name]
         for col in template_columns(t):
             f = t.by_name[col]
-            kind = _TYPES[lang][f.type]
+            kind = types[f.type]
             if f.name == t.key and t.id_prefix:
-                kind += (f"（留空自动生成：{t.id_prefix}+年月日+序号）" if zh
+                kind += (zh_text(f"（留空自动生成：{t.id_prefix}+年月日+序号）", lang) if zh
                          else f" (empty: generated, {t.id_prefix}+date+serial)")
             elif f.name == "customer_id":
-                kind += "（已有客户的编号）" if zh else " (an existing customer's id)"
+                kind += zh_text("（已有客户的编号）", lang) if zh else " (an existing customer's id)"
             required = ("是" if zh else "yes") if is_required(f) else ""
             out.append([sheet_title(t, lang), f.label(lang), f.name, required, kind,
                         ("、" if zh else ", ").join(choices(f, lang) or [])])

@@ -31,7 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from crmcli import fields, outfile, template_text
 from crmcli.errors import CrmError, InvalidValue
-from crmcli.i18n import _
+from crmcli.i18n import _, zh_text
 from crmcli.template_text import choices, is_required, sheet_title, template_columns
 
 MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows minus the header
@@ -50,7 +50,7 @@ def new() -> Workbook:
 
 def validation(f: fields.Field, lang: str, letter: str) -> DataValidation | None:
     """Data validation for the whole column LETTER below the header, or None."""
-    zh = lang == "zh"
+    zh = lang != "en"
     if f.system:  # kept by crmcli (segment, timestamps): nothing to pick
         return None
     values = choices(f, lang)
@@ -62,15 +62,17 @@ def validation(f: fields.Field, lang: str, letter: str) -> DataValidation | None
         dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False,
                             showErrorMessage=True, showInputMessage=True,
                             errorStyle="warning" if f.open else "stop",  # open: other values are allowed
-                            errorTitle="无效的值" if zh else "Invalid value",
-                            error=(f"请从下拉列表中选择：{listing}" if zh else f"Choose from the list: {listing}")[:255],
+                            errorTitle=zh_text("无效的值", lang) if zh else "Invalid value",
+                            error=(zh_text(f"请从下拉列表中选择：{listing}", lang) if zh
+                                   else f"Choose from the list: {listing}")[:255],
                             promptTitle=f.label(lang)[:32],
-                            prompt=(f"可选：{listing}" if zh else f"One of: {listing}")[:255])
+                            prompt=(zh_text(f"可选：{listing}", lang) if zh else f"One of: {listing}")[:255])
     elif f.type == "int" and f.name == "satisfaction":
         dv = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
                             showErrorMessage=True, errorStyle="stop",
-                            errorTitle="无效的值" if zh else "Invalid value",
-                            error="满意度为 1 到 5 的整数" if zh else "Satisfaction is a whole number from 1 to 5")
+                            errorTitle=zh_text("无效的值", lang) if zh else "Invalid value",
+                            error=zh_text("满意度为 1 到 5 的整数", lang) if zh
+                            else "Satisfaction is a whole number from 1 to 5")
     else:
         return None
     dv.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
@@ -183,8 +185,9 @@ def _converter(ws: Any, f: fields.Field, warnings: list[str]) -> Callable[[Any],
         if not isinstance(v, str):
             return v
         if ILLEGAL_CHARACTERS_RE.search(v):
-            if not warnings or not warnings[-1].startswith("control characters"):
-                warnings.append("control characters that xlsx cannot hold were removed from some cells")
+            said = _("control characters that xlsx cannot hold were removed from some cells")
+            if not warnings or warnings[-1] != said:
+                warnings.append(said)
             v = ILLEGAL_CHARACTERS_RE.sub("", v)
         if v[:1] == "#" and v in ERROR_CODES:  # text such as "#N/A" stays text, not an error cell
             c = WriteOnlyCell(ws, value=v)
@@ -224,18 +227,19 @@ def instructions_sheet(wb: Any, lang: str) -> Any:
     from openpyxl.styles import Alignment, Font
 
     ws = wb.create_sheet(template_text.SHEET[lang])
+    rules = template_text.words(template_text.RULES, lang)
     print_setup(ws)
     for letter, width in zip("ABCDEF", (16, 18, 20, 8, 36, 60), strict=True):
         ws.column_dimensions[letter].width = width
     wrap = Alignment(wrap_text=False, vertical="top")
-    for i, line in enumerate(template_text.RULES[lang]):
+    for i, line in enumerate(rules):
         c = WriteOnlyCell(ws, value=line)
-        if i == 0 or line in ("字段说明", "Fields"):
+        if i in (0, len(rules) - 1):  # the title, and "Fields" above the field table
             c.font = Font(bold=True, size=14 if i == 0 else 12)
         c.alignment = wrap
         ws.append([c])
     heads = []
-    for h in template_text.HEADS[lang]:
+    for h in template_text.words(template_text.HEADS, lang):
         c = WriteOnlyCell(ws, value=h)
         c.font = Font(bold=True)
         heads.append(c)

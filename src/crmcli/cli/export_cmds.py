@@ -9,14 +9,14 @@ import typer
 from crmcli.cli import complete, progress
 from crmcli.cli.common import ForceOpt, database_avoid, guard, info, mask_default, overwrite, state
 from crmcli.cli.lazy import new_app
-from crmcli.i18n import _
+from crmcli.i18n import _, pgettext
 
 _FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 _ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
 _ARGS_HELP = "a module (default customers) or all, then filters"
 _FORMAT_HELP = "csv, tsv, json, jsonl or xlsx (default: from the -o suffix, else csv)"
 _OUTPUT_HELP = "file (- = stdout, the default); a folder for `all` as csv/tsv/json/jsonl"
-_LANG_HELP = "zh or en: the template's labels for headers and values (xlsx default: zh)"
+_LANG_HELP = "zh, zh-Hant or en: the template's labels for headers and values (xlsx default: zh, zh-Hant under zh-Hant)"
 _ENCODING_HELP = "utf-8, utf-8-sig, gbk or gb18030 (default utf-8; a csv/tsv file gets utf-8-sig, with BOM)"
 
 
@@ -35,6 +35,27 @@ def _choice(value: str | None, allowed: tuple[str, ...], hint: str) -> str | Non
     if value.lower() not in allowed:
         raise typer.BadParameter(_("'{value}' is not one of {choices}").format(value=value, choices=", ".join(allowed)), param_hint=hint)
     return value.lower()
+
+
+def _lang(value: str | None) -> str | None:
+    """A command's own --lang: en, zh or zh-Hant (zh_TW, zh-hant ... as the global option reads them)."""
+    if value is None:
+        return None
+    from crmcli.i18n import normalize
+
+    lang = normalize(value)
+    if lang is None:
+        raise typer.BadParameter(_("'{value}' is not one of {allowed}").format(value=value, allowed="zh, zh-Hant, en"),
+                                 param_hint="--lang")
+    return lang
+
+
+def _table_name(name: str) -> str:
+    """A module as the summary names it: `customers`, or 客户基本信息 under zh."""
+    from crmcli import fields
+
+    lang = state.language()
+    return name if lang == "en" else fields.TABLES[name].label_zh(lang)
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
@@ -64,27 +85,31 @@ def export(
 
     fmt = _choice(fmt, _FORMATS, "--format")
     encoding = _choice(encoding, _ENCODINGS, "--encoding")
-    lang = _choice(lang, ("zh", "en"), "--lang") or state.lang  # a global --lang given on purpose
+    lang = _lang(lang) or state.lang  # a global --lang given on purpose
+    if lang is None and state.language() == "zh-Hant" and exporter.format_for(output, fmt) == "xlsx":
+        lang = "zh-Hant"  # a workbook is for people: in their script (machine formats keep the stored values)
     table, flt = _split_table(list(args or []))
     full = unmask or not mask_default()
     with progress.task(_("export")):
         result = exporter.export(state.conn(), table, flt, fmt=fmt, output_path=output, columns=columns, lang=lang,
                                  unmask=full, encoding=encoding, force=overwrite(force))
     for w in result.warnings:
-        info(f"Warning: {w}")
+        info(_("Warning: {message}").format(message=w))
     if output and output != "-":
-        what = ", ".join(f"{n:,} {t}" for t, n in result.rows.items())
-        info(f"exported {what} to {output} ({result.fmt})")
+        what = (", " if state.language() == "en" else "、").join(
+            pgettext("export summary", "{n} {table}").format(n=f"{n:,}", table=_table_name(t)) for t, n in result.rows.items())
+        info(_("exported {what} to {file} ({format})").format(what=what, file=output, format=result.fmt))
     if result.op_id is not None:
         reason = "--unmask" if unmask else "config mask=false"
-        info(f"phones and emails in full ({reason}): recorded as operation {result.op_id}")
+        info(_("phones and emails in full ({reason}): recorded as operation {op}").format(reason=reason, op=result.op_id))
 
 
 @app.command()
 @guard
 def template(
     output: Annotated[str, typer.Option("--output", "-o", help="the workbook to write, e.g. 客户信息模板.xlsx")],
-    lang: Annotated[str | None, typer.Option("--lang", help="zh (default) or en: sheet names, headers, dropdowns")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh (default), zh-Hant or en: sheet names, headers, "
+                                             "dropdowns, instructions")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Write the blank template workbook: one sheet per module, dropdowns for fixed labels, instructions.
@@ -97,6 +122,6 @@ def template(
     """
     from crmcli import workbook
 
-    lang = _choice(lang, ("zh", "en"), "--lang") or "zh"
+    lang = _lang(lang) or state.lang or ("zh-Hant" if state.language() == "zh-Hant" else "zh")  # the template is Chinese
     sheets = workbook.write_template(output, lang, force=overwrite(force), avoid=database_avoid())
-    info(f"wrote {output}: sheets {', '.join(sheets)}")
+    info(_("wrote {file}: sheets {sheets}").format(file=output, sheets=(", " if state.language() == "en" else "、").join(sheets)))

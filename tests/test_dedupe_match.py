@@ -226,9 +226,9 @@ def test_contact_person_phone_counts_for_its_customer(conn):
     conn.execute("INSERT INTO customers (customer_id, name, phone) VALUES ('C2', '华信科技', '13812345678')")
     conn.execute("INSERT INTO contacts (customer_id, name, phone) VALUES ('C1', '张三', '13812345678')")
     recs = match.load_records(conn)
-    assert recs[0].phones == ("01062345678", "13812345678")
-    assert score_pair(recs[0], recs[1]) == (100.0, "same name + same mobile")
-    assert match.load_records(conn, with_contacts=False)[0].phones == ("01062345678",)
+    assert recs.ids == ["C1", "C2"] and recs.phone_keys(0) == ("01062345678", "13812345678")
+    assert recs.score(0, 1) == (100.0, "same name + same mobile")
+    assert match.load_records(conn, with_contacts=False).phone_keys(0) == ("01062345678",)
 
 
 def test_common_person_name_meets_only_by_contact():
@@ -244,13 +244,10 @@ def test_place_less_name_used_in_several_cities_is_not_matched_on_name():
     recs = [r("B", "北京华信科技有限公司", "13812345678"), r("S", "上海华信科技有限公司", "13900001111"),
             r("X", "华信科技有限公司", email="x@qq.com")]
     assert find_duplicates(recs) == []
-    assert score_pair(*match_marked(recs)[1:]) == (75.0, "same name, but that name exists in several cities")
+    marked = match.Records.of(recs)
+    match.mark_ambiguous(marked)
+    assert marked.score(1, 2) == (75.0, "same name, but that name exists in several cities")
     # with a landline the place-less record has a city after all: 021 is 上海
     recs[2] = r("X", "华信科技有限公司", "021-55556666")
     (c,) = find_duplicates(recs)
     assert sorted(recs[i].customer_id for i in c.members) == ["S", "X"] and c.score == 92.0
-
-
-def match_marked(recs):
-    match.mark_ambiguous(recs)
-    return recs

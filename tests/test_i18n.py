@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -234,3 +235,30 @@ def test_demo_pause_prompts_in_chinese_and_ctrl_c_leaves_no_files(monkeypatch: p
     assert made and not Path(made[0]).exists()
     out = capsys.readouterr().out
     assert "# 模板的字段，中英文对照" in out and "演示数据库" in out
+
+
+
+
+def test_zh_translates_and_builds_only_the_invoked_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prepare() in Chinese translates (and builds) the commands the call runs, not the whole tree (which
+    imports every command module); `crm --help` builds the listed commands only to list them."""
+    import typer
+
+    from crmcli.cli import app, lazy
+    from crmcli.i18n import help as zh_help
+
+    # commands of its own (a process builds a module's commands once): none another test's, none left translated
+    monkeypatch.setattr(lazy, "module_command_group", functools.cache(lazy.module_command_group.__wrapped__))
+    english = typer.main.get_command(app).commands["add"].commands["customer"].help
+    root = typer.main.get_command(app)
+    try:
+        zh_help.prepare(root, ["--lang", "zh", "add", "customer", "--name", "x"])
+        add = root.commands["add"]
+        assert root.commands.built() == ["add"] and add.commands.built() == ["customer"]
+        assert add.commands["customer"].help == i18n._(english) != english
+
+        root = typer.main.get_command(app)
+        zh_help.prepare(root, ["--lang", "zh", "--help"])
+        assert root.commands.built() == []
+    finally:
+        zh_help.prepare(typer.main.get_command(app), ["--lang", "en", "--help"])  # English again for later tests

@@ -288,3 +288,28 @@ def test_reports_with_different_periods_each_say_theirs(filled: Path) -> None:
     assert "Period: 2024-06-01 to today · " in page and "Period: start of records to today · " in page
     page = html.render_page(same, "en")
     assert "<dt>Period</dt><dd>2024-01-01 to 2024-06-15</dd>" in page and "Period: 2024" not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rendering_leaves_the_report_and_its_shared_columns_as_they_were(filled: Path, tmp_path: Path, lang: str) -> None:
+    """Renderers draw their own chart column, translated labels, partial marks: none edits the report
+    (sections share Column objects such as CUSTOMERS_COL, and a report object may be rendered twice)."""
+    import copy
+    import dataclasses
+    import io
+
+    from crmcli.reports import files, render
+    from crmcli.reports.base import Column
+
+    conn = db.connect(filled)
+    reps = [reports.run(conn, d.name, today=TODAY, now=NOW) for d in reports.available()]
+    conn.close()
+    before = copy.deepcopy(reps)
+    for rep in reps:
+        render.write_terminal(rep, io.StringIO(), lang=lang)
+    for fmt in ("html", "pdf", "xlsx", "csv", "json"):
+        files.write(reps, fmt, tmp_path / f"all-{lang}.{fmt}", lang=lang)
+    assert reps == before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reps[0].sections[0].columns[0].label = "changed"  # type: ignore[misc]
+    assert isinstance(reps[0].sections[0].columns[0], Column)

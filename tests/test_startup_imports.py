@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-from importlib.metadata import requires
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,10 @@ import typer
 
 # rich only when drawing for a terminal; openpyxl/calamine only for xlsx; rapidfuzz/pypinyin/opencc
 # only for dedupe; phonenumbers only for a landline; charset_normalizer only to sniff a file's
-# encoding; textual only for `crm tui`; pydantic never (unless the installed typer, >= 0.29, needs it to
-# parse); sqlite_utils is for tests and benchmarks.
+# encoding; textual only for `crm tui`; pydantic never, even under typer >= 0.29, which converts every
+# option value with it (crm converts its own: cli/convert.py); sqlite_utils is for tests and benchmarks.
 HEAVY = ("openpyxl", "python_calamine", "rapidfuzz", "rich", "phonenumbers", "pypinyin", "opencc",
          "charset_normalizer", "pydantic", "sqlite_utils", "pandas", "numpy", "textual")
-if any(r.startswith("pydantic") for r in requires("typer") or []):
-    # typer >= 0.29 validates every option with pydantic: the parser's own cost (benchmarks/bench_startup.py
-    # shows it), not a module crm chose to import.
-    HEAVY = tuple(m for m in HEAVY if m != "pydantic")
 
 PROBE = """
 import json, sys

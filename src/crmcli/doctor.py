@@ -1,7 +1,9 @@
 """`crm doctor`: find what is wrong in a database, and fix what can be fixed safely.
 
-Checks, each yielding Findings:
-- integrity      PRAGMA integrity_check (page-level damage: only a backup helps)
+Checks, each yielding Findings (the row checks share one read of each table: crmcli.doctor_scan):
+- integrity      quick_check + index entry counts, or (--full) integrity_check: damage, only a
+                 backup helps (crmcli.doctor_integrity)
+- constraints    rows breaking a CHECK / NOT NULL rule of the file's own table definitions
 - orphans        PRAGMA foreign_key_check plus merged_ids pointing nowhere
 - labels         fixed-label columns holding a value outside the schema's list
                  (older data, other tools, or CHECKs missing from an old file)
@@ -24,17 +26,22 @@ orphans, odd ids and unrecognisable labels need a person; the finding says so.
 
 from __future__ import annotations
 
-import concurrent.futures
 import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from crmcli import audit, db, fields
+from crmcli import audit, db, doctor_scan, fields
+from crmcli import doctor_integrity as integrity
 from crmcli.doctor_ids import check_duplicate_ids, check_ids
+from crmcli.doctor_integrity import check_integrity, damage_before_opening, damage_finding, read_only_look
+from crmcli.doctor_scan import Hits, key_expr
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.findings import EXAMPLES, FieldName, Finding, Joined, LabelName, Msg, Stored, TableName, Word
 from crmcli.i18n import N_
+
+__all__ = ["Finding", "FixResult", "check_integrity", "damage_before_opening", "damage_finding", "diagnose", "fix",
+           "read_only_look", "summary"]
 
 
 @dataclass
@@ -44,138 +51,69 @@ class FixResult:
     remaining: list[Finding]
 
 
-def diagnose(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
+def diagnose(conn: sqlite3.Connection, *, quick: bool = False, pages_checked: bool = False) -> list[Finding]:
     """Every problem found, in check order; an empty list is a healthy database.
 
-    The integrity check runs on a second connection in a thread while the other checks run
-    here (SQLite lets go of the GIL): on two cores the wait is the longer of the two, not the
-    sum. A connection with uncommitted changes is checked in turn (another one would not see them)."""
-    path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
-    if not path or conn.in_transaction:
-        out = check_integrity(conn, quick=quick)
-        if any(f.check == "integrity" for f in out):  # a damaged file gives unreliable answers to the rest
-            return out
-        return out + _data_checks(conn)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        integrity = pool.submit(_integrity_of, path, quick)
-        try:
-            rest, error = _data_checks(conn), None
-        except sqlite3.DatabaseError as e:
-            rest, error = [], e
-        out = integrity.result()
-    if any(f.check == "integrity" for f in out):
-        return out
+    quick: quick_check and index entry counts instead of integrity_check (crmcli.doctor_integrity);
+    pages_checked: the caller has just had a read-only quick_check of the file pass
+    (doctor_integrity.read_only_look, as `crm doctor` and `crm maintain` do before opening it),
+    so a quick run only counts index entries. The checks run as jobs on two connections at once
+    (doctor_scan.in_parallel): each table's row scan, each table's index counts, orphans."""
+    have = doctor_scan.tables(conn)
+    invalid_table = any(name == "invalid_values" for name, _sql in have)
+    jobs: list[doctor_scan.Job] = []
+    if not (quick and pages_checked):
+        jobs.append(lambda c: integrity.integrity_lines(c, quick=quick))
+    if quick:
+        jobs += [lambda c, t=t: integrity.index_count_lines(c, t) for t in integrity.indexed_tables(conn)]
+    damage_jobs = len(jobs)
+    jobs += [check_orphans, check_duplicate_ids]
+    jobs += [lambda c, n=n, s=s: doctor_scan.scan_table(c, n, s, invalid_table=invalid_table) for n, s in have]
+    done = doctor_scan.in_parallel(conn, jobs)
+    for r in done:
+        if isinstance(r, sqlite3.OperationalError):  # busy or locked: no answer, not damage
+            raise r
+    damage = [line for r in done[:damage_jobs] for line in (r if isinstance(r, list) else [str(r)])]
+    if damage:  # a damaged file gives unreliable answers to the rest
+        return integrity.as_findings(conn, damage)
+    error = next((r for r in done if isinstance(r, sqlite3.DatabaseError)), None)
     if error:
         raise error
-    return out + rest
-
-
-def _integrity_of(path: str, quick: bool) -> list[Finding]:
-    own = sqlite3.connect(path, timeout=db.BUSY_TIMEOUT_MS / 1000)
-    try:
-        return check_integrity(own, quick=quick)
-    finally:
-        own.close()
-
-
-def _data_checks(conn: sqlite3.Connection) -> list[Finding]:
-    out: list[Finding] = []
+    orphans, duplicate_ids, *scans = done[damage_jobs:]
+    hits: Hits = {k: v for part in scans for k, v in part.items()}
+    out: list[Finding] = check_constraints(hits)
     out += check_schema(conn)
-    out += check_orphans(conn)
-    out += check_labels(conn)
-    out += check_formats(conn)
-    out += check_masked(conn)
+    out += orphans
+    out += check_labels(conn, hits)
+    out += check_formats(conn, hits)
+    out += check_masked(conn, hits)
     out += check_invalid(conn)
-    out += check_ids(conn)
-    out += check_duplicate_ids(conn)
-    out += check_unreachable(conn)
+    out += check_ids(conn, hits)
+    out += duplicate_ids
+    out += check_unreachable(conn, hits)
     return out
 
 
-def check_unreachable(conn: sqlite3.Connection) -> list[Finding]:
-    """Customers with neither phone nor email (the template requires one): nobody can reach them."""
-    rows = [r[0] for r in conn.execute(
-        "SELECT customer_id FROM customers WHERE coalesce(phone, '') = '' AND coalesce(email, '') = '' "
-        "AND customer_id NOT IN (SELECT customer_id FROM invalid_values WHERE table_name = 'customers' "
-        "AND field IN ('phone', 'email') AND customer_id IS NOT NULL) "  # kept aside: listed under invalid
-        "ORDER BY customer_id")]
+def check_constraints(hits: Hits) -> list[Finding]:
+    """Rows breaking a CHECK or NOT NULL rule of their table's own definition (counted by the row
+    scan: SQLite's integrity checks here skip them)."""
+    return [Finding("constraints", t, len(rows), Msg("constraints.broken", N_(
+                    "{n} {table} rows break a rule of the schema (CHECK / NOT NULL); the findings below name the ones "
+                    "crm recognises"), n=len(rows), table=TableName(t)), None)
+            for (check, t, _f), rows in hits.items() if check == "constraints"]
+
+
+def check_unreachable(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Finding]:
+    """Customers with neither phone nor email (the template requires one): nobody can reach them,
+    unless the value was kept aside by import (listed under invalid)."""
+    hits = doctor_scan.scan(conn) if hits is None else hits
+    rows = [k for k, _v in hits.get(("unreachable", "customers", None), [])]
     if not rows:
         return []
     return [Finding("unreachable", "customers", len(rows),
                     Msg("unreachable.no_contact", N_("{n} customers have neither phone nor email (联系方式 is required)"),
                         n=len(rows)), None,
                     rows[:EXAMPLES])]
-
-
-def damage_finding(db_path: str, lines: list[str]) -> Finding:
-    """Damage needs a person: the finding names the latest good backup to restore, or salvage."""
-    from crmcli.salvage import way_forward
-
-    return Finding("integrity", None, len(lines), Msg("integrity.damaged", N_("the database file is damaged: {lines} — {way}"),
-                   lines=Joined(lines[:3], "; ", "；"), way=way_forward(db_path)), None, lines[:EXAMPLES])
-
-
-def damage_before_opening(db_path: str) -> list[Finding]:
-    """Damage seen on a read-only connection, before a writable one could checkpoint a stale
-    -wal into the file and make it worse (crmcli.salvage.damage)."""
-    from crmcli.salvage import damage
-
-    lines = damage(db.check_file(db_path))
-    return [damage_finding(db_path, lines)] if lines else []
-
-
-def check_integrity(conn: sqlite3.Connection, *, quick: bool = False) -> list[Finding]:
-    """integrity_check, or (quick) quick_check plus a count of every index's entries.
-
-    At 100k customers integrity_check costs 4.6 s of CPU, most of it looking every row up in
-    every index; quick_check checks pages, records and CHECKs in 1 s, and counting each
-    index against its table (0.06 s) still finds the commonest index damage, an index
-    missing rows or holding extra ones. Only a stale key inside an index needs the full check."""
-    try:
-        rows = [r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")]
-        if quick:
-            rows = [r for r in rows if r != "ok"] + _index_counts(conn)
-            rows = rows or ["ok"]
-    except sqlite3.OperationalError:
-        raise
-    except sqlite3.DatabaseError as e:  # SQLite gave up on a page mid-check
-        rows = [str(e)]
-    if rows == ["ok"]:
-        return []
-    # integrity_check also reports rows breaking CHECK / NOT NULL rules: data, not damage.
-    rules: dict[str, int] = {}
-    damage = []
-    for line in rows:
-        m = re.match(r"(?:CHECK constraint failed in|NULL value in) (\w+)", line)
-        if m:
-            rules[m.group(1)] = rules.get(m.group(1), 0) + 1
-        else:
-            damage.append(line)
-    out = [Finding("constraints", t, n, Msg("constraints.broken", N_("{n} {table} rows break a rule of the schema "
-                   "(CHECK / NOT NULL); the findings below name the ones crm recognises"), n=n, table=TableName(t)),
-                   None) for t, n in rules.items()]
-    if damage:
-        path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "") or "the database"
-        out.insert(0, damage_finding(path, damage))
-    return out
-
-
-def _index_counts(conn: sqlite3.Connection) -> list[str]:
-    """integrity_check's "wrong # of entries in index X" line for each index whose entry count
-    differs from its table's row count (partial indexes: rows meeting its WHERE)."""
-    out: list[str] = []
-    totals: dict[tuple[str, str], int] = {}
-    for name, table, sql in conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
-                                         "ORDER BY tbl_name, name").fetchall():
-        part = re.search(r"\bWHERE\b(.*)$", sql or "", re.IGNORECASE | re.DOTALL)
-        where = f" WHERE {part.group(1)}" if part else ""
-        if (table, where) not in totals:
-            totals[(table, where)] = conn.execute(f'SELECT count(*) FROM "{table}" NOT INDEXED{where}').fetchone()[0]
-        # sum(1), not count(*): SQLite counts along the smallest index whatever INDEXED BY says.
-        n = conn.execute(f'SELECT coalesce(sum(1), 0) FROM "{table}" INDEXED BY "{name}"{where}').fetchone()[0]
-        if n != totals[(table, where)]:
-            out.append(Msg("integrity.index_count", N_("wrong # of entries in index {name}"), name=name))
-    return out
 
 
 # ------------------------------------------------------------------------------------ schema
@@ -260,7 +198,7 @@ def _orphans(conn: sqlite3.Connection) -> dict[str, list[tuple[int, str | None, 
     """table -> [(rowid, customer_id, survivor or None)] for rows whose customer is gone."""
     out: dict[str, list[tuple[int, str | None, str | None]]] = {}
     have = _tables(conn)
-    for table, rowid, parent, _fkid in conn.execute("PRAGMA foreign_key_check").fetchall():
+    for table, rowid, parent, _fkid in doctor_scan.foreign_key_violations(conn):
         cid = None
         if parent == "customers" and "customer_id" in db.columns(conn, table):
             r = conn.execute(f"SELECT customer_id FROM {table} WHERE rowid = ?", (rowid,)).fetchone() \
@@ -305,22 +243,14 @@ def check_orphans(conn: sqlite3.Connection) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------ labels
 
-def _label_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, str | None]]]]:
+def _label_problems(conn: sqlite3.Connection, hits: Hits | None = None,
+                    ) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, str | None]]]]:
     """(table, field, [(key, bad value, canonical or None)])."""
+    hits = doctor_scan.scan(conn) if hits is None else hits
     out = []
-    have = _tables(conn)
     for t in fields.TABLES.values():
-        if t.name not in have:
-            continue
-        key = _key_expr(t)
-        cols = set(db.columns(conn, t.name))
         for f in t.fields:
-            if not f.labels or f.name not in cols:
-                continue
-            allowed = [lab.value for lab in f.labels]
-            rows = conn.execute(
-                f"SELECT {key}, {f.name} FROM {t.name} WHERE {f.name} IS NOT NULL "
-                f"AND {f.name} NOT IN ({','.join('?' * len(allowed))})", allowed).fetchall()
+            rows = hits.get(("labels", t.name, f.name))
             if not rows:
                 continue
             bad = []
@@ -334,14 +264,9 @@ def _label_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, fields
     return out
 
 
-def _key_expr(t: fields.Table) -> str:
-    # tags is WITHOUT ROWID with a two-column key: address a row by both, as JSON.
-    return "json_array(customer_id, tag)" if t.name == "tags" else t.key
-
-
-def check_labels(conn: sqlite3.Connection) -> list[Finding]:
+def check_labels(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Finding]:
     out = []
-    for t, f, bad in _label_problems(conn):
+    for t, f, bad in _label_problems(conn, hits):
         mappable = [b for b in bad if b[2]]
         unknown = [b for b in bad if not b[2]]
         if mappable:
@@ -361,33 +286,19 @@ def check_labels(conn: sqlite3.Connection) -> list[Finding]:
 
 # ----------------------------------------------------------------------------------- formats
 
-_DATE = "[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]"
-# SQL prefilters: only values that are not already in stored form reach Python.
-_SUSPECT = {
-    "date": f"NOT {{c}} GLOB '{_DATE}'",
-    "datetime": f"NOT {{c}} GLOB '{_DATE}' AND NOT {{c}} GLOB '{_DATE} [0-2][0-9]:[0-5][0-9]:[0-5][0-9]'",
-    "phone": "instr({c}, '*') = 0 AND NOT {c} GLOB '1[3-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' "
-             "AND NOT {c} GLOB '0[1-9][0-9]-[2-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]' "
-             "AND NOT {c} GLOB '0[1-9][0-9][0-9]-[2-9][0-9][0-9][0-9][0-9][0-9][0-9]*'",
-    "email": "instr({c}, '*') = 0 AND ({c} GLOB '*[A-Z]*' OR {c} GLOB '*[ ]*' OR {c} != trim({c}))",
-}
-
-
-def _format_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, Any]]]]:
-    """(table, field, [(key, stored value, proper form or None when unreadable)])."""
+def _format_problems(conn: sqlite3.Connection, hits: Hits | None = None,
+                     ) -> list[tuple[fields.Table, fields.Field, list[tuple[Any, str, Any]]]]:
+    """(table, field, [(key, stored value, proper form or None when unreadable)]), among the
+    values crmcli.doctor_scan's SQL prefilter (SUSPECT) did not find in stored form."""
     from crmcli.values import coerce
 
+    hits = doctor_scan.scan(conn) if hits is None else hits
     out = []
-    have = _tables(conn)
     for t in fields.TABLES.values():
-        if t.name not in have:
-            continue
-        cols = set(db.columns(conn, t.name))
         for f in t.fields:
-            if f.type not in _SUSPECT or f.name not in cols or f.system:
+            rows = hits.get(("formats", t.name, f.name))
+            if not rows:
                 continue
-            rows = conn.execute(f"SELECT {_key_expr(t)}, {f.name} FROM {t.name} WHERE {f.name} IS NOT NULL "
-                                f"AND {_SUSPECT[f.type].format(c=f.name)}").fetchall()
             bad = []
             for k, v in rows:
                 try:
@@ -401,9 +312,9 @@ def _format_problems(conn: sqlite3.Connection) -> list[tuple[fields.Table, field
     return out
 
 
-def check_formats(conn: sqlite3.Connection) -> list[Finding]:
+def check_formats(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Finding]:
     out = []
-    for t, f, bad in _format_problems(conn):
+    for t, f, bad in _format_problems(conn, hits):
         fixable = [b for b in bad if b[2] is not None]
         unreadable = [b for b in bad if b[2] is None]
         if fixable:
@@ -420,10 +331,10 @@ def check_formats(conn: sqlite3.Connection) -> list[Finding]:
     return out
 
 
-def _fix_formats(conn: sqlite3.Connection, op: audit.Operation) -> int:
+def _fix_formats(conn: sqlite3.Connection, op: audit.Operation, hits: Hits) -> int:
     n = 0
-    for t, f, bad in _format_problems(conn):
-        key = _key_expr(t)
+    for t, f, bad in _format_problems(conn, hits):
+        key = key_expr(t)
         for k, _v, proper in bad:
             if proper is None:
                 continue
@@ -437,24 +348,18 @@ def _fix_formats(conn: sqlite3.Connection, op: audit.Operation) -> int:
 
 # ------------------------------------------------------------------------------------ masked
 
-def _masked_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, Any, str]]:
+def _masked_rows(conn: sqlite3.Connection, hits: Hits | None = None) -> list[tuple[str, str, str, Any, str]]:
     """(table, key column, column, key, value) of phones/emails stored masked."""
-    out = []
-    have = _tables(conn)
-    for table, key in (("customers", "customer_id"), ("contacts", "contact_id")):
-        if table not in have:
-            continue
-        for col in ("phone", "email"):
-            if col in db.columns(conn, table):
-                out += [(table, key, col, k, v) for k, v in conn.execute(
-                    f"SELECT {key}, {col} FROM {table} WHERE instr({col}, '*') > 0")]
-    return out
+    hits = doctor_scan.scan(conn) if hits is None else hits
+    return [(table, fields.TABLES[table].key, col, k, v)
+            for table, cols in doctor_scan.MASKABLE.items() for col in cols
+            for k, v in hits.get(("masked", table, col), [])]
 
 
-def check_masked(conn: sqlite3.Connection) -> list[Finding]:
+def check_masked(conn: sqlite3.Connection, hits: Hits | None = None) -> list[Finding]:
     out = []
     groups: dict[tuple[str, str], list[tuple[Any, str]]] = {}
-    for table, _key, col, k, v in _masked_rows(conn):
+    for table, _key, col, k, v in _masked_rows(conn, hits):
         groups.setdefault((table, col), []).append((k, v))
     for (table, col), rows in groups.items():
         out.append(Finding("masked", table, len(rows), Msg("masked.stored_masked", N_(
@@ -485,10 +390,10 @@ def check_invalid(conn: sqlite3.Connection) -> list[Finding]:
 
 # ---------------------------------------------------------------------------------------- fix
 
-def fix(conn: sqlite3.Connection, *, quick: bool = False) -> FixResult:
-    """Repair what can be repaired safely, in one logged operation (quick: as in diagnose)."""
+def fix(conn: sqlite3.Connection, *, quick: bool = False, pages_checked: bool = False) -> FixResult:
+    """Repair what can be repaired safely, in one logged operation (quick, pages_checked: as in diagnose)."""
     fixed: list[str] = []
-    before = diagnose(conn, quick=quick)
+    before = diagnose(conn, quick=quick, pages_checked=pages_checked)
     if any(f.check == "integrity" for f in before):
         return FixResult(None, [], before)
     if not any(f.fix for f in before):
@@ -499,13 +404,16 @@ def fix(conn: sqlite3.Connection, *, quick: bool = False) -> FixResult:
                 for stmt in sql:
                     conn.execute(stmt)
                 fixed.append(Msg("fixed.schema", N_("schema: {what}"), what=fix_text))
-        n = _fix_labels(conn, op)
+        # One scan after the schema fixes serves the three below: each changes only its own
+        # columns (labels; dates, phones, emails in stored form; masked ones), never a key.
+        hits = doctor_scan.scan(conn)
+        n = _fix_labels(conn, op, hits)
         if n:
             fixed.append(Msg("fixed.labels", N_("labels: {n} values stored canonically"), n=n))
-        n = _fix_formats(conn, op)
+        n = _fix_formats(conn, op, hits)
         if n:
             fixed.append(Msg("fixed.formats", N_("formats: {n} values stored normalised"), n=n))
-        n = _fix_masked(conn, op)
+        n = _fix_masked(conn, op, hits)
         if n:
             fixed.append(Msg("fixed.masked", N_("masked: {n} masked phones/emails moved into notes"), n=n))
         n = _fix_orphans(conn, op)
@@ -529,10 +437,10 @@ def _log_key(table: str, row: sqlite3.Row) -> Any:
     return str(row[fields.TABLES[table].key])
 
 
-def _fix_labels(conn: sqlite3.Connection, op: audit.Operation) -> int:
+def _fix_labels(conn: sqlite3.Connection, op: audit.Operation, hits: Hits) -> int:
     n = 0
-    for t, f, bad in _label_problems(conn):
-        key = _key_expr(t)
+    for t, f, bad in _label_problems(conn, hits):
+        key = key_expr(t)
         for k, _v, canon in bad:
             if canon is None:
                 continue
@@ -547,9 +455,9 @@ def _fix_labels(conn: sqlite3.Connection, op: audit.Operation) -> int:
     return n
 
 
-def _fix_masked(conn: sqlite3.Connection, op: audit.Operation) -> int:
+def _fix_masked(conn: sqlite3.Connection, op: audit.Operation, hits: Hits) -> int:
     n = 0
-    for table, key, col, k, v in _masked_rows(conn):
+    for table, key, col, k, v in _masked_rows(conn, hits):
         old = _row(conn, table, key, k)
         note = f"masked {col} {v} removed by crm doctor --fix"
         conn.execute(f"UPDATE {table} SET {col} = NULL, notes = trim(coalesce(notes || '\n', '') || ?) "

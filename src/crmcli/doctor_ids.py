@@ -42,13 +42,18 @@ def _id_problem(table: str, rid: Any) -> Msg | None:
     return None
 
 
-def _id_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+def id_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, key column) of every present table whose ids have a template shape."""
     have = _tables(conn)
     return [(table, fields.TABLES[table].key) for table in _PREFIXES if table in have]
 
 
-def _well_formed(table: str, key: str) -> str:
+def id_column(table: str) -> str | None:
+    """The key column of TABLE when its ids have a template shape (C/F/DD/SR/D + date + number)."""
+    return fields.TABLES[table].key if table in _PREFIXES else None
+
+
+def well_formed(table: str, key: str) -> str:
     """SQL true for ids _id_problem passes without looking: the table's upper-case prefix, 8 digits
     of a real date (SQL's date() would cost more than the rest of the check, so 29 February goes
     to Python, which knows leap years), 3+ more digits. Only the rest (odd ids, free-form ids,
@@ -64,11 +69,11 @@ def _well_formed(table: str, key: str) -> str:
     return " OR ".join(shapes)
 
 
-def check_ids(conn: sqlite3.Connection) -> list[Finding]:
+def check_ids(conn: sqlite3.Connection, hits: dict[tuple[str, str, str | None], list[tuple[Any, Any]]]) -> list[Finding]:
+    """Malformed ids among the rows crmcli.doctor_scan found not well formed (HITS)."""
     out = []
-    for table, key in _id_tables(conn):
-        rows = conn.execute(f"SELECT {key} FROM {table} WHERE NOT coalesce({_well_formed(table, key)}, 0)")
-        bad = [(rid, why) for (rid,) in rows if (why := _id_problem(table, rid))]
+    for table, key in id_tables(conn):
+        bad = [(rid, why) for rid, _v in hits.get(("ids", table, key), []) if (why := _id_problem(table, rid))]
         if bad:
             out.append(Finding("ids", table, len(bad), Msg("ids.malformed", N_("{n} {table} ids are malformed"),
                                n=len(bad), table=TableName(table)), None,
@@ -76,7 +81,7 @@ def check_ids(conn: sqlite3.Connection) -> list[Finding]:
     return out
 
 
-def _unique(conn: sqlite3.Connection, table: str, key: str) -> bool:
+def unique(conn: sqlite3.Connection, table: str, key: str) -> bool:
     """A UNIQUE index (the primary key's) on exactly KEY."""
     return any(unique and [r[2] for r in conn.execute(f'PRAGMA index_info("{name}")')] == [key]
                for _seq, name, unique, *_ in conn.execute(f'PRAGMA index_list("{table}")').fetchall())
@@ -85,12 +90,12 @@ def _unique(conn: sqlite3.Connection, table: str, key: str) -> bool:
 def check_duplicate_ids(conn: sqlite3.Connection) -> list[Finding]:
     out = []
     have = _tables(conn)
-    for table, key in _id_tables(conn):
+    for table, key in id_tables(conn):
         # Keys all in canonical form (the usual case): equal after upper/trim means equal, which
         # GROUP BY the key itself finds along its index instead of sorting every row.
         odd = conn.execute(f"SELECT 1 FROM {table} WHERE {key} IS NULL OR {key} != upper(trim({key})) "
                            "LIMIT 1").fetchone()
-        if not odd and _unique(conn, table, key):
+        if not odd and unique(conn, table, key):
             continue  # every key canonical and the key unique: no two can be equal
         group = f"upper(trim({key}))" if odd else key
         rows = conn.execute(f"SELECT {group} AS k, group_concat({key}, ' | ') FROM {table} "

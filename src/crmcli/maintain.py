@@ -119,7 +119,7 @@ def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEF
                                "steps": steps}
     with exclusive(db_path):
         t = time.perf_counter()
-        damage = _damage(Path(db_path).expanduser())
+        damage, looked = _damage(Path(db_path).expanduser())
         summary["damage_check_seconds"] = round(time.perf_counter() - t, 2)
         if damage:
             steps.append({"step": "doctor", "status": "failed", "error": damage[0].message, **doctor.summary(damage)})
@@ -129,7 +129,7 @@ def run(db_path: str | os.PathLike[str], *, apply: bool = False, keep: int = DEF
         conn = db.connect(db_path)
         try:
             code = _run_steps(conn, Path(db_path).expanduser(), steps, apply=apply, keep=keep,
-                              backup_dir=backup_dir, today=today)
+                              backup_dir=backup_dir, today=today, pages_checked=looked)
         finally:
             conn.close()
     return _finish(summary, code)
@@ -142,21 +142,22 @@ def _finish(summary: dict[str, Any], code: int) -> dict[str, Any]:
     return summary
 
 
-def _damage(path: Path) -> list[doctor.Finding]:
-    """Damage, looked for before anything is written — a backup of a damaged file would fail
-    its own check and seem to be the problem. Read-only first (crmcli.salvage)."""
-    found = doctor.damage_before_opening(str(path))
+def _damage(path: Path) -> tuple[list[doctor.Finding], bool]:
+    """(Damage, whether a read-only quick_check looked at every page), looked for before anything
+    is written — a backup of a damaged file would fail its own check and seem to be the problem.
+    Read-only first (crmcli.salvage)."""
+    found, looked = doctor.read_only_look(str(path))
     if found:
-        return found
+        return found, looked
     try:
         db.connect(path).close()
     except Damaged as e:
-        return [doctor.damage_finding(str(path), [str(e)])]
-    return []
+        return [doctor.damage_finding(str(path), [str(e)])], looked
+    return [], looked
 
 
 def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]], *, apply: bool, keep: int,
-               backup_dir: str | os.PathLike[str] | None, today: date) -> int:
+               backup_dir: str | os.PathLike[str] | None, today: date, pages_checked: bool) -> int:
     t = time.perf_counter()
     try:
         b = backup.backup(conn, path, backup_dir, keep=keep)
@@ -167,9 +168,9 @@ def _run_steps(conn: sqlite3.Connection, path: Path, steps: list[dict[str, Any]]
         _skip(steps, ["doctor", *(n for n, _w in WRITE_STEPS)], _("no verified backup"))
         return EXIT_FAILED
     t = time.perf_counter()
-    # quick: the file was just checked read-only and its backup verified; the full index
-    # comparison (4x the cost at 100k customers) is `crm doctor --full`'s.
-    findings = doctor.diagnose(conn, quick=True)
+    # quick: the file was just checked read-only (every page: pages_checked) and its backup
+    # verified; the full index comparison (4x the cost at 100k customers) is `crm doctor --full`'s.
+    findings = doctor.diagnose(conn, quick=True, pages_checked=pages_checked)
     damaged = any(f.check == "integrity" for f in findings)
     steps.append({"step": "doctor", "status": "failed" if damaged else "problems" if findings else "ok",
                   **doctor.summary(findings), **_took(t)})

@@ -7,7 +7,8 @@ so the root group and the `add` group know their commands by NAME only: a
 time it is looked up. `crm query ...` imports `crmcli.cli.query_cmds` and builds
 that module's commands; nothing else. `crm --help` and click's "Did you mean"
 suggestions see every name (the mapping's keys) without building anything but
-what help prints.
+what help prints. Each command built gets crm's own value conversion (cli/convert.py:
+typer >= 0.29 would import pydantic for it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 import typer
 import typer.core
+
+from crmcli.cli.convert import quicken, quicken_params
 
 Factory = Callable[[], Any]  # () -> a click command
 
@@ -45,7 +48,7 @@ class LazyCommands(MutableMapping[str, Any]):
         if name not in self._built:
             if name not in self._factories:
                 raise KeyError(name)
-            self._built[name] = self._factories[name]()
+            self._built[name] = quicken(self._factories[name]())
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
@@ -80,6 +83,9 @@ class LazyGroup(typer.core.TyperGroup):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.commands = LazyCommands(self.factories, self.commands)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return quicken_params(super().get_params(ctx))  # values converted without pydantic: cli/convert.py
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # names only: building every command just to list them is what this avoids

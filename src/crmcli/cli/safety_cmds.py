@@ -304,7 +304,7 @@ def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:
     from crmcli.errors import Damaged
 
     path = str(state.db_path())
-    findings = lib.damage_before_opening(path)
+    findings, looked = lib.read_only_look(path)  # its quick_check covers every page: diagnose need not repeat it
     if findings:
         return findings, []
     try:
@@ -313,10 +313,10 @@ def _diagnose(fix: bool, quick: bool) -> tuple[list[Any], list[str]]:
         return [lib.damage_finding(path, [str(e)])], []
     if not fix:
         with progress.task(_("doctor: checking the database")):
-            return lib.diagnose(conn, quick=quick), []
+            return lib.diagnose(conn, quick=quick, pages_checked=looked), []
     from crmcli.findings import shown as words
 
-    res = lib.fix(conn, quick=quick)
+    res = lib.fix(conn, quick=quick, pages_checked=looked)
     for line in res.fixed:
         info(_("fixed: {what}").format(what=words(line)))
     if res.op_id:

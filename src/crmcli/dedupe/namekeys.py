@@ -174,13 +174,32 @@ def _pinyin_table() -> dict[int, str]:
     One str.translate per name instead of a pypinyin call: 100x faster, and the same
     character always reads the same way on both sides of a comparison.
     """
-    from pypinyin.pinyin_dict import pinyin_dict
-
     table: dict[int, str] = {}
-    for cp, readings in pinyin_dict.items():
+    for cp, readings in _pinyin_readings().items():
         first = unicodedata.normalize("NFD", readings.split(",")[0])
         table[cp] = "".join(c for c in first if not unicodedata.combining(c)).replace("ü", "v")
     return table
+
+
+def _pinyin_readings() -> dict[int, str]:
+    """pypinyin's character dictionary (code point -> "huá,huà"), read from its JSON file.
+
+    Importing `pypinyin.pinyin_dict` runs the package's __init__, which also loads the phrase
+    dictionary and trains its segmenter: ~55 MB that stay resident for the whole scan, and we
+    read single characters only. Falls back to the import if the file is not where it was.
+    """
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pypinyin")  # finds the package without importing it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "pinyin_dict.json"
+        if path.is_file():
+            return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return dict(pinyin_dict)
 
 
 def pinyin_key(core: str) -> str:

@@ -30,8 +30,6 @@ from crmcli.importer.convert import Masked
 from crmcli.importer.load import _IN_CHUNK, Loader
 from crmcli.normalize import MASKED_TYPES, name_key
 
-REPORT_IDS = 10  # ids named in the duplicates line
-
 
 class RowMatcher:
     def __init__(self, conn: sqlite3.Connection, t: fields.Table, columns: list[str], loader: Loader,

@@ -43,7 +43,7 @@ SCOPE_COLUMNS = ("customer_id", "status", "segment", "industry", "level", "sourc
 KINDS = ("text", "int", "money", "number", "percent", "date", "datetime", "period")
 
 
-@dataclass
+@dataclass(frozen=True)  # shared by sections (CUSTOMERS_COL, SLA_COLS): a renderer makes its own, never edits one
 class Column:
     key: str  # English name used by CSV / JSON
     label: str  # header on the terminal and in the workbook
@@ -51,7 +51,7 @@ class Column:
     field: tuple[str, str] | None = None  # (table, field): values are fixed labels, shown translated
 
 
-@dataclass
+@dataclass(frozen=True)
 class Chart:
     kind: str  # pie (shares), bar (distributions), line (periods)
     category: str  # column key of the categories

@@ -1,6 +1,7 @@
 """Time `crm import` against raw loaders on the same files, in one run.
 
     python benchmarks/bench_import.py [--rows 1000000] [--xlsx-rows 100000] [--dir /tmp/crm-bench] [--repeat 2] [--quick]
+                                      [--before SRC]
 
 CSV (ROWS customers, written once by benchmarks/generate.py's write_customers_csv
 and reused): the sqlite3 shell's `.import` into a new table (the floor; it cannot
@@ -12,7 +13,12 @@ Python csv + executemany loop with light validation into the crm schema, and
 with openpyxl read-only and with python-calamine, then `crm import` of the file.
 Figures are printed as a table (best of --repeat interleaved runs, wall and CPU
 seconds: on a shared machine CPU time is the steadier measure); ratios are
-against `.import` in the same run.
+against `.import` in the same run. --before SRC also times the crmcli under SRC (an older
+checkout's src/) in the same interleaved runs, for a before/after on the same load.
+
+Both crmcli trees are byte-compiled first: an installed wheel is, and a shell with
+PYTHONDONTWRITEBYTECODE set would otherwise recompile every crmcli module on each run
+(~0.15 s CPU that an earlier profile read as "regex compile").
 """
 
 from __future__ import annotations
@@ -35,14 +41,15 @@ def _fresh(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def _run(cmd: list[str], stdin: str | None = None) -> tuple[float, float, int]:
+def _run(cmd: list[str], stdin: str | None = None, src: str | None = None) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, peak RSS in MB) of one child process."""
     import tempfile
 
     t = time.perf_counter()
     fh = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
     with tempfile.TemporaryFile() as errfile:  # a file, not a pipe: a chatty child must not block
-        p = subprocess.Popen(cmd, stdin=fh, stdout=subprocess.DEVNULL, stderr=errfile)
+        env = {**os.environ, "PYTHONPATH": src} if src else None
+        p = subprocess.Popen(cmd, stdin=fh, stdout=subprocess.DEVNULL, stderr=errfile, env=env)
         _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - t
         errfile.seek(0)
@@ -114,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/crm-bench"))
     ap.add_argument("--repeat", type=int, default=2, help="interleaved runs of .import / crm import; best kept")
     ap.add_argument("--quick", action="store_true", help="leave out the slow baselines (executemany, openpyxl)")
+    ap.add_argument("--before", help="a src/ folder with older crmcli code to time as well (same run)")
     args = ap.parse_args(argv)
+    import compileall
+
+    for tree in [HERE.parent / "src" / "crmcli", *([Path(args.before) / "crmcli"] if args.before else [])]:
+        compileall.compile_dir(tree, quiet=1)
     args.dir.mkdir(parents=True, exist_ok=True)
     py = sys.executable
     crm = [py, "-m", "crmcli"]
@@ -125,11 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     dbp = args.dir / "bench.db"
     runs: dict[str, list[tuple[float, float, int]]] = {}
 
-    def step(name: str, cmd: list[str], init: bool = False) -> None:
+    def step(name: str, cmd: list[str], init: bool = False, src: str | None = None) -> None:
         _fresh(dbp)
         if init:
-            _run([*crm, "--db", str(dbp), "init"])
-        runs.setdefault(name, []).append(_run(cmd))
+            _run([*crm, "--db", str(dbp), "init"], src=src)
+        runs.setdefault(name, []).append(_run(cmd, src=src))
 
     # On a shared machine the load changes from minute to minute: the floor and crm import
     # run interleaved, several times, and each keeps its best run (wall and CPU).
@@ -137,22 +149,28 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which("sqlite3"):
             step("sqlite3 .import (CSV)", ["sqlite3", str(dbp), ".mode csv", f".import {csv_path} t"])
         step("crm import (CSV, full validation)", [*crm, "--db", str(dbp), "import", str(csv_path)], init=True)
+        if args.before:
+            step("before: crm import (CSV)", [*crm, "--db", str(dbp), "import", str(csv_path)], True, args.before)
     if not args.quick:
         step("csv + executemany, light validation", [py, "-c", PLAIN, str(csv_path), str(dbp)])
         step("openpyxl read-only: read xlsx", [py, "-c", READ_OPENPYXL, str(xlsx_path)])
     for _ in range(args.repeat):
         step("python-calamine: read xlsx", [py, "-c", READ_CALAMINE, str(xlsx_path)])
         step("crm import (xlsx, full validation)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], init=True)
+        if args.before:
+            step("before: crm import (xlsx)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], True, args.before)
 
     best = {name: (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs)) for name, rs in runs.items()}
     base = best.get("sqlite3 .import (CSV)")
+    calamine = best.get("python-calamine: read xlsx")
     print(f"{args.rows:,} CSV rows ({csv_path.stat().st_size / 1e6:.0f} MB), {args.xlsx_rows:,} xlsx rows; "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; best of {args.repeat}")
-    print(f"{'step':<40} {'wall s':>8} {'CPU s':>8} {'x .import':>10} {'x (CPU)':>8} {'peak RSS MB':>12}")
+          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; best of {args.repeat}; "
+          "ratios: CSV steps x .import, xlsx imports x calamine's read")
+    print(f"{'step':<40} {'wall s':>8} {'CPU s':>8} {'x base':>10} {'x (CPU)':>8} {'peak RSS MB':>12}")
     for name, (wall, cpu, rss) in best.items():
-        csvish = base and ("CSV" in name or "executemany" in name)
-        ratio = f"{wall / base[0]:.2f}" if csvish else ""
-        ratio_cpu = f"{cpu / base[1]:.2f}" if csvish else ""
+        against = base if ("CSV" in name or "executemany" in name) else calamine if "import (xlsx" in name else None
+        ratio = f"{wall / against[0]:.2f}" if against else ""
+        ratio_cpu = f"{cpu / against[1]:.2f}" if against else ""
         print(f"{name:<40} {wall:>8.2f} {cpu:>8.2f} {ratio:>10} {ratio_cpu:>8} {rss:>12}")
     return 0
 

@@ -86,6 +86,7 @@ class ColumnConverter:
         self.bad: dict[Any, str] = {}
         self.masked = 0
         self._landline_ok: dict[tuple[str, str, int], bool] = {}
+        self._days_ok: set[str] = set()  # days _day_valid found valid: a column's known days are not looked at again
 
     def cell(self, raw: Any) -> Any:
         """One cell, the slow exact way."""
@@ -134,7 +135,8 @@ class ColumnConverter:
         if k == "money":
             return _to_float if _COLUMN_RE["money"].fullmatch(joined) else None
         if k == "datetime":
-            if _COLUMN_RE["datetime"].fullmatch(joined) and all(self._day_valid(d) for d in set(_DAYS.findall(joined))):
+            if _COLUMN_RE["datetime"].fullmatch(joined) and all(
+                    map(self._day_valid, set(_DAYS.findall(joined)).difference(self._days_ok))):
                 return _or_none
             return None
         if k in ("text", "id"):
@@ -146,15 +148,16 @@ class ColumnConverter:
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
             bad.clear()
-        for v in set(col):
-            if v in memo or v in bad:
-                continue
+        new = set(col).difference(memo)  # values not seen in earlier batches (set operations run in C)
+        if bad:
+            new.difference_update(bad)
+        for v in new:
             try:
                 memo[v] = self.cell(v)
             except InvalidValue as e:
                 bad[v] = str(e)
         out = list(map(memo.get, col))
-        errors = {i: bad[v] for i, v in enumerate(col) if v in bad} if bad else {}
+        errors = {i: bad[v] for i, v in enumerate(col) if v in bad} if bad and not bad.keys().isdisjoint(col) else {}
         return out, errors
 
     def _by_cell(self, col: Sequence[Any], quick_path: bool = True) -> tuple[list[Any], dict[int, str]]:
@@ -212,6 +215,8 @@ class ColumnConverter:
             except InvalidValue:
                 ok = False
             self.memo[day] = ok
+            if ok and len(self._days_ok) < _MEMO_LIMIT:
+                self._days_ok.add(day)
         return bool(ok)
 
     def _quick_phone(self, v: str) -> str | None:
@@ -232,7 +237,13 @@ _EMPTY = {"": None}
 
 
 def _or_none(col: Sequence[str]) -> list[Any]:
-    return list(map(_EMPTY.get, col, col))  # "" -> None, anything else itself
+    """"" -> None, anything else itself; a column without empty cells (or only empty ones) is copied in C."""
+    empty = col.count("")
+    if not empty:
+        return list(col)
+    if empty == len(col):
+        return [None] * empty
+    return list(map(_EMPTY.get, col, col))
 
 
 def _to_float(col: Sequence[str]) -> list[Any]:

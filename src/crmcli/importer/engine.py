@@ -17,6 +17,7 @@ import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -251,7 +252,9 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
     try:
         with audit.operation(conn, "import", f"import {src.display}", details) as op:
             result.op_id = op.op_id
-            touched: set[str] = set()  # customers the file's customer rows went into (new, updated or unchanged)
+            # customers the file's customer rows went into (new, updated or unchanged), for the later sheets
+            # that link to customers by name; None when no sheet does: a ledger's ids are not held in memory
+            touched: set[str] | None = set() if any(p.mapping.table.name != "customers" for p in plans) else None
             for p in plans:
                 sheet_import = _SheetImport(conn, p, op, on_conflict, rejects, progress, keep_invalid)
                 sheet_import.touched = touched
@@ -331,7 +334,7 @@ class _SheetImport:
         self._raw_by_line: dict[int, list[Any]] = {}
         self._names: dict[str, str | None] | None = None
         self._shared: set[str] = set()  # name keys of several customers this file holds: the first is linked
-        self.touched: set[str] = set()  # set by _run: shared by the sheets of one import
+        self.touched: set[str] | None = set()  # set by _run: shared by the sheets of one import
         self._masked_seen = 0
 
     def _customer_update_problems(self, old: Any, new: dict[str, Any]) -> list[str]:
@@ -388,7 +391,7 @@ class _SheetImport:
         self.res.read += len(batch)
         w = self.width
         lines: list[int] = [line for line, _ in batch]
-        rows: list[list[Any]] = [r for _, r in batch]
+        rows: list[list[Any]] = list(map(itemgetter(1), batch))
         errors: dict[int, list[str]] = {}
         if set(map(len, rows)) != {w}:  # short rows (trailing empty cells left out) or long ones
             for i, r in enumerate(rows):
@@ -476,7 +479,7 @@ class _SheetImport:
         customer until `crm dedupe` merges them, records and all) link to the first of them.
         """
         if self._names is None:
-            new = self.touched
+            new = self.touched or set()
             idx: dict[str, str | None] = {}
             for cid, nm in self.conn.execute("SELECT customer_id, name FROM customers ORDER BY rowid"):
                 k = name_key(nm)
@@ -497,21 +500,23 @@ class _SheetImport:
             col = out.get(c)
             if col is None:
                 col = [None] * n
-            elif c in ("created_at", "updated_at"):  # kept as date-times, like the database's own
-                col = [v if v is None or len(v) > 10 else f"{v} 00:00:00" for v in col]
+            elif c in ("created_at", "updated_at") and min(map(len, filter(None, col)), default=11) <= 10:
+                col = [v if v is None or len(v) > 10 else f"{v} 00:00:00" for v in col]  # date-times, as stored
             # (an empty cell stays None here: the INSERT fills the column's default, an update keeps the stored value)
             cols.append(col)
         self._raw_by_line = dict(zip(lines, raw, strict=True))
+        masked = sum(c.masked for c in self.converters if c is not None)
+        batch_masked, self._masked_seen = masked > self._masked_seen, masked
         if self.t.name == "customers":
             # A row that inserts is a new customer (crmcli.rules); one that updates is checked against the
             # stored one (Loader.check_update). A masked cell is no value for a new row.
-            masked_out = {f: [None if type(v) is Masked else v for v in out[f]] for f in ("phone", "email") if f in out}
+            masked_out = {f: [None if type(v) is Masked else v for v in out[f]] for f in ("phone", "email")
+                          if f in out and batch_masked}
             found = rules.column_problems({**out, **masked_out}, n, kept=self.kept.by_field())
             self.loader.not_insertable = {
                 lines[i]: "; ".join(msgs) + (_masked_note(out, i) if rules.NEEDS_CONTACT in msgs else "")
                 for i, msgs in found.items()}
-        masked = sum(c.masked for c in self.converters if c is not None)
-        self.loader.batch_masked, self._masked_seen = masked > self._masked_seen, masked
+        self.loader.batch_masked = batch_masked
         good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))
         if errors:
             for i in sorted(errors):
@@ -521,7 +526,7 @@ class _SheetImport:
         if self.matcher is not None:
             kp = self.matcher.kp
             new = self.matcher.match([r for _, r in good if r[kp] is None])
-        index = {line: i for i, line in enumerate(lines)}
+        index = {line: i for i, line in enumerate(lines)} if self.kept.batch else {}  # only kept cells need it
         self.kept.give_ids(good, index, self.loader.key_pos)
         if isinstance(self.loader, Loader):  # a kept-aside cell is not an emptied one: the stored value stays
             self.loader.keep_stored = {lines[i]: {c[0] for c in cells} for i, cells in self.kept.batch.items()}
@@ -530,7 +535,8 @@ class _SheetImport:
         self.kept.hold(good, index, self.loader.key_pos, cid_pos)
         if self.t.name == "customers" and isinstance(self.loader, Loader):
             kp, skipped = self.loader.key_pos, self.loader.skipped_lines
-            self.touched.update(r[kp] for line, r in good if line not in self._rejected_lines and line not in skipped)
+            if self.touched is not None:
+                self.touched.update(r[kp] for line, r in good if line not in self._rejected_lines and line not in skipped)
             if new:
                 went_in = {id(r) for line, r in good if line not in self._rejected_lines}
                 self.matcher.note_new(r for r in new if id(r) in went_in)  # type: ignore[union-attr]

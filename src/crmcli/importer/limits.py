@@ -34,6 +34,7 @@ from typing import IO
 
 from crmcli.errors import CrmError
 from crmcli.i18n import _
+from crmcli.importer.formulas import mentions_formula
 
 MAX_PART = 1 << 30  # bytes one zip part may unpack to: a full 1,048,576-row sheet of the template is ~1 GB
 MAX_TOTAL = 2 << 30  # bytes all parts together
@@ -68,12 +69,15 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def check_workbook(path: Path, display: str) -> None:
-    """Refuse a zip-based workbook (xlsx, xlsm, ods) over the limits; other files pass untouched."""
+def check_workbook(path: Path, display: str) -> set[str]:
+    """Refuse a zip-based workbook (xlsx, xlsm, ods) over the limits; other files pass untouched.
+
+    Returns the parts that hold a formula tag, found in the same pass (importer.formulas then parses
+    only those instead of inflating every sheet again: ~0.5 s CPU for a 100k-row sheet)."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
-        return  # .xls (OLE) or damage: the reader reports damage itself
+        return set()  # .xls (OLE) or damage: the reader reports damage itself
     with zf:
         infos = zf.infolist()
         total = 0
@@ -89,18 +93,18 @@ def check_workbook(path: Path, display: str) -> None:
         if total > MAX_TOTAL:
             raise CraftedFile(_("{file} would unpack to {size} (limit {limit}); not a workbook crm reads").format(
                 file=display, size=_mb(total), limit=_mb(MAX_TOTAL)))
-        for info in infos:
-            if not info.is_dir():
-                _scan_part(zf, info, display)
+        return {info.filename for info in infos if not info.is_dir() and _scan_part(zf, info, display)}
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None:
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bool:
+    """Check one part; True when it holds a formula tag (every part is looked at: a sheet may live
+    outside worksheets/, and importer.formulas trusts this answer for each part it names)."""
     sheet = _SheetExtent(display, info.filename) if _SHEET_PART.search(info.filename) else None
     # Read with a larger size allowance than the part declares, so a part that inflates
     # past its declared size shows it (zipfile would otherwise stop at the declared size).
     probe = copy.copy(info)
     probe.file_size = MAX_PART + 1
-    size, run, tail = 0, 0, b""
+    size, run, tail, edge, formula = 0, 0, b"", b"", False
     try:
         with zf.open(probe) as fh:
             while chunk := fh.read(_CHUNK):
@@ -109,6 +113,8 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None
                     raise CraftedFile(_("{file}: part {part} unpacks to more than {limit}; not a workbook crm reads")
                                       .format(file=display, part=info.filename, limit=_mb(MAX_PART)))
                 run = _text_run(chunk, run, display, info.filename)
+                formula = formula or mentions_formula(edge + chunk)
+                edge = chunk[-16:]
                 if sheet is not None:
                     tail = sheet.feed(tail + chunk)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
@@ -120,6 +126,7 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None
                                                    size=f"{size:,}"))
     if sheet is not None:
         sheet.feed(tail, final=True)
+    return formula
 
 
 def _text_run(chunk: bytes, run: int, display: str, part: str) -> int:

@@ -19,6 +19,7 @@ from crmcli import audit, fields
 from crmcli.importer.convert import Masked
 
 _IN_CHUNK = 900  # ids per IN (...) query
+INDEX_CACHE_KIB = -16384  # cache_size while deferred indexes are rebuilt (negative: KiB)
 BIG_IMPORT = 20_000  # rows: above this (and above the rows already stored) indexes are rebuilt after the load
 
 
@@ -270,12 +271,18 @@ class Loader:
         self._verify_checks()
         if self.deferred_indexes:
             # Sort the index entries in temporary files, not in memory: a big load stays in bounded memory.
+            # The sorter holds up to cache_size of keys before it spills, on top of the page cache: with
+            # the connection's 64 MB, 1M rows peaked at 143 MB in this step; with 16 MB at 79 MB, for the
+            # same CPU time (8.5 / 8.1 s), since the table outgrows either cache and is read in order.
+            cache = self.conn.execute("PRAGMA cache_size").fetchone()[0]
             self.conn.execute("PRAGMA temp_store = FILE")
+            self.conn.execute(f"PRAGMA cache_size = {INDEX_CACHE_KIB}")
             try:
                 for sql in self.deferred_indexes:
                     self.conn.execute(sql)
             finally:
                 self.conn.execute("PRAGMA temp_store = MEMORY")
+                self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
         self.deferred_indexes = []
         self._log_inserts()
 

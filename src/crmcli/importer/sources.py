@@ -339,7 +339,7 @@ def csv_sheet(src: Source) -> Sheet:
             for row in reader:
                 pending[0] = 0
                 start, last = last + 1, reader.line_num
-                if any(row) and (row[0].strip() or any(c.strip() for c in row)):
+                if any(row) and ((row[0] and not row[0].isspace()) or any(c.strip() for c in row)):
                     yield start, row
         except csv.Error as e:
             if "field larger" in str(e):
@@ -363,7 +363,7 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
     """Every sheet of a workbook (or only WANTED), read with python-calamine."""
     from python_calamine import CalamineWorkbook
 
-    limits.check_workbook(src.path, src.display)  # a crafted file must not reach calamine (see limits)
+    formula_parts = limits.check_workbook(src.path, src.display)  # a crafted file must not reach calamine (limits)
     try:
         wb = CalamineWorkbook.from_path(str(src.path))
         names = list(wb.sheet_names)
@@ -379,7 +379,7 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
     if src.path.suffix.lower() in (".xlsx", ".xlsm") or src.kind == "workbook":
         from crmcli.importer.formulas import check_formulas
 
-        check_formulas(src.path, src.display, names)
+        check_formulas(src.path, src.display, names, formula_parts)
     sheets = []
     for name in names:
         try:

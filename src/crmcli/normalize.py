@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from crmcli import phone_regions as regions
 from crmcli.errors import InvalidValue
 from crmcli.i18n import N_, _
+from crmcli.phone_regions import format_phone
 
 __all__ = [
     "drop_controls",
@@ -230,19 +231,6 @@ def _international(raw: object, digits: str, ext: str | None) -> str:
     return f"{e164}-{ext}" if ext else e164
 
 
-def format_phone(phone: str | None) -> str | None:
-    """How a person reads a stored phone: '+85223456789' -> '+852 2345 6789'; mainland forms as stored."""
-    if not phone or phone[:1] != "+" or MASK_CHAR in phone:
-        return phone
-    main, _, ext = phone.partition("-")
-    phonenumbers = _phonenumbers()
-    try:
-        shown = phonenumbers.format_number(phonenumbers.parse(main, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return phone
-    return f"{shown} ext. {ext}" if ext else shown
-
-
 def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
     """Canonical phone: '13812345678', '010-62345678', '010-62345678-801', '400-820-8820', and
     outside the mainland E.164 ('+85223456789', '+14155550100-12' with an extension).
@@ -264,17 +252,15 @@ def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
         return _canon_phone(value, s[: m.start()], m.group(1))
     try:
         return _canon_phone(value, s, None)
-    except InvalidValue as e:
+    except InvalidValue as first:
         if (m := _EXT_TAIL_RE.search(s)) is None:
             raise
-        first = e
-    # '010-62345678-801': the trailing group is an extension of a landline.
-    try:
-        return _canon_phone(value, s[: m.start()], m.group(1))
-    except InvalidValue:
-        if _(regions.REGION_HINT) in str(first):  # '9123-4567' is a local number elsewhere, not 9123 extension 4567
-            raise first from None
-        raise
+        try:  # '010-62345678-801': the trailing group is an extension of a landline
+            return _canon_phone(value, s[: m.start()], m.group(1))
+        except InvalidValue:
+            if _(regions.REGION_HINT) in str(first):  # '9123-4567': a local number elsewhere, not 9123 ext. 4567
+                raise first from None
+            raise
 
 
 def phone_key(phone: object) -> str | None:
@@ -365,17 +351,7 @@ def mask_text(text: str) -> str:
     if "+" in text or "00" in text:
         text = _INTL_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
     text = _PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
-    if "09" not in text and regions.current() == "CN":
-        return text
-
-    def masked(m: re.Match[str]) -> str:  # only what reads as a real number there
-        try:
-            number = normalize_phone(m.group())
-        except InvalidValue:
-            return m.group()
-        return mask_phone(number) or "" if number and number[0] == "+" else m.group()
-
-    return regions.in_text().sub(masked, text)
+    return regions.mask_in_text(text)  # 0912-345-678, and with a region its local numbers
 
 
 def mask_email(email: str | None) -> str | None:

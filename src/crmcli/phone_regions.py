@@ -30,6 +30,19 @@ def _phonenumbers() -> Any:
     return phonenumbers
 
 
+def format_phone(phone: str | None) -> str | None:
+    """How a person reads a stored phone (crmcli.normalize re-exports it): '+85223456789' -> '+852 2345 6789'; mainland forms as stored."""
+    if not phone or phone[:1] != "+" or "*" in phone:
+        return phone
+    main, _, ext = phone.partition("-")
+    phonenumbers = _phonenumbers()
+    try:
+        shown = phonenumbers.format_number(phonenumbers.parse(main, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return phone
+    return f"{shown} ext. {ext}" if ext else shown
+
+
 def known_region(code: str) -> bool:
     return code == "CN" or code in _phonenumbers().SUPPORTED_REGIONS
 
@@ -66,9 +79,22 @@ def local(digits: str, ext: str | None) -> str | None:
     return None
 
 
-def in_text() -> re.Pattern[str]:
-    """The local shapes to look for in free text under the current region."""
-    return _in_text(_region if _region in _IN_TEXT else "")
+def mask_in_text(text: str) -> str:
+    """TEXT with the local numbers in it (the current region's shapes, and Taiwan mobiles) masked, where
+    they read as a real number there (normalize.mask_text)."""
+    if "09" not in text and _region == "CN":
+        return text
+    from crmcli.errors import InvalidValue
+    from crmcli.normalize import mask_phone, normalize_phone
+
+    def masked(m: re.Match[str]) -> str:
+        try:
+            number = normalize_phone(m.group())
+        except InvalidValue:
+            return m.group()
+        return mask_phone(number) or "" if number and number[0] == "+" else m.group()
+
+    return _in_text(_region if _region in _IN_TEXT else "").sub(masked, text)
 
 
 @functools.cache

@@ -24,6 +24,9 @@ the steadier number):
                   9.1 s wall, 4.5 s CPU, 0.78 pairs per customer, peak RSS 298 MiB
   1M generated:   auto P 0.9987 R 0.9878 F1 0.9932; review P 0.9743 R 0.9985;
                   81-245 s wall (load 3-6), 71-91 s CPU, 3.0 pairs per customer, peak RSS 2.2-2.6 GiB
+  2026-12-01 (issue 19, --baseline e1094ae in the same run, load 12-13):
+  1M generated:   the same F1; 127.5 s wall, 35.2 s CPU, peak RSS 774 MiB
+                  (previous code: 203.0 s wall, 53.7 s CPU, peak RSS 2,115 MiB)
   FEBRL 1-4 (English person names, no phone or email): nothing reaches the auto-merge
                   threshold, by design (name alone never merges a person); at the review
                   threshold P 0.76-0.996, R 0.36-0.51; at --threshold 65 P 0.50-0.89, R 0.63-0.73.

@@ -180,8 +180,8 @@ def _encode_error(exc: UnicodeError) -> tuple[str, int]:
         raise exc
     bad = exc.object[exc.start:exc.end]
     around = exc.object[max(0, exc.start - 12):exc.end + 12].replace("\n", " ")
-    raise InvalidValue(f"{bad!r} (in '…{around}…') cannot be written in {exc.encoding}; "
-                       "use --encoding gb18030 (all characters, readable by GBK systems) or utf-8-sig")
+    raise InvalidValue(_("{char!r} (in '…{around}…') cannot be written in {encoding}; use --encoding gb18030 (all "
+                         "characters, readable by GBK systems) or utf-8-sig").format(char=bad, around=around, encoding=exc.encoding))
 
 
 codecs.register_error("crmcli-export", _encode_error)
@@ -197,7 +197,7 @@ def format_for(path: str | None, fmt: str | None) -> str:
     if fmt:
         fmt = fmt.lower()
         if fmt not in FORMATS:
-            raise InvalidValue(f"unknown format '{fmt}'; formats: {', '.join(FORMATS)}")
+            raise InvalidValue(_("unknown format '{format}'; formats: {formats}").format(format=fmt, formats=", ".join(FORMATS)))
         return fmt
     if path and path != "-":
         return _SUFFIX_FORMAT.get(Path(path).suffix.lower(), "csv")
@@ -230,7 +230,8 @@ def text_sink(path: str | None, encoding: str, stdout: IO[str] | None = None, *,
     """A text stream for PATH ('-' or None: stdout) or FILE (checked and made by the caller) in ENCODING;
     unencodable characters are an error."""
     if encoding not in ENCODINGS:
-        raise InvalidValue(f"unknown encoding '{encoding}'; encodings: {', '.join(ENCODINGS)}")
+        raise InvalidValue(_("unknown encoding '{encoding}'; encodings: {encodings}").format(
+            encoding=encoding, encodings=", ".join(ENCODINGS)))
     if path in (None, "-"):
         stream = stdout or sys.stdout
         stream.flush()
@@ -310,11 +311,11 @@ def export(conn: sqlite3.Connection, table: str = "customers", args: Sequence[st
     if lang not in (None, *LANGS):
         raise InvalidValue(_("--lang takes en, zh or zh-Hant, not '{lang}'").format(lang=lang))
     if len(tables) > 1 and columns:
-        raise InvalidValue("--columns applies to one table, not to `all`")
+        raise InvalidValue(_("--columns applies to one table, not to `all`"))
     if fmt == "xlsx":
         lang = lang or "zh"
         if encoding:
-            raise InvalidValue("--encoding applies to text formats; xlsx stores Unicode")
+            raise InvalidValue(_("--encoding applies to text formats; xlsx stores Unicode"))
     target = output_path or "-"
     files = _output_files(conn, tables, target, fmt, force)  # every refusal before a row is read
     result = Result(fmt, target, masked=not unmask)
@@ -357,7 +358,7 @@ def _output_files(conn: sqlite3.Connection, tables: list[str], target: str, fmt:
         return {"": outfile.AtomicFile(target, force=force, avoid=avoid)}
     folder = Path(target)
     if folder.exists() and not folder.is_dir():
-        raise InvalidValue(f"{folder} is a file; `all` in {fmt} needs a folder (or --format xlsx)")
+        raise InvalidValue(_("{folder} is a file; `all` in {format} needs a folder (or --format xlsx)").format(folder=folder, format=fmt))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -369,7 +370,8 @@ def _export_folder(conn: sqlite3.Connection, tables: list[str], args: Sequence[s
                    files: dict[str, outfile.AtomicFile], fmt: str, lang: str | None, unmask: bool,
                    encoding: str | None, result: Result, today: date | None) -> None:
     if not files:
-        raise InvalidValue(f"`all` in {fmt} writes one file per module: give -o FOLDER (or use --format xlsx -o FILE.xlsx)")
+        raise InvalidValue(_("`all` in {format} writes one file per module: give -o FOLDER (or use --format xlsx -o FILE.xlsx)").format(
+            format=fmt))
     for name in tables:
         q = build_query(conn, name, (), lang=lang, unmask=unmask, safe=fmt in ("csv", "tsv"),
                         customers=args, today=today)
@@ -385,7 +387,7 @@ def _export_xlsx(conn: sqlite3.Connection, tables: list[str], args: Sequence[str
     if file is None:
         stream = stdout or sys.stdout
         if stream.isatty():
-            raise InvalidValue("xlsx is a binary file: give -o FILE.xlsx (or pipe stdout into a file)")
+            raise InvalidValue(_("xlsx is a binary file: give -o FILE.xlsx (or pipe stdout into a file)"))
     else:
         file.create()  # an unwritable folder fails here, before the workbook exists
     wb = workbook.new()

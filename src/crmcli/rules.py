@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmcli.errors import InvalidValue
+from crmcli.i18n import N_, _
 
-NEEDS_NAME = "a customer needs a name (客户全称)"
-NEEDS_CONTACT = "a customer needs a phone or an email (联系方式)"
-NEEDS_INTENT = "status intent (意向) needs a clear need and a confirmed budget: set needs= and budget= too"
+# English msgids; problems() translates them.
+NEEDS_NAME = N_("a customer needs a name (客户全称)")
+NEEDS_CONTACT = N_("a customer needs a phone or an email (联系方式)")
+NEEDS_INTENT = N_("status intent (意向) needs a clear need and a confirmed budget: set needs= and budget= too")
 
 
 def _present(value: Any) -> bool:
@@ -71,7 +73,7 @@ def problems(record: Mapping[str, Any], old: Mapping[str, Any] | None = None, *,
     for rule in RULES:
         values = [True if f in kept else record.get(f) for f in rule.fields]
         if rule.broken(*values, was):
-            out.append(rule.message)
+            out.append(_(rule.message))
     return out
 
 

@@ -210,7 +210,8 @@ def write_sheet(wb: Workbook, t: fields.Table, columns: Sequence[str], rows: Ite
     for row in itertools.chain(sample, it):
         n += 1
         if n > MAX_ROWS:
-            raise CrmError(f"{t.name}: a worksheet holds at most {MAX_ROWS:,} rows; narrow the filter or export csv")
+            raise CrmError(_("{table}: a worksheet holds at most {limit} rows; narrow the filter or export csv").format(
+                table=fields.shown_table(t), limit=f"{MAX_ROWS:,}"))
         cells = list(row)
         for i, conv in convert:
             if cells[i] is not None:

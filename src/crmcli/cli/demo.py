@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from crmcli import i18n
+from crmcli.cli.counts import rows_per_table
 from crmcli.i18n import _
 
 # (title, command line without the leading `crm --db ...`); each title has its zh entry in po/zh/demo.po
@@ -35,6 +36,8 @@ STEPS: list[tuple[str, str]] = [
     ("", "undo --yes"),
     ("Numbers outside the mainland are stored in E.164 and masked like the others",
      "add customer --name 香港恒丰贸易有限公司 --phone '+852 2345 6789' --source 展会"),
+    ("A Taiwan mobile as written there (09xx-xxx-xxx) is read as +886; other local numbers of Taiwan, Hong Kong "
+     "or Macau after `crm config set region TW` (HK, MO)", "add customer --name 台中鼎昌精密股份有限公司 --phone 0912-345-678"),
     ("Seed 000's first example: old customers with a big recent order and a satisfied ticket",
      "query customer_type=老客户 orders.date>=-3m orders.amount>=50000 tickets.satisfaction>=4"
      " --columns customer_id,name,owner,phone --limit 5"),
@@ -121,7 +124,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     say = _printer()
     lang = i18n.get_lang()  # every step runs in the language the demo was started in
     try:
-        say(_("Demo database {path}: {counts}").format(path=path, counts=", ".join(f"{v} {k}" for k, v in counts.items())))
+        say(_("Demo database {path}: {counts}").format(path=path, counts=rows_per_table(counts)))
         for title, line in STEPS:
             _step(say, path, title, line.format(**names), lang)
             if pause and sys.stdin.isatty():
@@ -147,8 +150,12 @@ def _step(say: Any, path: Path, title: str, line: str, lang: str) -> None:
         say(f"# {_(title)}")
     say(f"$ crm {shlex.join(shlex.split(line))}")  # quoted as a user would type it
     sys.stdout.flush()
-    try:
-        app(["--db", str(path), "--lang", lang, *shlex.split(line)], prog_name="crm", standalone_mode=False)
+    from crmcli.i18n.help import prepare
+
+    command = typer.main.get_command(app)
+    try:  # as main() runs it: `crm tui --help` in the demo's language too
+        command.main(prepare(command, ["--db", str(path), "--lang", lang, *shlex.split(line)]), prog_name="crm",
+                     standalone_mode=False)
     except SystemExit:
         pass
     except typer.Exit:

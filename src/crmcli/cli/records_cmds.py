@@ -73,15 +73,32 @@ def update(
     if len(targets) == 1 and not looks_like_filter(targets[0]):
         conn = state.conn()
         if dry_run:
-            info(f"would set {', '.join(values)} on {targets[0]} (dry run: nothing written)")
+            info(_("would set {fields} on {id} (dry run: nothing written)").format(fields=", ".join(values), id=targets[0]))
             return
         diff = records.update(conn, targets[0], values, table=table)
         if not diff:
-            info(f"{targets[0]}: nothing changed")
+            info(_("{id}: nothing changed").format(id=targets[0]))
         for k, (old, new) in diff.items():
-            info(f"{targets[0]} {k}: {old!r} -> {new!r}")
+            info(_one_change(targets[0], table, k, old, new))
         return
     bulk.bulk_update(targets, values, table=table or "customers", yes=yes, dry_run=dry_run)
+
+
+def _one_change(key: str, table: str | None, name: str, old: object, new: object) -> str:
+    """`C20231207001 level: 'medium' -> 'vip'` (en, as scripts read it) / `C20231207001 客户等级（level）：中 -> VIP`."""
+    from crmcli.i18n import get_lang
+
+    if get_lang() == "en":
+        return f"{key} {name}: {old!r} -> {new!r}"
+    from crmcli import fields, ids
+
+    where = table or ("contacts" if key.lower().startswith("contact:") else ids.table_for(key)) or "customers"
+    f = fields.find_field(where, name)
+    if f is None:
+        return f"{key} {name}: {old!r} -> {new!r}"
+    lang = get_lang()
+    shown = [_("(empty)") if v is None or v == "" else str(fields.display(f, v, lang)) for v in (old, new)]
+    return f"{key} {fields.shown_field(f)}：{shown[0]} -> {shown[1]}"
 
 
 @app.command(context_settings={"ignore_unknown_options": True})

@@ -19,6 +19,7 @@ from typing import Any
 from crmcli import fields
 from crmcli.cells import restore
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 from crmcli.importer.sources import MAX_CELL, looks_like_formula
 from crmcli.normalize import MASKED_TYPES, fold_width, is_masked, mask_value
 from crmcli.values import coerce
@@ -93,11 +94,11 @@ class ColumnConverter:
         """One cell, the slow exact way."""
         if isinstance(raw, str):
             if len(raw) > MAX_CELL:
-                raise InvalidValue(f"{self.f.name}: a cell longer than {MAX_CELL:,} characters ({len(raw):,}); "
-                                   "that is a document, not a CRM value")
+                raise InvalidValue(_("{field}: a cell longer than {limit} characters ({n}); that is a document, not a CRM "
+                                     "value").format(field=fields.shown_field(self.f), limit=f"{MAX_CELL:,}", n=f"{len(raw):,}"))
             if looks_like_formula(raw.strip()):
-                raise InvalidValue(f"{self.f.name}: a formula ({raw.strip()[:40]}) instead of a value; "
-                                   "export values, not formulas")
+                raise InvalidValue(_("{field}: a formula ({formula}) instead of a value; export values, not formulas").format(
+                    field=fields.shown_field(self.f), formula=raw.strip()[:40]))
             if self.kind in MASKED_TYPES and is_masked(raw):
                 self.masked += 1
                 return masked_cell(raw)  # never stored, never overwrites a real value (load.Loader)
@@ -105,7 +106,8 @@ class ColumnConverter:
             raw = restore(raw)
         value = coerce(self.f, raw)
         if self.kind in ("date", "datetime") and value is not None and value[:1] not in ("1", "2"):
-            raise InvalidValue(f"{self.f.name}: year {value[:4]} is out of range (1000-2999)")
+            raise InvalidValue(_("{field}: year {year} is out of range (1000-2999)").format(
+                field=fields.shown_field(self.f), year=value[:4]))
         return value
 
     def convert(self, col: Sequence[Any]) -> tuple[list[Any], dict[int, str]]:

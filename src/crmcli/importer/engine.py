@@ -23,7 +23,7 @@ from typing import Any
 
 from crmcli import audit, fields, invalid, outfile, rules
 from crmcli.errors import CrmError, InvalidValue
-from crmcli.i18n import _
+from crmcli.i18n import _, get_lang
 from crmcli.importer import headers as hdr
 from crmcli.importer.convert import ColumnConverter, Masked, not_null_defaults
 from crmcli.importer.keep import KeptAside
@@ -125,7 +125,7 @@ class _Rejects:
     def add(self, sheet: str, line: int, reason: str, header: list[str], cells: list[Any]) -> None:
         self.count += 1
         if len(self.first) < LISTED:
-            self.first.append(f"{sheet} line {line}: {reason}")
+            self.first.append(_("{sheet} line {line}: {reason}").format(sheet=sheet, line=line, reason=reason))
         if self.path is None:
             return
         if self._writer is None:
@@ -157,10 +157,11 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
     force: replace an existing REJECTS file (crmcli.outfile); never the input or the database.
     """
     if on_conflict not in ON_CONFLICT:
-        raise InvalidValue(f"--on-conflict must be one of {', '.join(ON_CONFLICT)}")
+        raise InvalidValue(_("--on-conflict must be one of {choices}").format(choices=", ".join(ON_CONFLICT)))
     forced = fields.table(table) if table else None
     if forced is not None and forced.name not in fields.MODULES:
-        raise InvalidValue(f"{forced.name} cannot be imported; importable: {', '.join(fields.MODULES)}")
+        raise InvalidValue(_("{table} cannot be imported; importable: {tables}").format(
+            table=fields.shown_table(forced), tables=", ".join(fields.MODULES)))
     overrides = hdr.parse_overrides(mapping or [])
     from crmcli.perf import gc_paused
 
@@ -180,7 +181,8 @@ def import_file(conn: sqlite3.Connection, name: str, *, table: str | None = None
 def _sheets(src: Source, sheet: str | None) -> list[Sheet]:
     if src.kind in ("csv", "json"):
         if sheet is not None:
-            raise InvalidValue(f"--sheet is for Excel workbooks; {src.display} is a {src.kind.upper()} file")
+            raise InvalidValue(_("--sheet is for Excel workbooks; {file} is a {kind} file").format(
+                file=src.display, kind=src.kind.upper()))
         return [csv_sheet(src) if src.kind == "csv" else json_sheet(src)]
     return workbook_sheets(src, sheet)
 
@@ -213,30 +215,36 @@ def _plan(src: Source, sheets: list[Sheet], forced: fields.Table | None,
             if src.kind == "workbook" and len(sheets) > 1 and forced is None and by_name is None:
                 result.skipped_sheets.append(sh.name)  # a sheet of notes or charts beside the modules
                 continue
-            read_as = f", read as {src.encoding_label}" if src.kind == "csv" else ""
-            raise ImportFailed(f"{src.display}{_where(src, sh)}: no header row found (no row of the first "
-                               f"{hdr.HEADER_SCAN} names known fields{read_as}); give --table and --map COLUMN=field")
+            read_as = _(", read as {encoding}").format(encoding=src.encoding_label) if src.kind == "csv" else ""
+            raise ImportFailed(_("{file}{where}: no header row found (no row of the first {n} names known fields{read_as}); "
+                                 "give --table and --map COLUMN=field").format(
+                file=src.display, where=_where(src, sh), n=hdr.HEADER_SCAN, read_as=read_as))
         i, t = found
         try:
             m = hdr.map_columns(t, head[i][1], overrides)
             hdr.check_mapping(m)
         except InvalidValue as e:
-            raise ImportFailed(f"{src.display}{_where(src, sh)}: {e}") from None
+            raise ImportFailed(_("{file}{where}: {error}").format(file=src.display, where=_where(src, sh), error=e)) from None
         rest = itertools.chain(head[i + 1:], sh.rows)
         plans.append(_Plan(sh, m, head[i][0], rest))
     unknown = [k for k in overrides if not any(k in {fields.fold(h) for h in p.mapping.headers} for p in plans)]
     if unknown:
-        raise ImportFailed(f"--map names a column the file does not have: {', '.join(unknown)}")
+        raise ImportFailed(_("--map names a column the file does not have: {columns}").format(columns=", ".join(unknown)))
     if not plans:
-        raise ImportFailed(f"{src.display}: no sheet matches a module (sheets: {', '.join(s.name for s in sheets)}); "
-                           "name a sheet after a module (客户基本信息, 跟进记录 …) or give --table")
+        raise ImportFailed(_("{file}: no sheet matches a module (sheets: {sheets}); name a sheet after a module "
+                             "(客户基本信息, 跟进记录 …) or give --table").format(
+            file=src.display, sheets=", ".join(s.name for s in sheets)))
     order = {n: k for k, n in enumerate(fields.MODULES)}
     plans.sort(key=lambda p: order[p.mapping.table.name])
     return plans
 
 
+def _required_name(f: fields.Field) -> str:
+    return f"{f.name} ({f.zh[0]})" if get_lang() == "en" else fields.shown_field(f)
+
+
 def _where(src: Source, sh: Sheet) -> str:
-    return f" sheet '{sh.name}'" if src.kind == "workbook" else ""
+    return _(" sheet '{sheet}'").format(sheet=sh.name) if src.kind == "workbook" else ""
 
 
 def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, sheet: str | None,
@@ -260,7 +268,7 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                 sheet_import.touched = touched
                 result.sheets.append(sheet_import.run())
             if not result.total("read"):
-                raise ImportFailed(f"{src.display}: a header row but no data rows; nothing to import")
+                raise ImportFailed(_("{file}: a header row but no data rows; nothing to import").format(file=src.display))
             conflicts = [c for s in result.sheets for c in s.conflict_ids]
             n_conflicts = result.total("conflicts")
             if n_conflicts:
@@ -269,11 +277,12 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                                      "(the stored ones)").format(n=n_conflicts, ids=", ".join(conflicts[:5])
                                                                  + (" …" if n_conflicts > 5 else "")))
             if rejects.count and rejects.path is None:
-                raise ImportFailed(f"{rejects.count} row(s) cannot be imported, so nothing was: "
-                                   f"{'; '.join(rejects.first[:3])}{' …' if rejects.count > 3 else ''} "
-                                   "(fix the file; or add --rejects FILE to import the valid rows and get the others "
-                                   "back with their reasons; or add --keep-invalid to import rows whose fault is a "
-                                   "bad cell, kept aside for `crm query invalid=FIELD`)", rejects.first, rejects.count)
+                raise ImportFailed(_("{n} row(s) cannot be imported, so nothing was: {rows} (fix the file; or add "
+                                     "--rejects FILE to import the valid rows and get the others back with their "
+                                     "reasons; or add --keep-invalid to import rows whose fault is a bad cell, kept "
+                                     "aside for `crm query invalid=FIELD`)").format(
+                    n=rejects.count, rows="; ".join(rejects.first[:3]) + (" …" if rejects.count > 3 else "")),
+                    rejects.first, rejects.count)
             counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected",
                                                    "kept_invalid")}
             kept = f", {counts['kept_invalid']} invalid values kept aside" if counts["kept_invalid"] else ""
@@ -396,7 +405,8 @@ class _SheetImport:
         if set(map(len, rows)) != {w}:  # short rows (trailing empty cells left out) or long ones
             for i, r in enumerate(rows):
                 if len(r) > w and any(c not in (None, "") for c in r[w:]):
-                    errors[i] = [f"{len(r)} cells but {w} headers (a separator inside an unquoted cell?)"]
+                    errors[i] = [_("{cells} cells but {headers} headers (a separator inside an unquoted cell?)").format(
+                        cells=len(r), headers=w)]
                 if len(r) != w:
                     rows[i] = r[:w] if len(r) > w else r + [""] * (w - len(r))
         columns = list(zip(*rows, strict=True)) if rows else []
@@ -436,11 +446,11 @@ class _SheetImport:
                 col = out[f.name]
                 for i in range(n):
                     if col[i] is None:
-                        errors.setdefault(i, []).append(f"{f.name} ({f.zh[0]}) is required")
+                        errors.setdefault(i, []).append(_("{field} is required").format(field=_required_name(f)))
         if "amount" in out:
             for i, v in enumerate(out["amount"]):
                 if v is not None and v < 0:
-                    errors.setdefault(i, []).append(f"amount {v} is negative")
+                    errors.setdefault(i, []).append(_("amount {value} is negative").format(value=v))
 
     def _link(self, out: dict[str, list[Any]], n: int, errors: dict[int, list[str]]) -> None:
         ids = out.get("customer_id", [None] * n)
@@ -465,8 +475,8 @@ class _SheetImport:
                             self.res.linked_to_first_ids.append(hit)
                     continue
                 errors.setdefault(i, []).append(
-                    f"customer '{by_name}' matches several customers; give its id" if hit is None
-                    else f"no customer '{by_name}'")
+                    _("customer '{name}' matches several customers; give its id").format(name=by_name) if hit is None
+                    else _("no customer '{name}'").format(name=by_name))
             else:
                 errors.setdefault(i, []).append("no customer given (客户编号 or 客户名称)")
             linked.append(None)
@@ -514,7 +524,7 @@ class _SheetImport:
                           if f in out and batch_masked}
             found = rules.column_problems({**out, **masked_out}, n, kept=self.kept.by_field())
             self.loader.not_insertable = {
-                lines[i]: "; ".join(msgs) + (_masked_note(out, i) if rules.NEEDS_CONTACT in msgs else "")
+                lines[i]: "; ".join(msgs) + (_masked_note(out, i) if _(rules.NEEDS_CONTACT) in msgs else "")
                 for i, msgs in found.items()}
         self.loader.batch_masked = batch_masked
         good: list[tuple[int, list[Any]]] = list(zip(lines, map(list, zip(*cols, strict=True)), strict=True))

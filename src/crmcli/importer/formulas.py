@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
 from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -74,14 +75,15 @@ def check_formulas(path: Path, display: str, sheets: list[str], scanned: Mapping
             if not (known if known is not None else _mentions_formula(zf, part)):
                 continue
             with zf.open(part) as fh:
-                for _, el in iterparse(fh, events=("end",)):
+                for _event, el in iterparse(fh, events=("end",)):
                     if el.tag != f"{_NS}c":
                         continue
                     f = el.find(f"{_NS}f")
                     if f is not None:
                         v = el.find(f"{_NS}v")
                         if v is None or not (v.text or "").strip():
-                            raise CrmError(
-                                f"{display} sheet '{name}' cell {el.get('r')} holds a formula (={f.text or ''}) whose value "
-                                "was never calculated; open and save the file in Excel or WPS, or paste values")
+                            raise CrmError(_(
+                                "{file} sheet '{sheet}' cell {cell} holds a formula (={formula}) whose value was never "
+                                "calculated; open and save the file in Excel or WPS, or paste values").format(
+                                file=display, sheet=name, cell=el.get("r"), formula=f.text or ""))
                     el.clear()

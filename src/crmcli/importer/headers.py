@@ -17,6 +17,7 @@ from typing import Any
 
 from crmcli import fields
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _, get_lang
 
 CUSTOMER_NAME = "customer_name"  # child rows: the customer's name, resolved to its id
 TAGS = "tags"  # customer rows: a comma-separated list of tags (seed 000), added to the tags table
@@ -111,13 +112,13 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise InvalidValue(f"--map '{item}': use SOURCE_COLUMN=field (or SOURCE_COLUMN=- to skip it)")
-        src, _, dst = item.partition("=")
+            raise InvalidValue(_("--map '{item}': use SOURCE_COLUMN=field (or SOURCE_COLUMN=- to skip it)").format(item=item))
+        src, _sep, dst = item.partition("=")
         key = fields.fold(clean_header(src))
         if not key:
-            raise InvalidValue(f"--map '{item}': the source column name is empty")
+            raise InvalidValue(_("--map '{item}': the source column name is empty").format(item=item))
         if key in out:
-            raise InvalidValue(f"--map names column '{src.strip()}' twice")
+            raise InvalidValue(_("--map names column '{column}' twice").format(column=src.strip()))
         out[key] = dst.strip() or IGNORE
     return out
 
@@ -142,26 +143,28 @@ def map_columns(t: fields.Table, header_row: list[Any], overrides: dict[str, str
             else:
                 f = fields.get_field(t, dst)
                 if f.system and f.name not in _SYSTEM_OK and f.name != t.key:
-                    raise InvalidValue(f"--map {h}={dst}: {f.name} is kept by the system and cannot be imported")
+                    raise InvalidValue(_("--map {column}={field}: {name} is kept by the system and cannot be imported").format(
+                        column=h, field=dst, name=fields.shown_field(f)))
                 name = f.name
         else:
             found = match_header(t, h)
             if found is None:
                 f = fields.find_field(t, h)
-                m.unmapped.append(f"{h} (kept by the system)" if f is not None and f.system else h)
+                m.unmapped.append(_("{column} (kept by the system)").format(column=h) if f is not None and f.system else h)
                 continue
             if found == IGNORE:
                 m.ignored.append(h)
                 continue
             name = found
         if name in taken:
-            raise InvalidValue(f"columns '{headers[taken[name]]}' and '{h}' both map to {t.name}.{name}; "
-                               f"keep one with --map '{h}=-' (or map it to another field)")
+            raise InvalidValue(_("columns '{first}' and '{second}' both map to {table}.{field}; keep one with "
+                                 "--map '{second}=-' (or map it to another field)").format(
+                first=headers[taken[name]], second=h, table=fields.shown_table(t), field=name))
         taken[name] = i
         m.columns[i] = name
     if not m.columns:
-        raise InvalidValue(f"no column matches a field of {t.name} (headers: {', '.join(h for h in headers if h)[:200]}); "
-                           "use --map COLUMN=field")
+        raise InvalidValue(_("no column matches a field of {table} (headers: {headers}); use --map COLUMN=field").format(
+            table=fields.shown_table(t), headers=", ".join(h for h in headers if h)[:200]))
     return m
 
 
@@ -171,11 +174,13 @@ def check_mapping(m: Mapping) -> None:
     t = m.table
     if t.name == "customers":
         if "name" not in names:
-            raise InvalidValue("no column holds the customer's name (客户名称/客户全称/Company); use --map COLUMN=name")
+            raise InvalidValue(_("no column holds the customer's name (客户名称/客户全称/Company); use --map COLUMN=name"))
         return
     if "customer_id" not in names and CUSTOMER_NAME not in names:
-        raise InvalidValue(f"{t.name}: no column links rows to a customer (客户编号 or 客户名称); "
-                           "use --map COLUMN=customer_id or --map COLUMN=customer_name")
+        raise InvalidValue(_("{table}: no column links rows to a customer (客户编号 or 客户名称); "
+                             "use --map COLUMN=customer_id or --map COLUMN=customer_name").format(table=fields.shown_table(t)))
     for f in t.fields:
         if f.required and f.name not in ("customer_id",) and f.name not in names:
-            raise InvalidValue(f"{t.name}: no column for the required field {f.name} ({f.zh[0]}); use --map COLUMN={f.name}")
+            raise InvalidValue(_("{table}: no column for the required field {field}; use --map COLUMN={name}").format(
+                table=fields.shown_table(t), field=f"{f.name} ({f.zh[0]})" if get_lang() == "en" else fields.shown_field(f),
+                name=f.name))

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from crmcli import audit, fields
+from crmcli.i18n import _
 from crmcli.importer.convert import Masked
 
 _IN_CHUNK = 900  # ids per IN (...) query
@@ -222,7 +223,7 @@ class Loader:
                     kept.append((line, r))
             rows = kept
         if self.batch_masked:  # a masked cell of a new row: no value
-            for _, r in rows:
+            for _line, r in rows:
                 for i, v in enumerate(r):
                     if type(v) is Masked:
                         r[i] = None
@@ -247,7 +248,7 @@ class Loader:
                     self.conn.execute(self.sql, r)
                     self.inserted += 1
                 except sqlite3.IntegrityError as e:
-                    self.reject(line, f"the database refused the row: {e}")
+                    self.reject(line, _("the database refused the row: {error}").format(error=e))
 
     def _update(self, line: int, key: Any, old: Any, change: dict[str, Any]) -> None:
         t = self.t
@@ -260,7 +261,7 @@ class Loader:
         try:
             self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*change.values(), key])
         except sqlite3.IntegrityError as e:
-            self.reject(line, f"the database refused the update of {key}: {e}")
+            self.reject(line, _("the database refused the update of {id}: {error}").format(id=key, error=e))
             return
         new = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (key,)).fetchone()  # after triggers
         self.op.change(t.name, str(key), "update", old=old, new=new)
@@ -298,7 +299,8 @@ class Loader:
                 f"SELECT coalesce(({c}), 1) FROM {t.name} WHERE rowid = ?", (rowid,)).fetchone()[0] == 0]
             self.conn.execute(f"DELETE FROM {t.name} WHERE rowid = ?", (rowid,))
             self.inserted -= 1
-            self.reject(0, f"{t.key} {key}: the database refused the row (CHECK {failed[0] if failed else '?'})")
+            self.reject(0, _("{field} {id}: the database refused the row (CHECK {check})").format(
+                field=t.key, id=key, check=failed[0] if failed else "?"))
 
     def _log_inserts(self) -> None:
         """One change row per inserted record, written by SQL in one statement."""

@@ -123,9 +123,9 @@ def open_source(name: str, *, encoding: str | None = None, stdin: BinaryIO | Non
     else:
         path, display = Path(name).expanduser(), name
         if not path.exists():
-            raise SourceError(f"no file {name}")
+            raise SourceError(_("no file {path}").format(path=name))
         if path.is_dir():
-            raise SourceError(f"{name} is a directory, not a file")
+            raise SourceError(_("{path} is a directory, not a file").format(path=name))
         if not path.is_file():  # /dev/fd/63 from <(cmd), a FIFO, /dev/stdin: one writer, one read
             try:
                 with open(path, "rb") as stream:
@@ -144,21 +144,23 @@ def _sniff(path: Path, display: str, encoding: str | None, spool: _Spool | None)
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE)
     if not head.strip():
-        raise SourceError(f"{display} is empty")
+        raise SourceError(_("{file} is empty").format(file=display))
     if head[:4] in _WORKBOOK_MAGIC or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         return Source(path, display, "workbook", spool=spool)
     if encoding:
         try:
             codec = codecs.lookup(encoding).name
         except LookupError:
-            raise SourceError(f"unknown encoding '{encoding}' (try utf-8, gbk, gb18030, big5, big5hkscs, utf-16)") from None
+            raise SourceError(_("unknown encoding '{encoding}' (try utf-8, gbk, gb18030, big5, big5hkscs, utf-16)").format(
+                encoding=encoding)) from None
         label = encoding
     else:
         codec, label = detect_encoding(head, display)
     try:
         text = _decode_sample(head, codec)
     except UnicodeDecodeError as e:
-        raise SourceError(f"{display} is not {label} text (byte {e.start}); give --encoding") from None
+        raise SourceError(_("{file} is not {encoding} text (byte {byte}); give --encoding").format(
+            file=display, encoding=label, byte=e.start)) from None
     json_suffix = path.suffix.lower() in _JSON_SUFFIXES
     lead = text.lstrip()[:1]
     if json_suffix or lead == "{" or (lead == "[" and text.lstrip()[1:].lstrip()[:1] in ("{", "]")):
@@ -182,7 +184,7 @@ def detect_encoding(head: bytes, display: str = "the file") -> tuple[str, str]:
             return "utf-16-le", "UTF-16LE"
         if even > len(head) // 5 and odd * 10 < even:
             return "utf-16-be", "UTF-16BE"
-        raise SourceError(f"{display} is not a CSV or Excel file (binary data)")
+        raise SourceError(_("{file} is not a CSV or Excel file (binary data)").format(file=display))
     if _fits(head, "utf-8"):
         return "utf-8", "UTF-8"
     gb = _fits(head, "gbk")
@@ -204,8 +206,8 @@ def detect_encoding(head: bytes, display: str = "the file") -> tuple[str, str]:
     best = _normalizer(head)
     if best is None:
         tried = ", ".join(["UTF-8", "GBK", *_LABELS.values(), "GB18030", "charset-normalizer"])
-        raise SourceError(f"{display} is not text in any encoding tried ({tried}); "
-                          "give --encoding (e.g. --encoding big5hkscs)")
+        raise SourceError(_("{file} is not text in any encoding tried ({tried}); give --encoding (e.g. --encoding big5hkscs)").format(
+            file=display, tried=tried))
     return best, best
 
 
@@ -233,13 +235,25 @@ def _decode_sample(head: bytes, codec: str) -> str:
     return codecs.getincrementaldecoder(codec)(errors="strict").decode(head, final=False)
 
 
+def _csv_error(e: Exception) -> str:
+    """The csv module's complaint in the reader's language (its text is English)."""
+    text = str(e)
+    if "new-line character seen in unquoted field" in text:
+        return _("a line break inside an unquoted cell")
+    if "NUL" in text:
+        return _("a NUL byte (binary data)")
+    if "expected after" in text:
+        return _("a quote in the middle of a quoted cell")
+    return text
+
+
 def _bad_chars(text: str) -> int:
     return sum(1 for c in text[:20000] if unicodedata.category(c) in ("Cc", "Co", "Cn") and c not in "\t\r\n")
 
 
 def _check_text(text: str, display: str) -> None:
     if _bad_chars(text) > max(2, len(text[:20000]) // 200):
-        raise SourceError(f"{display} is not a CSV or Excel file (binary data)")
+        raise SourceError(_("{file} is not a CSV or Excel file (binary data)").format(file=display))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -281,7 +295,8 @@ def json_sheet(src: Source) -> Sheet:
         with open(src.path, encoding=src.encoding) as fh:
             text = fh.read()
     except UnicodeDecodeError as e:  # the sample decoded; further on (or its last bytes) did not
-        raise SourceError(f"{src.display} is not {src.encoding_label} text ({e.reason}); give --encoding") from None
+        raise SourceError(_("{file} is not {encoding} text (byte {byte}); give --encoding").format(
+            file=src.display, encoding=src.encoding_label, byte=e.start)) from None
     try:
         if text.lstrip()[:1] == "[":
             records = json.loads(text)
@@ -343,12 +358,12 @@ def csv_sheet(src: Source) -> Sheet:
                     yield start, row
         except csv.Error as e:
             if "field larger" in str(e):
-                raise SourceError(f"{src.display} line {last + 1}: a cell longer than {_CSV_FIELD_LIMIT:,} "
-                                  "characters (an unclosed quote?)") from None
-            raise SourceError(f"{src.display} line {last + 1}: {e}") from None
-        except UnicodeDecodeError as e:
-            raise SourceError(f"{src.display} near line {last + 1} is not {src.encoding_label} text "
-                              f"({e.reason}); give --encoding") from None
+                raise SourceError(_("{file} line {line}: a cell longer than {limit} characters (an unclosed quote?)").format(
+                    file=src.display, line=last + 1, limit=f"{_CSV_FIELD_LIMIT:,}")) from None
+            raise SourceError(_("{file} line {line}: {error}").format(file=src.display, line=last + 1, error=_csv_error(e))) from None
+        except UnicodeDecodeError:
+            raise SourceError(_("{file} near line {line} is not {encoding} text; give --encoding").format(
+                file=src.display, line=last + 1, encoding=src.encoding_label)) from None
         finally:
             csv.field_size_limit(old_limit)
             text.close()
@@ -369,12 +384,13 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
         names = list(wb.sheet_names)
     except BaseException as e:  # calamine raises its own error types for zip/xml damage
         e = _reader_error(e)
-        raise SourceError(f"{src.display} is not a readable Excel workbook (truncated or damaged?): "
-                          f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        raise SourceError(_("{file} is not a readable Excel workbook (truncated or damaged?): {error}").format(
+            file=src.display, error=str(e).splitlines()[0] if str(e) else type(e).__name__)) from None
     if wanted is not None:
         match = [n for n in names if n == wanted] or [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
         if not match:
-            raise SourceError(f"no sheet '{wanted}' in {src.display}; sheets: {', '.join(names)}")
+            raise SourceError(_("no sheet '{sheet}' in {file}; sheets: {sheets}").format(sheet=wanted, file=src.display,
+                                                                                       sheets=", ".join(names)))
         names = match[:1]
     if src.path.suffix.lower() in (".xlsx", ".xlsm") or src.kind == "workbook":
         from crmcli.importer.formulas import check_formulas
@@ -388,7 +404,7 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
             first = ws.start[0] if ws.start else 0
         except BaseException as e:
             e = _reader_error(e)
-            raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
+            raise SourceError(_("{file} sheet '{sheet}' cannot be read: {error}").format(file=src.display, sheet=name, error=e)) from None
         sheets.append(_workbook_sheet(src, name, ws, first, height))
     return sheets
 
@@ -401,7 +417,7 @@ def _workbook_sheet(src: Source, name: str, ws: Any, first: int, height: int) ->
             it = ws.iter_rows()
         except BaseException as e:
             e = _reader_error(e)
-            raise SourceError(f"{src.display} sheet '{name}' cannot be read: {e}") from None
+            raise SourceError(_("{file} sheet '{sheet}' cannot be read: {error}").format(file=src.display, sheet=name, error=e)) from None
         for i, row in enumerate(it):
             done[0] = i
             # Empty cells stay "" (as in CSV): whole text columns then take the converters' fast path.

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmcli import audit, fields
+from crmcli.i18n import _
 from crmcli.records import group_prefix
 
 _SPLIT = re.compile(r"[,，、]")
@@ -89,4 +90,4 @@ class TagLoader:
                 if len(self.conflicts) < 10:
                     self.conflicts.append(f"{cid} {name}")
         except sqlite3.IntegrityError as e:
-            self.reject(line, f"the database refused tag '{name}' of {cid}: {e}")
+            self.reject(line, _("the database refused tag '{tag}' of {id}: {error}").format(tag=name, id=cid, error=e))

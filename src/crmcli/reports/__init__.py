@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 from crmcli.reports import customers, followups, revenue, service  # noqa: F401  (they register themselves)
 from crmcli.reports.base import REGISTRY, Chart, Column, Report, ReportDef, Section, make_context, mark_partial, parse_day
 
@@ -36,8 +37,8 @@ def get(name: str) -> ReportDef:
     if key in REGISTRY:
         return REGISTRY[key]
     close = [n for n in REGISTRY if n.startswith(key[:3])] if key else []
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise InvalidValue(f"unknown report '{name}'{hint}; reports: {', '.join(REGISTRY)}")
+    hint = _(" (did you mean {options}?)").format(options=", ".join(close)) if close else ""
+    raise InvalidValue(_("unknown report '{name}'{hint}; reports: {reports}").format(name=name, hint=hint, reports=", ".join(REGISTRY)))
 
 
 def run(conn: sqlite3.Connection, name: str, filters: Sequence[str] = (), *, since: str | None = None,

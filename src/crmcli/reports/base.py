@@ -28,6 +28,7 @@ from typing import Any
 from crmcli import fields, revenue
 from crmcli.errors import InvalidValue
 from crmcli.filters import Compiled, compile_filters, relative_date
+from crmcli.i18n import _
 
 # Orders that count as revenue: completed, and partially refunded (the template
 # records no refunded sum, so those count at their recorded amount).
@@ -92,7 +93,8 @@ class Report:
         for s in self.sections:
             if s.key == key:
                 return s
-        raise InvalidValue(f"report {self.name} has no section '{key}'; sections: {', '.join(s.key for s in self.sections)}")
+        raise InvalidValue(_("report {report} has no section '{key}'; sections: {sections}").format(
+            report=self.name, key=key, sections=", ".join(s.key for s in self.sections)))
 
 
 @dataclass
@@ -329,14 +331,14 @@ def parse_day(text: str | None, today: date, what: str) -> str | None:
     try:
         return normalize_date(text, today=today)
     except InvalidValue as e:
-        raise InvalidValue(f"{what}: {e}") from None
+        raise InvalidValue(_("{what}: {error}").format(what=what, error=e)) from None
 
 
 def make_context(conn: sqlite3.Connection, filters: Sequence[str], *, since: str | None, until: str | None,
                  by: str, today: date, now: datetime) -> Context:
     if by not in ("month", "quarter"):
-        raise InvalidValue(f"--by must be month or quarter, not '{by}'")
+        raise InvalidValue(_("--by must be month or quarter, not '{value}'").format(value=by))
     if since and until and since > until:
-        raise InvalidValue(f"--since {since} is after --until {until}")
+        raise InvalidValue(_("--since {since} is after --until {until}").format(since=since, until=until))
     compiled = compile_filters("customers", list(filters), today=today)
     return Context(conn, list(filters), since, until, by, today, now, compiled)

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import fields, filters
-from crmcli.errors import CrmError, InvalidValue
+from crmcli.errors import CrmError, InvalidValue, reason
+from crmcli.i18n import _, get_lang
 
 DEFAULT_RULES = """\
 # crmcli segment rules: seed 001 step 4 (客户分层) as filters of `crm query`.
@@ -134,8 +135,9 @@ class RuleSet:
         for r in self.rules:
             if key in (fields.fold(r.name), fields.fold(r.zh), fields.fold(r.en)):
                 return r
-        raise InvalidValue(f"no segment '{name}'; segments: "
-                           + ", ".join(f"{r.name} ({r.zh})" for r in self.rules))
+        raise InvalidValue(_("no segment '{name}'; segments: {segments}").format(
+            name=name, segments=", ".join(f"{r.name} ({r.zh})" if get_lang() == "en" else f"{r.label(get_lang())}（{r.name}）"
+                                          for r in self.rules)))
 
     def to_toml(self) -> str:
         """Canonical text of the rules as run (params resolved), stored with each run."""
@@ -169,7 +171,8 @@ def _fill(rule: str, line: str, params: dict[str, Any]) -> str:
     def sub(m: re.Match[str]) -> str:
         key = m.group(1)
         if key not in params:
-            raise InvalidValue(f"rule '{rule}': unknown parameter {{{key}}}; parameters: {', '.join(params) or 'none'}")
+            raise InvalidValue(_("rule '{rule}': unknown parameter {{{key}}}; parameters: {params}").format(
+                rule=rule, key=key, params=", ".join(params) or _("none")))
         v = params[key]
         return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
@@ -182,7 +185,7 @@ def _param_value(key: str, text: str) -> Any:
     except tomllib.TOMLDecodeError:
         v = text
     if not isinstance(v, int | float | str) or isinstance(v, bool):
-        raise InvalidValue(f"parameter {key} takes a number or text, not {text!r}")
+        raise InvalidValue(_("parameter {key} takes a number or text, not '{value}'").format(key=key, value=text))
     return v
 
 
@@ -192,7 +195,7 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise InvalidValue(f"--param takes NAME=VALUE, e.g. churn_days=60 (got {item!r})")
+            raise InvalidValue(_("--param takes NAME=VALUE, e.g. churn_days=60 (got '{value}')").format(value=item))
         out[key.strip()] = _param_value(key.strip(), value.strip())
     return out
 
@@ -203,21 +206,22 @@ def parse(text: str, *, origin: str = "rules", overrides: dict[str, Any] | None 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InvalidValue(f"{origin} is not valid TOML: {e}") from None
+        raise InvalidValue(_("{origin} is not valid TOML: {error}").format(origin=origin, error=e)) from None
     extra = set(data) - {"params", "rule"}
     if extra:
-        raise InvalidValue(f"{origin}: unknown section {', '.join(sorted(extra))} (expected [params] and [[rule]])")
+        raise InvalidValue(_("{origin}: unknown section {sections} (expected [params] and [[rule]])").format(
+            origin=origin, sections=", ".join(sorted(extra))))
     params = dict(data.get("params", {}))
     for k, v in params.items():
         if isinstance(v, bool) or not isinstance(v, int | float | str):
-            raise InvalidValue(f"{origin}: parameter {k} must be a number or text")
+            raise InvalidValue(_("{origin}: parameter {key} must be a number or text").format(origin=origin, key=k))
     for k, v in (overrides or {}).items():
         if k not in params:
-            raise InvalidValue(f"unknown parameter '{k}'; parameters: {', '.join(params) or 'none'}")
+            raise InvalidValue(_("unknown parameter '{key}'; parameters: {params}").format(key=k, params=", ".join(params) or _("none")))
         params[k] = v
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise InvalidValue(f"{origin} has no rules: add [[rule]] tables with name and when")
+        raise InvalidValue(_("{origin} has no rules: add [[rule]] tables with name and when").format(origin=origin))
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for i, raw in enumerate(raw_rules, 1):
@@ -225,26 +229,32 @@ def parse(text: str, *, origin: str = "rules", overrides: dict[str, Any] | None 
         r = rules[-1]
         for label in {fields.fold(r.name), fields.fold(r.zh), fields.fold(r.en)}:
             if label in seen and seen[label] != r.name:
-                raise InvalidValue(f"rule '{r.name}': its name or label '{label}' is already used by rule '{seen[label]}'")
+                raise InvalidValue(_("rule '{rule}': its name or label '{label}' is already used by rule '{other}'").format(
+                    rule=r.name, label=label, other=seen[label]))
             seen[label] = r.name
     for r in rules[:-1]:
         if r.catch_all:
             later = ", ".join(x.name for x in rules[rules.index(r) + 1:])
-            raise InvalidValue(f"rule '{r.name}' has no `when`, so it matches everyone and the rules after it ({later}) "
-                               "never apply; move it last")
+            raise InvalidValue(_("rule '{rule}' has no `when`, so it matches everyone and the rules after it ({later}) "
+                                 "never apply; move it last").format(rule=r.name, later=later))
     return RuleSet(rules, params, text, origin)
+
+
+def _shlex_error(e: ValueError) -> str:
+    return _("a quote is not closed") if "quotation" in str(e) else str(e)
 
 
 def _rule(raw: Any, index: int, params: dict[str, Any], today: date | None, check: bool) -> Rule:
     if not isinstance(raw, dict):
-        raise InvalidValue(f"rule {index} is not a table")
+        raise InvalidValue(_("rule {index} is not a table").format(index=index))
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise InvalidValue(f"rule {index}: name must be letters, digits and _ starting with a letter (got {name!r})")
+        raise InvalidValue(_("rule {index}: name must be letters, digits and _ starting with a letter (got {name!r})").format(
+            index=index, name=name))
     unknown = set(raw) - _RULE_KEYS
     if unknown:
-        raise InvalidValue(f"rule '{name}': unknown key {', '.join(sorted(unknown))} "
-                           f"(keys: {', '.join(sorted(_RULE_KEYS))})")
+        raise InvalidValue(_("rule '{rule}': unknown key {unknown} (keys: {keys})").format(
+            rule=name, unknown=", ".join(sorted(unknown)), keys=", ".join(sorted(_RULE_KEYS))))
     when = raw.get("when")
     if when is None:
         raw_lines: list[str] = []
@@ -253,8 +263,8 @@ def _rule(raw: Any, index: int, params: dict[str, Any], today: date | None, chec
     elif isinstance(when, list) and when and all(isinstance(x, str) and x.strip() for x in when):
         raw_lines = list(when)
     else:
-        raise InvalidValue(f"rule '{name}': when must be a filter line or a non-empty list of filter lines "
-                           "(leave it out for a catch-all)")
+        raise InvalidValue(_("rule '{rule}': when must be a filter line or a non-empty list of filter lines "
+                             "(leave it out for a catch-all)").format(rule=name))
     lines = []
     for line in raw_lines:
         filled = _fill(name, line, params)
@@ -263,17 +273,18 @@ def _rule(raw: Any, index: int, params: dict[str, Any], today: date | None, chec
             if check:
                 filters.compile_filters("customers", args, today=today)
         except ValueError as e:  # shlex: unbalanced quotes
-            raise InvalidValue(f"rule '{name}': cannot read `{line}`: {e}") from None
+            raise InvalidValue(_("rule '{rule}': cannot read `{line}`: {error}").format(
+                rule=name, line=line, error=_shlex_error(e))) from None
         except CrmError as e:
-            raise InvalidValue(f"rule '{name}': {e}") from None
+            raise InvalidValue(_("rule '{rule}': {error}").format(rule=name, error=e)) from None
         lines.append(filled)
     zh = raw.get("zh", name)
     en = raw.get("en", name)
     if not isinstance(zh, str) or not isinstance(en, str) or not zh.strip() or not en.strip():
-        raise InvalidValue(f"rule '{name}': zh and en are non-empty labels")
+        raise InvalidValue(_("rule '{rule}': zh and en are non-empty labels").format(rule=name))
     review = raw.get("review", False)
     if not isinstance(review, bool):
-        raise InvalidValue(f"rule '{name}': review is true or false")
+        raise InvalidValue(_("rule '{rule}': review is true or false").format(rule=name))
     return Rule(name, zh.strip(), en.strip(), lines, raw_lines, review, str(raw.get("note", "")))
 
 
@@ -286,16 +297,18 @@ def load(path: str | Path | None = None, *, overrides: dict[str, Any] | None = N
         configured = config.get("segment_rules")
         path = Path(configured).expanduser() if configured else None
     if path is None:
-        return parse(DEFAULT_RULES, origin="built-in rules", overrides=overrides, today=today)
+        return parse(DEFAULT_RULES, origin=_("built-in rules"), overrides=overrides, today=today)
     p = Path(path)
     if str(path) == "-":
         import sys
 
-        return parse(sys.stdin.read(), origin="rules from stdin", overrides=overrides, today=today)
+        return parse(sys.stdin.read(), origin=_("rules from stdin"), overrides=overrides, today=today)
     if not p.is_file():
-        raise InvalidValue(f"no rules file {p}; `crm segment rules > {p.name}` writes the defaults to start from")
+        raise InvalidValue(_("no rules file {path}; `crm segment rules > {name}` writes the defaults to start from").format(
+            path=p, name=p.name))
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise InvalidValue(f"cannot read rules file {p}: {e}") from None
+        raise InvalidValue(_("cannot read rules file {path}: {error}").format(
+            path=p, error=reason(e) if isinstance(e, OSError) else _("not UTF-8 text"))) from None
     return parse(text, origin=str(p), overrides=overrides, today=today)

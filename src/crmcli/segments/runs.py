@@ -34,6 +34,7 @@ from typing import Any
 
 from crmcli import audit, db, filters
 from crmcli.errors import CrmError, NotFound
+from crmcli.i18n import _
 from crmcli.segments import metrics
 from crmcli.segments.rules import RuleSet, parse
 
@@ -215,7 +216,7 @@ def revert(conn: sqlite3.Connection, run_id: int) -> int:
     with audit.operation(conn, "segment", f"revert segment run {run_id}") as op:
         target = conn.execute("SELECT * FROM segment_runs WHERE run_id = ?", (run_id,)).fetchone()
         if target is None:
-            raise NotFound(f"no segment run {run_id}")
+            raise NotFound(_("no segment run {run}").format(run=run_id))
         was_current = current_run(conn)["run_id"] == run_id  # type: ignore[index]
         conn.execute("DELETE FROM customer_segments WHERE run_id = ?", (run_id,))
         conn.execute("DELETE FROM segment_runs WHERE run_id = ?", (run_id,))
@@ -252,14 +253,14 @@ def require_run(conn: sqlite3.Connection, on_or_before: str | None = None) -> sq
     if on_or_before is None:
         r = current_run(conn)
         if r is None:
-            raise CrmError("no segment run yet; run `crm segment run` first")
+            raise CrmError(_("no segment run yet; run `crm segment run` first"))
         return r
     r = conn.execute("SELECT * FROM segment_runs WHERE run_date <= ? ORDER BY run_date DESC, run_id DESC LIMIT 1",
                      (on_or_before,)).fetchone()
     if r is None:
         first = conn.execute("SELECT min(run_date) FROM segment_runs").fetchone()[0]
-        raise CrmError(f"no segment run on or before {on_or_before}"
-                       + (f"; the first run is for {first}" if first else "; run `crm segment run` first"))
+        raise CrmError(_("no segment run on or before {day}").format(day=on_or_before)
+                       + (_("; the first run is for {day}").format(day=first) if first else _("; run `crm segment run` first")))
     return r
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from crmcli import filters
 from crmcli.errors import InvalidValue
+from crmcli.i18n import _
 from crmcli.normalize import normalize_date
 from crmcli.segments import metrics
 from crmcli.segments.rules import RuleSet
@@ -34,7 +35,7 @@ def parse_day(text: str | None, today: date | None = None) -> str | None:
     try:
         return normalize_date(text)
     except InvalidValue as e:
-        raise InvalidValue(f"date '{text}': {e}") from None
+        raise InvalidValue(_("date '{text}': {error}").format(text=text, error=e)) from None
 
 
 def _label(rules: RuleSet, name: str | None, lang: str) -> str:
@@ -76,7 +77,7 @@ def _order(sort: str | None, allowed: list[str], default: str) -> str:
         desc = item.startswith("-")
         key = item.lstrip("+-")
         if key not in allowed:
-            raise InvalidValue(f"cannot sort by '{key}'; use one of {', '.join(allowed)}")
+            raise InvalidValue(_("cannot sort by '{key}'; use one of {keys}").format(key=key, keys=", ".join(allowed)))
         # NULL figures (no rating, no follow-up) go last either way.
         out.append(f"{key} IS NULL, {key}{' DESC' if desc else ''}")
     return ", ".join([*out, "customer_id"])
@@ -95,7 +96,7 @@ def members(conn: sqlite3.Connection, segment: str, *, on: str | None = None, so
     params: list[Any] = [prev["run_id"] if prev else -1, run["run_id"], name]
     if limit is not None:
         if limit < 0:
-            raise InvalidValue("--limit must be 0 or more")
+            raise InvalidValue(_("--limit must be 0 or more"))
         sql += " LIMIT ?"
         params.append(limit)
     return run, name, conn.execute(sql, params)
@@ -114,8 +115,8 @@ def moves(conn: sqlite3.Connection, *, since: str | None = None, segment: str | 
     if since is None:
         base = previous_run(conn, run)
         if base is None:
-            raise InvalidValue(f"only one segment run so far ({run['run_date']}): nothing to compare; "
-                               "run again another day, or give --since")
+            raise InvalidValue(_("only one segment run so far ({day}): nothing to compare; run again another day, "
+                                 "or give --since").format(day=run["run_date"]))
     else:
         base = require_run(conn, since)
     rules = rules_of(run)
@@ -131,7 +132,7 @@ def moves(conn: sqlite3.Connection, *, since: str | None = None, segment: str | 
     if review:
         names = [r.name for r in rules.rules if r.review]
         if not names:
-            raise InvalidValue("no rule has review = true")
+            raise InvalidValue(_("no rule has review = true"))
         marks = ", ".join("?" * len(names))
         where.append(f"(m.after IN ({marks}) OR m.before IN ({marks}))")
         params += names + names
@@ -152,7 +153,7 @@ def moves(conn: sqlite3.Connection, *, since: str | None = None, segment: str | 
     params = [*rules.names(), base["run_id"], run["run_id"], base["run_id"], run["run_id"], *params]
     if limit is not None:
         if limit < 0:
-            raise InvalidValue("--limit must be 0 or more")
+            raise InvalidValue(_("--limit must be 0 or more"))
         sql += " LIMIT ?"
         params.append(limit)
     return run, base, conn.execute(sql, params)

@@ -17,7 +17,7 @@ SHOWN = 50  # changes listed by --dry-run before "... and N more"
 
 
 def _shown(value: object) -> str:
-    return "(empty)" if value is None or value == "" else str(value)
+    return _("(empty)") if value is None or value == "" else str(value)
 
 
 def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: bool, dry_run: bool) -> None:
@@ -31,20 +31,24 @@ def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: 
         raise InvalidValue(_("a bulk update needs at least one filter (it would change every record)"))
     conn = state.conn()
     plan = lib.plan(conn, table, filters, values)
+    from crmcli.fields import shown_table
+
     what = ", ".join(f"{k}={v}" for k, v in plan.values.items())
-    info(f"{plan.matched} {plan.table} match; {len(plan.changes)} would change ({what})")
+    table_shown = shown_table(plan.table)
+    info(_("{matched} {table} match; {n} would change ({what})").format(
+        matched=plan.matched, table=table_shown, n=len(plan.changes), what=what))
     if dry_run:
         for key, diff in plan.changes[:SHOWN]:
             info(f"  {key}: " + ", ".join(f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in diff.items()))
         if len(plan.changes) > SHOWN:
-            info(f"  ... and {len(plan.changes) - SHOWN} more")
-        info("dry run: nothing written")
+            info("  " + _("... and {n} more").format(n=len(plan.changes) - SHOWN))
+        info(_("dry run: nothing written"))
         return
     if not plan.changes:
-        info("nothing to change")
+        info(_("nothing to change"))
         return
-    if not confirm(f"Change {len(plan.changes)} {plan.table}?", yes):
-        info("nothing written")
+    if not confirm(_("Change {n} {table}?").format(n=len(plan.changes), table=table_shown), yes):
+        info(_("nothing written"))
         raise typer.Exit(1)
     op_id = lib.apply(conn, plan, filters)
-    info(f"changed {len(plan.changes)} {plan.table} (operation {op_id})")
+    info(_("changed {n} {table} (operation {op})").format(n=len(plan.changes), table=table_shown, op=op_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,6 +11,17 @@ from crmcli.cli.common import UnmaskOpt, guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import InvalidValue
 from crmcli.i18n import _
+
+
+def _changed(record_id: str, f: Any, name: str, old: Any, new: Any) -> str:
+    """'C2024… status: 'potential' -> 'intent'' (under zh: the field's label and the values' labels)."""
+    from crmcli import fields
+
+    lang = state.language()
+    if f is None or lang == "en":
+        return _("{id} {field}: {old!r} -> {new!r}").format(id=record_id, field=name, old=old, new=new)
+    return _("{id} {field}: {old!r} -> {new!r}").format(
+        id=record_id, field=fields.shown_field(f), old=fields.display(f, old, lang), new=fields.display(f, new, lang))
 
 
 def _parse_sets(sets: list[str]) -> dict[str, str]:
@@ -65,7 +76,7 @@ def update(
     Example: crm update C20241122001 --set status=合作中 --set level=VIP
     Example: crm update industry~制造 owner=张伟 --set owner=李娜 --yes
     """
-    from crmcli import records
+    from crmcli import fields, records
     from crmcli.cli import bulk
     from crmcli.filters import looks_like_filter
 
@@ -73,13 +84,14 @@ def update(
     if len(targets) == 1 and not looks_like_filter(targets[0]):
         conn = state.conn()
         if dry_run:
-            info(f"would set {', '.join(values)} on {targets[0]} (dry run: nothing written)")
+            info(_("would set {fields} on {id} (dry run: nothing written)").format(fields=", ".join(values), id=targets[0]))
             return
         diff = records.update(conn, targets[0], values, table=table)
+        owner = fields.TABLES[fields.table(table).name if table else records.table_of(conn, targets[0])]
         if not diff:
-            info(f"{targets[0]}: nothing changed")
+            info(_("{id}: nothing changed").format(id=targets[0]))
         for k, (old, new) in diff.items():
-            info(f"{targets[0]} {k}: {old!r} -> {new!r}")
+            info(_changed(targets[0], owner.by_name.get(k), k, old, new))
         return
     bulk.bulk_update(targets, values, table=table or "customers", yes=yes, dry_run=dry_run)
 

@@ -140,9 +140,11 @@ def undo(
                   n).format(op=target, ts=op["ts"], user=op["user"], summary=op["summary"] or op["kind"], n=n))
     if n and not yes:  # show a person what they are about to reverse
         from crmcli.cli.history_view import readable
+        from crmcli.fields import TABLES, shown_table
 
         for c in audit.operation_changes(conn, target, limit=5):
-            info(f"  {c['table_name']} {c['row_id']}: {readable(c, not mask_default())['diff']}")
+            table = shown_table(c["table_name"]) if c["table_name"] in TABLES else c["table_name"]
+            info(f"  {table} {c['row_id']}: {readable(c, not mask_default())['diff']}")
         if n > 5:
             info("  " + _("… and {n} more (`crm log show {op}`)").format(n=n - 5, op=target))
     if not confirm(_("undo operation {op}?").format(op=target), yes):

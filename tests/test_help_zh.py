@@ -83,8 +83,9 @@ def test_every_help_text_has_a_chinese_entry() -> None:
 def test_a_new_untranslated_help_text_fails_the_catalog_check(monkeypatch: pytest.MonkeyPatch) -> None:
     real = build.help_texts
     monkeypatch.setattr(build, "help_texts", lambda: iter([*real(), ("crm new --opt", "a help text nobody translated")]))
-    assert ("crm new --opt", "a help text nobody translated") in build.missing()
-    assert ("crm new --opt", "a help text nobody translated") not in build.missing(include_help=False)
+    monkeypatch.setattr(build, "extracted", lambda: iter([]))  # the _() strings are test_i18n's (and slow to extract)
+    assert build.missing() == [("crm new --opt", "a help text nobody translated")]
+    assert build.missing(include_help=False) == []
 
 
 @pytest.mark.parametrize("lang", ["zh", "zh-Hant"])

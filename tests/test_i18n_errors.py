@@ -324,7 +324,7 @@ def test_update_log_and_config_talk_chinese(cli) -> None:  # type: ignore[no-unt
     cid = cli("add", "customer", "--name", "北京华信科技有限公司", "--phone", "13812345678").stdout.strip()
     r = cli("--lang", "zh", "update", cid, "--set", "status=意向", "--set", "needs=统一客户档案", "--set", "budget=10万")
     assert r.exit_code == 0, r.output
-    assert f"{cid} 合作状态（status）：'潜在' -> '意向'" in r.stderr, r.stderr
+    assert f"{cid} 合作状态（status）：潜在 -> 意向" in r.stderr, r.stderr
     r = cli("--lang", "zh", "update", "name~华信", "--set", "level=VIP", "--yes")
     assert r.exit_code == 0 and "匹配 1 条客户基本信息" in r.stderr and "已修改 1 条客户基本信息" in r.stderr, r.output
     r = cli("--lang", "zh", "log", "show", "2", "--format", "csv")

@@ -82,3 +82,41 @@ def test_segment_messages_in_english_keep_their_wording(cli, demo: str) -> None:
     assert "first matching rule. Figures: yearly amount " in r.stderr
     r = cli("segment", "rules")
     assert r.stderr.strip() == "5 rules from built-in rules: lost, churn_risk, high_value, potential, normal"
+
+
+def test_update_delete_export_and_report_list_speak_chinese(cli, demo: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("update", demo, "--set", "level=VIP", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.strip().endswith("客户等级（level）：（空） -> VIP") or "客户等级（level）：" in r.stderr
+    assert "'" not in r.stderr
+    r = cli("update", demo, "--set", "level=low")
+    assert r.stderr.strip() == f"{demo} level: 'vip' -> 'low'"  # English as scripts have read it
+    r = cli("update", f"customer_id={demo}", "--set", "level=高", "--dry-run", "--lang", "zh")
+    lines = r.stderr.splitlines()
+    assert lines[0] == "匹配 1 条客户基本信息记录；其中 1 条将被修改（level=high）"
+    assert lines[1] == f"  {demo}: 客户等级（level） 低 -> 高" and lines[-1] == "试运行：未写入任何数据"
+    r = cli("delete", demo, "--lang", "zh")
+    assert "：连同 " in r.stderr and "跟进记录：" in r.stderr and "status_history" not in r.stderr
+    r = cli("export", "orders", "-o", str(tmp_path / "o.csv"), "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("已导出 ") and "交易信息" in r.stderr
+    r = cli("report", "--format", "table", "--lang", "zh")
+    assert "报表" in r.stdout and "说明" in r.stdout and "一屏看本月" in r.stdout and "the month" not in r.stdout
+
+
+def test_demo_shows_help_and_counts_in_chinese(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    from crmcli.cli import demo as demo_cmd
+    from crmcli.i18n import help
+
+    monkeypatch.setattr(demo_cmd, "STEPS", [("", "tui --help")])
+    i18n.set_lang("zh")
+    try:
+        demo_cmd.run()
+    finally:
+        help.untranslate()
+        help.install_click_gettext(on=False)
+    out = capsys.readouterr().out
+    assert "打开全屏工作台" in out and "Open the full-screen" not in out
+    assert "：客户基本信息：300 行、联系人：" in out and "状态变更：" in out and " customers" not in out
+    assert "\n  示例：crm tui\n  示例：crm --lang zh tui\n" in out  # each example on its own line

@@ -20,6 +20,18 @@ def _shown(value: object) -> str:
     return _("(empty)") if value is None or value == "" else str(value)
 
 
+def change(table: str, name: str, old: object, new: object) -> str:
+    """`level (empty) -> vip` / `客户等级（level）（空）-> VIP`: one field's change as a person reads it."""
+    from crmcli import fields
+    from crmcli.i18n import get_lang
+
+    lang = get_lang()
+    f = fields.find_field(table, name)
+    if lang == "en" or f is None:
+        return f"{name} {_shown(old)} -> {_shown(new)}"
+    return f"{fields.shown_field(f)} {_shown(fields.display(f, old, lang))} -> {_shown(fields.display(f, new, lang))}"
+
+
 def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: bool, dry_run: bool) -> None:
     from crmcli import bulk as lib
 
@@ -34,12 +46,11 @@ def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: 
     from crmcli.fields import shown_table
 
     what = ", ".join(f"{k}={v}" for k, v in plan.values.items())
-    table_shown = shown_table(plan.table)
     info(_("{matched} {table} match; {n} would change ({what})").format(
-        matched=plan.matched, table=table_shown, n=len(plan.changes), what=what))
+        matched=plan.matched, table=shown_table(plan.table), n=len(plan.changes), what=what))
     if dry_run:
         for key, diff in plan.changes[:SHOWN]:
-            info(f"  {key}: " + ", ".join(f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in diff.items()))
+            info(f"  {key}: " + ", ".join(change(plan.table, k, old, new) for k, (old, new) in diff.items()))
         if len(plan.changes) > SHOWN:
             info("  " + _("... and {n} more").format(n=len(plan.changes) - SHOWN))
         info(_("dry run: nothing written"))
@@ -47,8 +58,8 @@ def bulk_update(filters: list[str], values: dict[str, str], *, table: str, yes: 
     if not plan.changes:
         info(_("nothing to change"))
         return
-    if not confirm(_("Change {n} {table}?").format(n=len(plan.changes), table=table_shown), yes):
+    if not confirm(_("Change {n} {table}?").format(n=len(plan.changes), table=shown_table(plan.table)), yes):
         info(_("nothing written"))
         raise typer.Exit(1)
     op_id = lib.apply(conn, plan, filters)
-    info(_("changed {n} {table} (operation {op})").format(n=len(plan.changes), table=table_shown, op=op_id))
+    info(_("changed {n} {table} (operation {op})").format(n=len(plan.changes), table=shown_table(plan.table), op=op_id))

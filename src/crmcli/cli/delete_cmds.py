@@ -8,6 +8,7 @@ import typer
 
 from crmcli.cli import complete
 from crmcli.cli.common import confirm, guard, info, state
+from crmcli.cli.counts import rows_per_table
 from crmcli.cli.lazy import new_app
 from crmcli.i18n import _
 
@@ -37,7 +38,7 @@ def delete(
     conn = state.conn()
     targets = lib.plan(conn, ids)
     for t in targets:
-        hanging = ", ".join(f"{n} {table}" for table, n in t.hanging.items())
+        hanging = rows_per_table(t.hanging)
         info(t.label + (_(": with {records}").format(records=hanging) if hanging else ""))
     question = _("delete {n} record(s) and what hangs on them?") if any(t.hanging for t in targets) \
         else _("delete {n} record(s)?")

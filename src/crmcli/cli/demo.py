@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from crmcli import i18n
+from crmcli.cli.counts import rows_per_table
 from crmcli.i18n import _
 
 # (title, command line without the leading `crm --db ...`); each title has its zh entry in po/zh/demo.po
@@ -121,7 +122,7 @@ def run(*, keep: bool = False, pause: bool = False) -> None:
     say = _printer()
     lang = i18n.get_lang()  # every step runs in the language the demo was started in
     try:
-        say(_("Demo database {path}: {counts}").format(path=path, counts=", ".join(f"{v} {k}" for k, v in counts.items())))
+        say(_("Demo database {path}: {counts}").format(path=path, counts=rows_per_table(counts)))
         for title, line in STEPS:
             _step(say, path, title, line.format(**names), lang)
             if pause and sys.stdin.isatty():
@@ -147,8 +148,12 @@ def _step(say: Any, path: Path, title: str, line: str, lang: str) -> None:
         say(f"# {_(title)}")
     say(f"$ crm {shlex.join(shlex.split(line))}")  # quoted as a user would type it
     sys.stdout.flush()
-    try:
-        app(["--db", str(path), "--lang", lang, *shlex.split(line)], prog_name="crm", standalone_mode=False)
+    from crmcli.i18n.help import prepare
+
+    command = typer.main.get_command(app)
+    try:  # as main() runs it: `crm tui --help` in the demo's language too
+        command.main(prepare(command, ["--db", str(path), "--lang", lang, *shlex.split(line)]), prog_name="crm",
+                     standalone_mode=False)
     except SystemExit:
         pass
     except typer.Exit:

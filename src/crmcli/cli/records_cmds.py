@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -11,17 +11,6 @@ from crmcli.cli.common import UnmaskOpt, guard, info, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import InvalidValue
 from crmcli.i18n import _
-
-
-def _changed(record_id: str, f: Any, name: str, old: Any, new: Any) -> str:
-    """'C2024… status: 'potential' -> 'intent'' (under zh: the field's label and the values' labels)."""
-    from crmcli import fields
-
-    lang = state.language()
-    if f is None or lang == "en":
-        return _("{id} {field}: {old!r} -> {new!r}").format(id=record_id, field=name, old=old, new=new)
-    return _("{id} {field}: {old!r} -> {new!r}").format(
-        id=record_id, field=fields.shown_field(f), old=fields.display(f, old, lang), new=fields.display(f, new, lang))
 
 
 def _parse_sets(sets: list[str]) -> dict[str, str]:
@@ -76,7 +65,7 @@ def update(
     Example: crm update C20241122001 --set status=合作中 --set level=VIP
     Example: crm update industry~制造 owner=张伟 --set owner=李娜 --yes
     """
-    from crmcli import fields, records
+    from crmcli import records
     from crmcli.cli import bulk
     from crmcli.filters import looks_like_filter
 
@@ -87,13 +76,29 @@ def update(
             info(_("would set {fields} on {id} (dry run: nothing written)").format(fields=", ".join(values), id=targets[0]))
             return
         diff = records.update(conn, targets[0], values, table=table)
-        owner = fields.TABLES[fields.table(table).name if table else records.table_of(conn, targets[0])]
         if not diff:
             info(_("{id}: nothing changed").format(id=targets[0]))
         for k, (old, new) in diff.items():
-            info(_changed(targets[0], owner.by_name.get(k), k, old, new))
+            info(_one_change(targets[0], table, k, old, new))
         return
     bulk.bulk_update(targets, values, table=table or "customers", yes=yes, dry_run=dry_run)
+
+
+def _one_change(key: str, table: str | None, name: str, old: object, new: object) -> str:
+    """`C20231207001 level: 'medium' -> 'vip'` (en, as scripts read it) / `C20231207001 客户等级（level）：中 -> VIP`."""
+    from crmcli.i18n import get_lang
+
+    if get_lang() == "en":
+        return f"{key} {name}: {old!r} -> {new!r}"
+    from crmcli import fields, ids
+
+    where = table or ("contacts" if key.lower().startswith("contact:") else ids.table_for(key)) or "customers"
+    f = fields.find_field(where, name)
+    if f is None:
+        return f"{key} {name}: {old!r} -> {new!r}"
+    lang = get_lang()
+    shown = [_("(empty)") if v is None or v == "" else str(fields.display(f, v, lang)) for v in (old, new)]
+    return f"{key} {fields.shown_field(f)}：{shown[0]} -> {shown[1]}"
 
 
 @app.command(context_settings={"ignore_unknown_options": True})

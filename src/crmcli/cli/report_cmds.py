@@ -13,7 +13,7 @@ from crmcli.cli import complete
 from crmcli.cli.common import ForceOpt, emit, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError, reason
-from crmcli.i18n import _
+from crmcli.i18n import _, pgettext
 
 if TYPE_CHECKING:
     from crmcli.reports import Report
@@ -80,8 +80,9 @@ def report(
 
     items = list(args or [])
     if not items:
-        rows = [{"report": r.name, "description": r.summary} for r in reports.available()]
-        emit(rows, ["report", "description"], None if fmt in (None, "xlsx") else fmt)
+        rows = [{"report": r.name, "description": _(r.summary)} for r in reports.available()]  # report_pages.po
+        emit(rows, ["report", "description"], None if fmt in (None, "xlsx") else fmt,
+             heads=[pgettext("report list", "Report"), pgettext("report list", "Description")])
         return
     name, filters = items[0], items[1:]
     if looks_like_filter(name):

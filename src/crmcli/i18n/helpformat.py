@@ -21,6 +21,7 @@ from crmcli.i18n import _
 _NO_START = set("，。、；：！？）」』》〉】…,.;:!?)]}%")
 _NO_END = set("（「『《〈【([{")
 _CLAUSE_END = "。；：，"
+_LABELLED = re.compile(r"^\s*[^\s\x00-\x7f：]{1,6}：\S")  # 示例：… 定时任务：… (a label, a full-width colon)
 
 
 def char_width(ch: str) -> int:
@@ -110,7 +111,12 @@ def wrap_paragraphs(text: str, room: int, indent: str = "") -> str:
         if lines[0].strip() == "\b":
             out.append("\n".join(indent + line for line in lines[1:]))
         else:
-            out.append(fill(join_lines(lines), room, indent, indent))
+            groups: list[list[str]] = []
+            for line in lines:  # an example line (示例：crm …) starts a line of its own, never runs on
+                if not groups or _LABELLED.match(line):
+                    groups.append([])
+                groups[-1].append(line)
+            out.append("\n".join(fill(join_lines(g), room, indent, indent) for g in groups))
     return "\n\n".join(out)
 
 

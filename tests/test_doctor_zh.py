@@ -75,6 +75,8 @@ def test_zh_hant_terminal_and_fix_lines(cli, bad: Path) -> None:  # type: ignore
     r = cli("--lang", "zh", "doctor", "--fix", "--format", "json")
     assert "已修复：孤立记录：1 条记录已移到保留的客户名下" in r.stderr
     assert "表结构：日志模式已设为 WAL" in json.loads(r.stdout)["fixed"]
+    logged = json.loads(cli("log", "--limit", "1", "--format", "json").stdout)[0]
+    assert "孤立记录：1 条记录已移到保留的客户名下" in logged["summary"]  # the log speaks the writer's language
 
 
 def test_every_word_a_message_takes_is_translated() -> None:

@@ -221,7 +221,7 @@ PROVOKED = [  # (arguments, typed texts that may show up in the message)
     (["add", "followup", "--summary", "电话沟通"], ()),
     (["show", "C20990101001"], ()),
     (["update", "C20990101001", "--set", "foo"], ()),
-    (["config", "set", "nosuch", "1"], ("nosuch", "lang", "mask", "user", "segment_rules")),
+    (["config", "set", "nosuch", "1"], ("nosuch", "lang", "mask", "user", "segment_rules", "region")),
     (["log", "--since", "someday"], ()),
     (["log", "show", "999"], ()),
     (["undo"], ()),

@@ -104,6 +104,8 @@ def test_the_probe_sees_a_heavy_module_when_one_is_imported(tmp_path: Path) -> N
     (["--version"], []),
     (["query", "customers", "--limit", "1", "--format", "csv"], ["crmcli.cli.query_cmds"]),
     (["add", "customer", "--name", "北京模块测试有限公司", "--phone", "13812345678"], ["crmcli.cli.add_cmds"]),
+    (["--lang", "zh", "query", "customers", "--count"], ["crmcli.cli.query_cmds"]),  # help translated on its path only
+    (["add", "order", "--help", "--lang", "zh-Hant"], ["crmcli.cli.add_cmds"]),
     (["segment", "run"], ["crmcli.cli.segment_cmds"]),
     (["log", "--format", "csv"], ["crmcli.cli.safety_cmds"]),
 ])

@@ -97,3 +97,19 @@ def test_report_workbook_sheets_and_headers(cli: Runner, filled: Path, tmp_path:
         words = data_words(filled)
         found = {w for ws in wb.worksheets for t in _cells(ws) for w in english_words(t, words)}
         assert not found, found
+
+
+def test_a_filled_traditional_template_imports(cli: Runner, conn: sqlite3.Connection, tmp_path: Path) -> None:
+    path = tmp_path / "客戶資訊模板.xlsx"
+    assert cli("--lang", "zh-Hant", "template", "-o", str(path)).exit_code == 0
+    wb = load_workbook(path)
+    ws = wb["客戶基本資訊"]
+    heads = [c.value for c in ws[1]]
+    row = {"客戶全稱": "台北華信貿易股份有限公司", "聯絡電話": "0912-345-678", "合作狀態": "潛在", "客戶型別": "新客戶"}
+    ws.append([row.get(h) for h in heads])
+    wb.save(path)
+    r = cli("import", str(path))
+    assert r.exit_code == 0, r.output
+    assert "說明" in r.stderr or "说明" in r.stderr  # the instructions sheet is skipped, and said so
+    assert [tuple(r) for r in conn.execute("SELECT name, phone, status, customer_type FROM customers")] == [
+        ("台北華信貿易股份有限公司", "+886912345678", "potential", "new")]

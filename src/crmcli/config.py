@@ -24,6 +24,8 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
     "mask": (bool, True, N_("mask phones and emails in output and exports (false: you own all the data)")),
     "user": (str, None, N_("your name, recorded in the operation log and used as owner / follower")),
     "segment_rules": (str, None, N_("TOML file of segment rules used by `crm segment` (default: the built-in tiers)")),
+    "region": (str, None, N_("where phone numbers without a country code are from: CN (default), HK, MO, TW …; "
+                             "numbers of other regions are stored in E.164 (+852…)")),
 }
 
 
@@ -101,6 +103,8 @@ def _problem(key: str, value: Any) -> str | None:
             return _("{key} is blank; leave it out with `crm config set {key}`").format(key=key)
         if len(value) > 4096:
             return _("{key} is longer than 4,096 characters").format(key=key)
+        if key == "region" and not (len(value) == 2 and value.isascii() and value.isalpha()):
+            return _("region '{value}' is not a region code phone numbers know (CN, HK, MO, TW …)").format(value=value)
     return None
 
 
@@ -127,6 +131,14 @@ def _parse(key: str, text: str) -> Any:
         from crmcli.i18n import parse_lang
 
         return parse_lang(text)
+    if key == "region":
+        from crmcli.phone_regions import known_region
+
+        code = text.strip().upper()
+        if not known_region(code):
+            raise InvalidValue(_("region '{value}' is not a region code phone numbers know (CN, HK, MO, TW …)").format(
+                value=text))
+        return code
     return text
 
 

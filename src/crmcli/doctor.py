@@ -37,7 +37,7 @@ from crmcli.doctor_ids import check_duplicate_ids, check_ids
 from crmcli.doctor_integrity import check_integrity, damage_before_opening, damage_finding, read_only_look
 from crmcli.doctor_scan import Hits, key_expr
 from crmcli.errors import CrmError, InvalidValue
-from crmcli.findings import EXAMPLES, FieldName, Finding, Joined, LabelName, Msg, Stored, TableName, Word
+from crmcli.findings import EXAMPLES, FieldName, Finding, Joined, LabelName, Msg, Stored, TableName, Word, shown
 from crmcli.i18n import N_
 
 __all__ = ["Finding", "FixResult", "check_integrity", "damage_before_opening", "damage_finding", "diagnose", "fix",
@@ -419,7 +419,8 @@ def fix(conn: sqlite3.Connection, *, quick: bool = False, pages_checked: bool = 
         n = _fix_orphans(conn, op)
         if n:
             fixed.append(Msg("fixed.orphans", N_("orphans: {n} records moved to the surviving customer"), n=n))
-        op.set_summary("crm doctor --fix: " + "; ".join(fixed), {"fixed": fixed})
+        # the summary in the writer's language, as every log summary; the details keep the English
+        op.set_summary("crm doctor --fix: " + "; ".join(shown(x) for x in fixed), {"fixed": [str(x) for x in fixed]})
         op_id = op.op_id
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         conn.execute("PRAGMA journal_mode = WAL")

@@ -13,8 +13,10 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from crmcli import phone_regions as regions
 from crmcli.errors import InvalidValue
 from crmcli.i18n import N_, _
+from crmcli.phone_regions import format_phone
 
 __all__ = [
     "drop_controls",
@@ -92,7 +94,7 @@ def _text(value: object) -> str | None:
 _PHONE_HINT = N_("a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678, "
                  "a number outside the mainland starts with + and its country code (+852, +886, +1 …)")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-_EXT_MARK_RE = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
+_EXT_MARK_RE = re.compile(r"\s*(?:转|轉|分机|分機|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
 _EXT_TAIL_RE = re.compile(r"[-\s]+(\d{1,6})$")
 _PHONE_CHARS_RE = re.compile(r"[\d+\-.\s()/–—]+")
 _SCI_RE = re.compile(r"(\d+)(?:\.(\d+))?[eE]\+?(\d+)")
@@ -174,12 +176,14 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
         return _international(raw, digits[2:], ext)
     elif digits.startswith("86") and (len(digits) in (12, 13) or digits[2:3] == "0"):
         digits = digits[2:]  # no Chinese area code starts with 086
-    if not 7 <= len(digits) <= 12:
-        raise _bad_phone(raw)
     if len(digits) == 11 and _MOBILE_RE.fullmatch(digits):  # fast path: most numbers are mobiles
         if ext is not None:
             raise _bad_phone(raw, N_("a mobile number has no extension"))
         return digits
+    if (local := regions.local(digits, ext)) is not None:
+        return local
+    if not 7 <= len(digits) <= 12:
+        raise _bad_phone(raw)
     phonenumbers = _phonenumbers()
     mobile_types, fixed_types = _types()
     candidates = [digits] if digits.startswith("0") else [digits, "0" + digits]
@@ -209,7 +213,8 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
         else:
             continue
         return f"{out}-{ext}" if ext else out
-    raise _bad_phone(raw)
+    hint = regions.REGION_HINT if regions.current() == "CN" and len(digits) in (8, 9, 10) else _PHONE_HINT
+    raise _bad_phone(raw, hint)
 
 
 def _international(raw: object, digits: str, ext: str | None) -> str:
@@ -224,19 +229,6 @@ def _international(raw: object, digits: str, ext: str | None) -> str:
         region = phonenumbers.region_code_for_country_code(num.country_code)
         raise _bad_phone(raw, _("not a valid number of {region} (+{code})").format(region=region, code=num.country_code))
     return f"{e164}-{ext}" if ext else e164
-
-
-def format_phone(phone: str | None) -> str | None:
-    """How a person reads a stored phone: '+85223456789' -> '+852 2345 6789'; mainland forms as stored."""
-    if not phone or phone[:1] != "+" or MASK_CHAR in phone:
-        return phone
-    main, _, ext = phone.partition("-")
-    phonenumbers = _phonenumbers()
-    try:
-        shown = phonenumbers.format_number(phonenumbers.parse(main, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return phone
-    return f"{shown} ext. {ext}" if ext else shown
 
 
 def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
@@ -260,11 +252,15 @@ def normalize_phone(value: object, *, allow_masked: bool = False) -> str | None:
         return _canon_phone(value, s[: m.start()], m.group(1))
     try:
         return _canon_phone(value, s, None)
-    except InvalidValue:
+    except InvalidValue as first:
         if (m := _EXT_TAIL_RE.search(s)) is None:
             raise
-    # '010-62345678-801': the trailing group is an extension of a landline.
-    return _canon_phone(value, s[: m.start()], m.group(1))
+        try:  # '010-62345678-801': the trailing group is an extension of a landline
+            return _canon_phone(value, s[: m.start()], m.group(1))
+        except InvalidValue:
+            if _(regions.REGION_HINT) in str(first):  # '9123-4567': a local number elsewhere, not 9123 ext. 4567
+                raise first from None
+            raise
 
 
 def phone_key(phone: object) -> str | None:
@@ -347,8 +343,6 @@ _PHONE_IN_TEXT_RE = re.compile(
     r"|[48]00[\s-]?\d{3}[\s-]?\d{4})(?![\w*])")
 _INTL_IN_TEXT_RE = re.compile(r"(?<![\w*+])(?:\+|00)(?!86)[1-9]\d{0,3}(?:[\s-]?\d){5,13}(?![\w*])")
 _EMAIL_IN_TEXT_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
 def mask_text(text: str) -> str:
     """TEXT with every phone and e-mail in it masked by mask_phone / mask_email."""
     if not text or not any(c.isdigit() or c == "@" for c in text):
@@ -356,7 +350,8 @@ def mask_text(text: str) -> str:
     text = _EMAIL_IN_TEXT_RE.sub(lambda m: mask_email(m.group()) or "", text)
     if "+" in text or "00" in text:
         text = _INTL_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
-    return _PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
+    text = _PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group()) or "", text)
+    return regions.mask_in_text(text)  # 0912-345-678, and with a region its local numbers
 
 
 def mask_email(email: str | None) -> str | None:

@@ -41,7 +41,9 @@ RULES = {
         "5. 客户全称填写注册全称，不用简称，“某公司”不是有效名称。"
          "一客一档：同一客户只建一条记录（系统按名称和联系方式查重合并）。",
         "6. 日期格式为 YYYY-MM-DD（如 2024-05-20），时间格式为 YYYY-MM-DD HH:MM。",
-        "7. 手机号为 11 位数字；座机为 区号-号码（如 010-62345678）。",
+        "7. 手机号为 11 位数字；座机为 区号-号码（如 010-62345678）。境外号码写 + 和国家或地区代码（如 +852 2345 6789）；"
+         "台湾手机号（09 开头的 10 位数字）可直接填写，港澳台的其他本地号码需先设定地区（`crm config set region HK`，"
+         "或 MO、TW）。",
         "8. 分类字段只能从下拉列表选择固定选项（数据验证）。",
         "9. 金额单位为元，可填 120000 或 12万；满意度为 1 到 5 的整数；是否类字段填 是 或 否。",
         "10. 客户由“潜在”转为“意向”时，须有明确需求并已确认预算。",
@@ -63,7 +65,10 @@ RULES = {
         "5. Use the registered full name, no abbreviations. One customer, one record (duplicates by name and "
          "contact details get merged).",
         "6. Dates are YYYY-MM-DD (2024-05-20); date-times YYYY-MM-DD HH:MM.",
-        "7. Mobile numbers have 11 digits; landlines are area code-number (010-62345678).",
+        "7. Mobile numbers have 11 digits; landlines are area code-number (010-62345678). Numbers outside the "
+         "mainland start with + and the country code (+852 2345 6789); a Taiwan mobile (10 digits starting 09) "
+         "may be written as is, other local numbers of Hong Kong, Macau or Taiwan after `crm config set region HK` "
+         "(or MO, TW).",
         "8. Classification columns take the fixed values of their dropdown only (data validation).",
         "9. Amounts in yuan (120000 or 12万); satisfaction is a whole number 1 to 5; yes/no columns take yes "
          "or no.",

@@ -63,6 +63,9 @@ def _apply_user() -> None:
     from crmcli import audit, config
 
     audit.set_user(config.get("user"))
+    from crmcli.phone_regions import set_region
+
+    set_region(config.get("region"))  # phone numbers without a country code: this region's first (normalize)
 
 
 def masking() -> bool:

@@ -36,6 +36,8 @@ STEPS: list[tuple[str, str]] = [
     ("", "undo --yes"),
     ("Numbers outside the mainland are stored in E.164 and masked like the others",
      "add customer --name 香港恒丰贸易有限公司 --phone '+852 2345 6789' --source 展会"),
+    ("A Taiwan mobile as written there (09xx-xxx-xxx) is read as +886; other local numbers of Taiwan, Hong Kong "
+     "or Macau after `crm config set region TW` (HK, MO)", "add customer --name 台中鼎昌精密股份有限公司 --phone 0912-345-678"),
     ("Seed 000's first example: old customers with a big recent order and a satisfied ticket",
      "query customer_type=老客户 orders.date>=-3m orders.amount>=50000 tickets.satisfaction>=4"
      " --columns customer_id,name,owner,phone --limit 5"),

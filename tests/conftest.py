@@ -51,6 +51,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from crmcli import i18n
 
     i18n.set_lang("en")  # a CLI test with --lang zh leaves the process language behind for library tests
+    from crmcli.i18n import help
+
+    if help._translated or help._click_originals:  # ... and a Chinese --help / usage error (crm demo under zh)
+        help.untranslate()
+        help.install_click_gettext(on=False)
 
 
 @pytest.fixture(scope="session")

@@ -152,3 +152,27 @@ def test_columns_take_little_memory_per_customer(conn: sqlite3.Connection) -> No
         tracemalloc.stop()
     assert len(recs) == 20_000
     assert per_customer < 400, per_customer
+
+
+def test_a_json_array_is_written_one_item_at_a_time() -> None:
+    """`crm dedupe --format json` at a million customers: clusters are masked and written one by one,
+    never held as one document string (exactly json.dumps' indented layout all the same)."""
+    import io
+
+    from crmcli.output import write_document
+
+    items = [{"cluster": 1, "members": [{"name": "华信\n科技", "phone": None}]}, {"cluster": 2, "members": []},
+             {"cluster": 3, "members": [{"name": "x", "score": 92.5}]}]
+    out = io.StringIO()
+
+    def lazily() -> Any:
+        for k, item in enumerate(items):
+            assert out.getvalue().count('"cluster"') == max(k - 1, 0)  # all but the one before it: written
+            yield item
+
+    write_document(lazily(), out)
+    assert out.getvalue() == json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    for empty in ([], iter([])):
+        out = io.StringIO()
+        write_document(empty, out)
+        assert out.getvalue() == "[]\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import typer
@@ -43,16 +44,24 @@ def _tree() -> typer.core.TyperGroup:
     return typer.main.get_command(app)
 
 
-def screen(argv: list[str], columns: int = 80) -> str:
-    """What `crm ARGV` prints, through main()'s preparation (language, translated help, --lang hoisted)."""
+def run(argv: list[str], columns: int = 80) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `crm ARGV` through main()'s preparation (language, translated help and
+    usage errors, --lang hoisted)."""
     cmd = _tree()
     args = help.prepare(cmd, argv)
+    code = 0
     with CliRunner().isolation() as (out, err, *_rest):
         try:
             cmd.main(args, prog_name="crm", terminal_width=columns)
         except SystemExit as e:
-            assert e.code in (0, None), (argv, err.getvalue())
-        return out.getvalue().decode()
+            code = int(e.code or 0)
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+def screen(argv: list[str], columns: int = 80) -> str:
+    code, out, err = run(argv, columns)
+    assert code == 0, (argv, err)
+    return out
 
 
 def _literals() -> set[str]:
@@ -140,3 +149,24 @@ def test_short_help_cuts_at_a_clause() -> None:
         "查看一个客户的全部信息"
     assert short_help("为客户添加或移除标签。\n\n示例：crm tag", 40) == "为客户添加或移除标签"
     assert width(short_help("检查数据库" + "完整性" * 20, 30)) <= 30
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["query", "--bogus"], "错误：没有这个选项：--bogus（可用的选项："),
+    (["import"], "错误：缺少参数 'FILE'。"),
+    (["fields", "a", "b", "c"], "错误：多余的参数（b c）"),
+    (["query", "--limit", "abc"], "错误：'--limit' / '-n' 的值无效：应为整数"),
+    (["export", "--format", "xx"], "错误：--format 的值无效："),
+])
+def test_usage_errors_in_chinese(argv: list[str], said: str, tmp_path: Path) -> None:
+    code, _out, err = run(["--db", str(tmp_path / "x.db"), "--lang", "zh", *argv])
+    assert code == 2
+    assert err.startswith("用法：crm ") and f"运行“crm {argv[0]} -h”查看帮助。" in err, err
+    assert said in err, err
+    assert not english_words(err.split("\n", 1)[1], set(_literals()) | {"FILE"}), err
+
+
+def test_usage_errors_in_english_after_chinese(tmp_path: Path) -> None:
+    run(["--db", str(tmp_path / "x.db"), "--lang", "zh", "query", "--bogus"])
+    code, _out, err = run(["--db", str(tmp_path / "x.db"), "query", "--bogus"])
+    assert code == 2 and "Try 'crm query -h' for help." in err and "Error: No such option: --bogus" in err

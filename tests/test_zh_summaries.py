@@ -120,3 +120,16 @@ def test_demo_shows_help_and_counts_in_chinese(monkeypatch: pytest.MonkeyPatch, 
     assert "打开全屏工作台" in out and "Open the full-screen" not in out
     assert "：客户基本信息：300 行、联系人：" in out and "状态变更：" in out and " customers" not in out
     assert "\n  示例：crm tui\n  示例：crm --lang zh tui\n" in out  # each example on its own line
+
+
+def test_operation_log_summaries_are_written_in_the_language_of_the_call(cli, demo: str) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    assert cli("segment", "run", "--date", "2025-06-30", "--lang", "zh").exit_code == 0
+    assert cli("import", str(EXAMPLES / "customers-gbk.csv"), "--lang", "zh").exit_code == 0
+    ops = json.loads(cli("log", "--format", "json").stdout)
+    summaries = [op["summary"] for op in ops]
+    assert any(s.startswith("客户分层 2025-06-30：已流失 ") and "、流失风险 " in s for s in summaries), summaries
+    assert any(s.startswith("导入 ") and "：新增 4，更新 0" in s for s in summaries), summaries
+    r = cli("report", "overview", "--format", "table", "--lang", "zh")
+    assert "流失风险" in r.stdout and "churn_risk" not in r.stdout  # segments by their labels

@@ -187,12 +187,35 @@ def write_document(data: Any, out: IO[str] | None = None, *, lines: bool = False
     written text (the CLI's masking of free text). To a terminal, control characters are escaped
     as in every other format."""
     out = out or sys.stdout
-    texts = [json.dumps(d, ensure_ascii=False, default=str) for d in data] if lines else \
-        [json.dumps(data, ensure_ascii=False, indent=2, default=str)]
+    if lines:
+        texts: Iterable[str] = (json.dumps(d, ensure_ascii=False, default=str) for d in data)
+    elif isinstance(data, list | tuple | Iterator):
+        texts = _json_array(data)
+    else:
+        texts = [json.dumps(data, ensure_ascii=False, indent=2, default=str)]
+    tty = _isatty(out)
     for text in texts:
         text = transform(text) if transform is not None else text
-        out.write((printable(text) if _isatty(out) else text) + "\n")
+        out.write((printable(text) if tty else text) + "\n")
     out.flush()
+
+
+def _json_array(items: Iterable[Any]) -> Iterator[str]:
+    """json.dumps(ITEMS, indent=2) as text pieces, one item at a time: the whole document as one
+    string (and the encoder's pieces of it) took ~500 MB for `crm dedupe --format json` at 1M
+    customers. Newlines never occur inside JSON strings (they are escaped), so re-indenting an
+    item's text by two spaces gives exactly json.dumps' layout."""
+    last: str | None = None
+    for item in items:
+        if last is not None:
+            yield last + ","
+        text = "  " + json.dumps(item, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  ")
+        last = text if last is not None else "[\n" + text
+    if last is None:
+        yield "[]"
+    else:
+        yield last
+        yield "]"
 
 
 def _isatty(out: IO[str]) -> bool:

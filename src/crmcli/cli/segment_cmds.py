@@ -131,7 +131,8 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
         emit(ex.rows, segments.EXPLAIN_COLUMNS, fmt, title=title)
     else:
         rows = [{k: (_("holds") if v else _("does not hold")) if isinstance(v, bool) else
-                 _("(everyone)") if k == "filter" and v == "(everyone)" else v  # segments.explain's catch-all
+                 _("(everyone)") if k == "filter" and v == "(everyone)" else  # segments.explain's catch-all
+                 _shown_figure(r["filter"], v, lang) if k == "figure" else v
                  for k, v in r.items()} for r in ex.rows]
         emit(rows, segments.EXPLAIN_COLUMNS, fmt, title=title,
              heads=[_(EXPLAIN_HEADS[c]) for c in segments.EXPLAIN_COLUMNS])
@@ -141,6 +142,18 @@ def _explain(customer_id: str, rules: Path | None, params: list[str] | None, on:
     elif ex.stored != ex.segment:
         info(_("The current run ({day}) has it as {segment}; the data has changed since — `crm segment run` "
                "updates it.").format(day=ex.stored_run_date, segment=_seg_label(rs, ex.stored)))
+
+
+def _shown_figure(flt: str, value: Any, lang: str) -> Any:
+    """The customer's value a filter compares, as a person reads it: status `active` -> 合作中."""
+    if value is None or flt == "(everyone)":
+        return value
+    from crmcli import fields, filters
+
+    term = filters.parse(flt, "customers")
+    if term.module is not None or term.field is None or not term.field.labels:
+        return value
+    return fields.display(term.field, value, lang)
 
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names

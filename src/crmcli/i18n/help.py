@@ -137,13 +137,19 @@ def _short_help(help: str, limit: int = 45) -> str:
 
 
 def install_click_gettext(on: bool = True) -> None:
-    """Route click's and Typer's own messages through our catalogs, and lay help out for CJK text
-    (crmcli.i18n.helpformat); ON=False puts click's own back."""
+    """Route click's and Typer's own messages through our catalogs (usage errors: crmcli.i18n.usage), and
+    lay help out for CJK text (crmcli.i18n.helpformat); ON=False puts click's own back."""
     import gettext
     import importlib
 
     import typer._click.core as click_core
 
+    from crmcli.i18n import usage
+
+    if on:
+        usage.install()
+    else:
+        usage.uninstall()
     if on and not _click_originals:
         from crmcli.i18n.helpformat import WideHelpFormatter
 

@@ -285,10 +285,9 @@ def _run(conn: sqlite3.Connection, src: Source, forced: fields.Table | None, she
                     rejects.first, rejects.count)
             counts = {k: result.total(k) for k in ("read", "inserted", "updated", "skipped", "unchanged", "rejected",
                                                    "kept_invalid")}
-            kept = f", {counts['kept_invalid']} invalid values kept aside" if counts["kept_invalid"] else ""
-            op.set_summary(f"import {src.display}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                           f"{counts['skipped']} skipped, {counts['unchanged']} unchanged, {counts['rejected']} "
-                           f"rejected{kept}",
+            kept = _(", {n} invalid values kept aside").format(n=counts["kept_invalid"]) if counts["kept_invalid"] else ""
+            op.set_summary(_("import {file}: {inserted} inserted, {updated} updated, {skipped} skipped, {unchanged} "
+                             "unchanged, {rejected} rejected{kept}").format(file=src.display, kept=kept, **counts),
                            {**details, **counts, "sheets": [{"sheet": s.sheet, "table": s.table, "inserted": s.inserted,
                                                              "updated": s.updated} for s in result.sheets]})
             if dry_run:

@@ -94,7 +94,8 @@ def overview(ctx: Context) -> list[Section]:
         summary,
         Section("by_status", "Customers by status (合作状态)", [STATUS_COL, CUSTOMERS_COL, SHARE_COL],
                 with_shares(by_status, total), Chart("pie", "status", ("customers",))),
-        Section("by_segment", "Customers by segment (客户分层)", [Column("segment", "Segment"), CUSTOMERS_COL, SHARE_COL],
+        Section("by_segment", "Customers by segment (客户分层)",
+                [Column("segment", "Segment", field=("customers", "segment")), CUSTOMERS_COL, SHARE_COL],
                 with_shares(by_segment, total), Chart("pie", "segment", ("customers",)),
                 note="segment is empty until `crm segment run`" if all(r[0] is None for r in by_segment) else None),
     ]

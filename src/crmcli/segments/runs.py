@@ -34,7 +34,7 @@ from typing import Any
 
 from crmcli import audit, db, filters
 from crmcli.errors import CrmError, NotFound
-from crmcli.i18n import _
+from crmcli.i18n import _, get_lang
 from crmcli.segments import metrics
 from crmcli.segments.rules import RuleSet, parse
 
@@ -190,8 +190,8 @@ def run(conn: sqlite3.Connection, rules: RuleSet, as_of: date | None = None) -> 
                 prev_counts = counts(conn, prev_id)
                 order = {n: i for i, n in enumerate(rules.names())}
                 shown = sorted(set(new_counts) | set(prev_counts), key=lambda s: (order.get(s, len(order)), s))
-                summary = f"segment run {day}: " + ", ".join(
-                    f"{s} {new_counts.get(s, 0)} ({new_counts.get(s, 0) - prev_counts.get(s, 0):+d})" for s in shown)
+                summary = _("segment run {day}: {counts}").format(day=day, counts=_run_counts(
+                    rules, shown, new_counts, prev_counts))
                 op.set_summary(summary, {
                     "run_id": run_id, "run_date": day, "rules_origin": rules.origin, "current": is_current,
                     # What customers.segment held before this run: undo restores it from this run.
@@ -229,9 +229,25 @@ def revert(conn: sqlite3.Connection, run_id: int) -> int:
                 conn.execute("DELETE FROM customer_metrics")
             else:
                 metrics.build(conn, date.fromisoformat(now["run_date"]))
-        op.set_summary(f"revert segment run {run_id} ({target['run_date']}): {changed} customers restored",
+        op.set_summary(_("revert segment run {run} ({day}): {n} customers restored").format(
+            run=run_id, day=target["run_date"], n=changed),
                        {"run_id": run_id, "run_date": target["run_date"], "restored": changed})
     return changed
+
+
+def _run_counts(rules: RuleSet, names: list[str], new: dict[str, int], old: dict[str, int]) -> str:
+    """`lost 41 (+2), churn_risk 74 (-1)` for the operation log, in the language of the call (已流失 41 (+2)、…)."""
+    lang = get_lang()
+    if lang == "en":
+        return ", ".join(f"{s} {new.get(s, 0)} ({new.get(s, 0) - old.get(s, 0):+d})" for s in names)
+
+    def label(name: str) -> str:
+        try:
+            return str(rules.get(name).label(lang))
+        except CrmError:  # a segment of the previous run these rules no longer have
+            return name
+
+    return "、".join(f"{label(s)} {new.get(s, 0)} ({new.get(s, 0) - old.get(s, 0):+d})" for s in names)
 
 
 def history(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -183,3 +183,25 @@ def test_an_index_missing_a_row_is_found_when_pages_were_checked_read_only(db_pa
     assert [f.check for f in found] == ["integrity"]
     assert "wrong # of entries in index idx_customers_phone" in found[0].examples
     conn.close()
+
+
+def test_the_sql_id_test_passes_only_ids_python_would_pass() -> None:
+    """doctor_ids.well_formed lets an id skip Python only when _id_problem finds nothing wrong with it,
+    and lets the common ones skip it."""
+    from crmcli.doctor_ids import _id_problem, well_formed
+
+    mem = sqlite3.connect(":memory:")
+    odd = ["C20240229001", "C20230229001", "C20240230001", "C20240431001", "C20240001001", "C20241301001",
+           "C20240100001", "C20240132001", "C09990101001", "C30000101001", "c20240101001", "C2024010100A",
+           "C202401010011x", " C20240101001", "C20240101001 ", "C2024010100", "C２0240101001", "DD20240101001",
+           "C20240101\x00001", "C-20240101001", ""]
+    fine = ["C20240101001", "C20241231999", "C20240131001", "C202406300012345", "C10000101001", "C29991231001"]
+    for table, ids in (("customers", odd + fine), ("tickets", ["SR20240101001", "S20240101001", "SR20240229001",
+                                                               "SS20240101001", "S20240230001"]),
+                       ("needs", ["D20240101001", "DD20240101001"]), ("orders", ["DD20241231001", "D20241231001"])):
+        sql = well_formed(table, "k")
+        for rid in ids:
+            passed = mem.execute(f"SELECT coalesce({sql}, 0) FROM (SELECT ? AS k)", (rid,)).fetchone()[0]
+            assert not passed or _id_problem(table, rid) is None, (table, rid)
+            if rid in fine or rid in ("SR20240101001", "S20240101001", "D20240101001", "DD20241231001"):
+                assert passed, (table, rid)

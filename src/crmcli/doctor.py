@@ -61,26 +61,23 @@ def diagnose(conn: sqlite3.Connection, *, quick: bool = False, pages_checked: bo
     (doctor_scan.in_parallel): each table's row scan, each table's index counts, orphans."""
     have = doctor_scan.tables(conn)
     invalid_table = any(name == "invalid_values" for name, _sql in have)
-    jobs: list[doctor_scan.Job] = []
-    if not (quick and pages_checked):
-        jobs.append(lambda c: integrity.integrity_lines(c, quick=quick))
-    if quick:
-        jobs += [lambda c, t=t: integrity.index_count_lines(c, t) for t in integrity.indexed_tables(conn)]
-    damage_jobs = len(jobs)
-    jobs += [check_orphans, check_duplicate_ids]
-    jobs += [lambda c, n=n, s=s: doctor_scan.scan_table(c, n, s, invalid_table=invalid_table) for n, s in have]
-    done = doctor_scan.in_parallel(conn, jobs)
+    # Longest first, small ones last, so that neither connection is left with a big one at the end.
+    full = [] if quick and pages_checked else [lambda c: integrity.integrity_lines(c, quick=quick)]
+    scans = [lambda c, n=n, s=s: doctor_scan.scan_table(c, n, s, invalid_table=invalid_table) for n, s in have]
+    counts = [lambda c, t=t: integrity.index_count_lines(c, t) for t in integrity.indexed_tables(conn)] if quick else []
+    done = doctor_scan.in_parallel(conn, [*full, *scans, check_orphans, check_duplicate_ids, *counts])
     for r in done:
         if isinstance(r, sqlite3.OperationalError):  # busy or locked: no answer, not damage
             raise r
-    damage = [line for r in done[:damage_jobs] for line in (r if isinstance(r, list) else [str(r)])]
+    damaged = done[:len(full)] + done[len(done) - len(counts):]
+    damage = [line for r in damaged for line in (r if isinstance(r, list) else [str(r)])]
     if damage:  # a damaged file gives unreliable answers to the rest
         return integrity.as_findings(conn, damage)
     error = next((r for r in done if isinstance(r, sqlite3.DatabaseError)), None)
     if error:
         raise error
-    orphans, duplicate_ids, *scans = done[damage_jobs:]
-    hits: Hits = {k: v for part in scans for k, v in part.items()}
+    *scanned, orphans, duplicate_ids = done[len(full):len(done) - len(counts)]
+    hits: Hits = {k: v for part in scanned for k, v in part.items()}
     out: list[Finding] = check_constraints(hits)
     out += check_schema(conn)
     out += orphans

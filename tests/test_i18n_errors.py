@@ -328,7 +328,7 @@ def test_update_log_and_config_talk_chinese(cli) -> None:  # type: ignore[no-unt
     r = cli("--lang", "zh", "update", "name~华信", "--set", "level=VIP", "--yes")
     assert r.exit_code == 0 and "匹配 1 条客户基本信息" in r.stderr and "已修改 1 条客户基本信息" in r.stderr, r.output
     r = cli("--lang", "zh", "log", "show", "2", "--format", "csv")
-    assert "合作状态: 潜在 -> 意向" in r.stdout, r.stdout
+    assert "合作状态：潜在 -> 意向" in r.stdout, r.stdout
     r = cli("--lang", "zh", "config", "set", "user", "小王")
     assert r.exit_code == 0 and "中设置 user" in r.stderr, r.output
     r = cli("--lang", "zh", "config", "list")

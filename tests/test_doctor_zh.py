@@ -93,3 +93,18 @@ def test_a_message_is_its_english_text_until_shown() -> None:
     i18n.set_lang("zh")
     assert m == "prefix DD belongs to another module" and m.code == "ids.wrong_prefix"
     assert shown(m) == "前缀 DD 属于其他模块"
+
+
+@pytest.mark.parametrize("kind", ["pages", "truncated", "index", "stale_wal"])
+def test_damage_reads_in_chinese(cli, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's commonest damage lines have msgids too: a damaged file reads whole in zh (tests/test_damaged.py)."""
+    from tests.test_damaged import build, damage
+
+    path = tmp_path / "damaged.db"
+    build(path)
+    damage(path, kind)
+    r = cli("--lang", "zh", "doctor", "--format", "table", db=path)
+    assert r.exit_code == 3 and r.stdout.startswith("文件损坏：数据库文件已损坏：")
+    assert not english_words(r.stdout, set()), english_words(r.stdout, set())
+    data = json.loads(cli("--lang", "zh-Hant", "doctor", "--format", "json", db=path).stdout)
+    assert [f["code"] for f in data["findings"]] == ["integrity.damaged"] and CJK.search(data["findings"][0]["examples"][0])

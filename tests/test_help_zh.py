@@ -122,6 +122,7 @@ def test_the_three_screens_of_the_issue() -> None:
     assert "示例：crm query '!followups.date>=-90d' --count" in query
     hant = screen(["--lang", "zh-Hant", "import", "--help"])
     assert "匯入" in hant and "导入" not in hant
+    assert "範例：crm import" in hant and "示例" not in hant  # Taiwan's word (po/zh_Hant/help.po)
     assert "--on-conflict <str>" in hant
 
 

@@ -41,6 +41,7 @@ SCREENS = {
     "doctor problems": ["doctor"],  # on tests/doctor_data.py's database: one of every kind of finding
     "dedupe": ["dedupe"],
     "fields": ["fields", "followups"],
+    "today": ["today", "--days", "3"],  # sections with rows and an empty one (（无）, not （未填写）)
 }
 # Screens whose interface words still wait for their zh entries (the translation sweep empties this).
 UNTRANSLATED: set[str] = set()

@@ -133,3 +133,33 @@ def test_operation_log_summaries_are_written_in_the_language_of_the_call(cli, de
     assert any(s.startswith("导入 ") and "：新增 4，更新 0" in s for s in summaries), summaries
     r = cli("report", "overview", "--format", "table", "--lang", "zh")
     assert "流失风险" in r.stdout and "churn_risk" not in r.stdout  # segments by their labels
+
+
+def test_log_and_log_show_read_in_chinese(cli, demo: str) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    assert cli("update", demo, "--set", "level=VIP", "--set", "owner=李娜").exit_code == 0
+    op = json.loads(cli("log", "--format", "json").stdout)[0]["op_id"]
+    r = cli("log", "show", str(op), "--format", "table", "--lang", "zh")
+    assert "客户基本信息" in r.stdout and "修改" in r.stdout and "客户等级：" in r.stdout and "-> VIP" in r.stdout
+    assert "customers" not in r.stdout and "level" not in r.stdout
+    r = cli("log", "show", str(op), "--format", "json", "--lang", "zh")
+    assert json.loads(r.stdout)[0]["action"] == "update"  # scripts keep the keys
+    r = cli("log", "show", str(op), "--format", "table")
+    assert "level: " in r.stdout and "-> vip" in r.stdout  # English as it was
+    r = cli("log", "--format", "table", "--lang", "zh-Hant", "--limit", "1")
+    assert "│ 修改 │ update C" in r.stdout  # the kind translated; the summary stays as it was written (en)
+
+
+@pytest.mark.parametrize(("lang", "unknown", "computed"), [
+    ("en", "not imported (no matching field): 微信 —", "not imported (crm computes them): segment"),
+    ("zh", "未导入（没有对应的字段）：微信 —", "未导入（由 crm 计算）：segment"),
+    ("zh-Hant", "未匯入（沒有對應的欄位）：微信 —", "未匯入（由 crm 計算）：segment"),
+])
+def test_import_tells_unknown_columns_from_computed_ones(cli, tmp_path: Path, lang: str, unknown: str,  # type: ignore[no-untyped-def]
+                                                        computed: str) -> None:
+    src = tmp_path / "t.csv"
+    src.write_text("客户名称,联系电话,微信,segment\n北京华信科技有限公司,13812345678,wx1,vip\n", encoding="utf-8")
+    r = cli("import", str(src), "--dry-run", "--lang", lang)
+    assert r.exit_code == 0, r.output
+    assert f"  {unknown}" in r.stderr and f"  {computed}\n" in r.stderr, r.stderr

@@ -16,10 +16,31 @@ from crmcli.i18n import N_
 _RULE = re.compile(r"(?:CHECK constraint failed in|NULL value in) \w+")
 
 
+# SQLite's words for the commonest damage, as msgids (the English stays SQLite's own text).
+_SQLITE_LINES = (
+    (re.compile(r"Page (?P<page>\d+): btreeInitPage\(\) returns error code (?P<number>\d+)"), "integrity.page_unreadable",
+     N_("Page {page}: btreeInitPage() returns error code {number}")),
+    (re.compile(r"Page (?P<page>\d+) is never used"), "integrity.page_unused", N_("Page {page} is never used")),
+    (re.compile(r"row (?P<row>\d+) missing from index (?P<name>\S+)"), "integrity.index_missing_row",
+     N_("row {row} missing from index {name}")),
+    (re.compile(r"database disk image is malformed"), "integrity.malformed", N_("database disk image is malformed")),
+    (re.compile(r"file is not a database"), "integrity.not_a_database", N_("file is not a database")),
+)
+
+
+def _sqlite_line(line: str) -> str:
+    """One line of integrity_check, kept with a code and shown in the reader's language when known."""
+    for pattern, code, msgid in _SQLITE_LINES:
+        if isinstance(line, str) and not isinstance(line, Msg) and (m := pattern.fullmatch(line)):
+            return Msg(code, msgid, **m.groupdict())
+    return line
+
+
 def damage_finding(db_path: str, lines: list[str]) -> Finding:
     """Damage needs a person: the finding names the latest good backup to restore, or salvage."""
     from crmcli.salvage import way_forward
 
+    lines = [_sqlite_line(line) for line in lines]
     return Finding("integrity", None, len(lines), Msg("integrity.damaged", N_("the database file is damaged: {lines} — {way}"),
                    lines=Joined(lines[:3], "; ", "；"), way=way_forward(db_path)), None, lines[:EXAMPLES])
 

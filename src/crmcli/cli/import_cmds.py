@@ -11,7 +11,6 @@ from crmcli.cli.common import ForceOpt, guard, info, overwrite, state
 from crmcli.cli.lazy import new_app
 from crmcli.i18n import N_, _, ngettext
 
-_KEPT = " (kept by the system)"  # headers.map_columns' mark on a column crm keeps itself (segment …)
 _SEPARATORS = {"comma": N_("comma-separated"), "tab": N_("tab-separated"), "semicolon": N_("semicolon-separated"),
                "pipe": N_("pipe-separated")}
 _PSEUDO = {"customer_name": N_("customer name"), "tags": N_("tags")}  # headers.CUSTOMER_NAME, headers.TAGS
@@ -83,15 +82,23 @@ def _report(summary: dict[str, Any]) -> None:
     _report_totals(summary)
 
 
+def _kept_column(entry: str) -> str | None:
+    """The column of headers.map_columns' entry for a column crm keeps itself (`segment (kept by the system)`,
+    in the language of this call), else None."""
+    head, _sep, tail = _("{column} (kept by the system)").partition("{column}")
+    if len(entry) > len(head) + len(tail) and entry.startswith(head) and entry.endswith(tail):
+        return entry[len(head):len(entry) - len(tail)]
+    return None
+
+
 def _report_unmapped(s: dict[str, Any]) -> None:
-    system = [u for u in s["unmapped"] if u.endswith(_KEPT)]
-    unknown = [u for u in s["unmapped"] if not u.endswith(_KEPT)]
+    system = [c for c in map(_kept_column, s["unmapped"]) if c is not None]
+    unknown = [u for u in s["unmapped"] if _kept_column(u) is None]
     if unknown:
         info("  " + _("not imported (no matching field): {columns} — use --map COLUMN=field, "
                       "or --map COLUMN=- to skip it").format(columns=", ".join(unknown)))
     if system:
-        info("  " + _("not imported (crm computes them): {columns}").format(
-            columns=", ".join(u[:-len(_KEPT)] for u in system)))
+        info("  " + _("not imported (crm computes them): {columns}").format(columns=", ".join(system)))
 
 
 def _report_totals(summary: dict[str, Any]) -> None:

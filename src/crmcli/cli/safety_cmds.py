@@ -79,6 +79,10 @@ def log(
     # The command line is long: scripts get it, the terminal table leaves it to `crm log show`.
     # The stored command line holds what was typed (--phone 13812345678): shown masked.
     rows = [{**r, "command": shown(r["command"]), "summary": shown(r["summary"] or "")} for r in rows]
+    if fmt == "table" and state.language() != "en":  # scripts keep the kinds' English keys
+        from crmcli.cli.history_view import shown_kind
+
+        rows = [{**r, "kind": shown_kind(r["kind"])} for r in rows]
     cols = audit.LOG_COLUMNS if fmt != "table" else audit.LOG_COLUMNS[:-1]
     emit(rows, cols, fmt, heads=[_(LOG_HEADS[c]) for c in cols] if state.language() != "en" else None)
 
@@ -109,9 +113,14 @@ def log_show(
         info(_("details: {details}").format(details=json.dumps(op["details"], ensure_ascii=False, default=str)))
     if (fmt or "").lower() in ("json", "jsonl"):
         emit(rows, [*CHANGE_COLUMNS, "old", "new"], fmt, unmask=True)
-    else:
-        emit(rows, CHANGE_COLUMNS, fmt, unmask=True,
-             heads=[_(CHANGE_HEADS[c]) for c in CHANGE_COLUMNS] if state.language() != "en" else None)
+    elif state.language() == "en" or pick_format(fmt) != "table":
+        emit(rows, CHANGE_COLUMNS, fmt, unmask=True)
+    else:  # a person reads it: modules and actions in their language too
+        from crmcli.cli.counts import table_name
+        from crmcli.cli.history_view import shown_action
+
+        rows = [{**r, "table_name": table_name(r["table_name"]), "action": shown_action(r["action"])} for r in rows]
+        emit(rows, CHANGE_COLUMNS, fmt, unmask=True, heads=[_(CHANGE_HEADS[c]) for c in CHANGE_COLUMNS])
 
 
 app.add_typer(log_app, name="log")
@@ -139,10 +148,11 @@ def undo(
     info(ngettext("operation {op} ({ts}, {user}): {summary} — {n} row change", "operation {op} ({ts}, {user}): {summary} — {n} row changes",
                   n).format(op=target, ts=op["ts"], user=op["user"], summary=op["summary"] or op["kind"], n=n))
     if n and not yes:  # show a person what they are about to reverse
+        from crmcli.cli.counts import table_name
         from crmcli.cli.history_view import readable
 
         for c in audit.operation_changes(conn, target, limit=5):
-            info(f"  {c['table_name']} {c['row_id']}: {readable(c, not mask_default())['diff']}")
+            info(f"  {table_name(c['table_name'])} {c['row_id']}: {readable(c, not mask_default())['diff']}")
         if n > 5:
             info("  " + _("… and {n} more (`crm log show {op}`)").format(n=n - 5, op=target))
     if not confirm(_("undo operation {op}?").format(op=target), yes):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from crmcli import fields
@@ -115,7 +116,8 @@ class ColumnConverter:
         try:
             joined = SEP.join(col)  # TypeError: not all cells are text (a workbook)
         except TypeError:
-            return self._by_cell(col)
+            typed = _datetimes(col) if self.kind == "datetime" else None
+            return (typed, {}) if typed is not None else self._by_cell(col)
         if len(joined) > MAX_CELL and max(map(len, col)) > MAX_CELL:
             return self._by_cell(col, quick_path=False)
         fast = self._column_fast(joined)
@@ -246,6 +248,29 @@ def _or_none(col: Sequence[str]) -> list[Any]:
     if empty == len(col):
         return [None] * empty
     return list(map(_EMPTY.get, col, col))
+
+
+def _datetimes(col: Sequence[Any]) -> list[Any] | None:
+    """A workbook's date-time column as coerce stores it, when every cell is empty or a naive date-time
+    or date of the years 1000-2999 (calamine's date cells); else None (the exact path decides).
+    Per cell ~0.5 µs where coerce takes ~4 µs: a ledger's two typed stamp columns cost 0.3 s per 100k."""
+    out: list[Any] = []
+    for v in col:
+        t = type(v)
+        if t is datetime:
+            if v.tzinfo is not None or not 1000 <= v.year <= 2999:
+                return None
+            timed = v.hour or v.minute or v.second or v.microsecond
+            out.append(v.isoformat(" ", "seconds") if timed else v.date().isoformat())
+        elif t is date:
+            if not 1000 <= v.year <= 2999:
+                return None
+            out.append(v.isoformat())
+        elif v is None or v == "":
+            out.append(None)
+        else:
+            return None
+    return out
 
 
 def _to_float(col: Sequence[str]) -> list[Any]:

@@ -10,7 +10,7 @@ parsed to find a formula cell without a value.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Collection
+from collections.abc import Mapping
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
@@ -55,9 +55,9 @@ def _mentions_formula(zf: zipfile.ZipFile, part: str) -> bool:
     return False
 
 
-def check_formulas(path: Path, display: str, sheets: list[str], mentioned: Collection[str] | None = None) -> None:
-    """Refuse a formula cell without a calculated value in SHEETS. MENTIONED: the parts known to hold
-    a formula tag (limits.check_workbook found them in its pass), so the others are not inflated again."""
+def check_formulas(path: Path, display: str, sheets: list[str], scanned: Mapping[str, bool] | None = None) -> None:
+    """Refuse a formula cell without a calculated value in SHEETS. SCANNED: {part: holds a formula tag}
+    for the parts limits.check_workbook looked at already; any other part is scanned here."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -71,7 +71,8 @@ def check_formulas(path: Path, display: str, sheets: list[str], mentioned: Colle
             part = parts.get(name)
             if not part or part not in zf.namelist():
                 continue
-            if not (part in mentioned if mentioned is not None else _mentions_formula(zf, part)):
+            known = None if scanned is None else scanned.get(part)
+            if not (known if known is not None else _mentions_formula(zf, part)):
                 continue
             with zf.open(part) as fh:
                 for _event, el in iterparse(fh, events=("end",)):

@@ -69,15 +69,15 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def check_workbook(path: Path, display: str) -> set[str]:
+def check_workbook(path: Path, display: str) -> dict[str, bool]:
     """Refuse a zip-based workbook (xlsx, xlsm, ods) over the limits; other files pass untouched.
 
-    Returns the parts that hold a formula tag, found in the same pass (importer.formulas then parses
-    only those instead of inflating every sheet again: ~0.5 s CPU for a 100k-row sheet)."""
+    Returns {worksheet part: whether it holds a formula tag}, found in the same pass, so that
+    importer.formulas does not inflate those sheets again (~0.5 s CPU for a 100k-row sheet)."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
-        return set()  # .xls (OLE) or damage: the reader reports damage itself
+        return {}  # .xls (OLE) or damage: the reader reports damage itself
     with zf:
         infos = zf.infolist()
         total = 0
@@ -93,12 +93,12 @@ def check_workbook(path: Path, display: str) -> set[str]:
         if total > MAX_TOTAL:
             raise CraftedFile(_("{file} would unpack to {size} (limit {limit}); not a workbook crm reads").format(
                 file=display, size=_mb(total), limit=_mb(MAX_TOTAL)))
-        return {info.filename for info in infos if not info.is_dir() and _scan_part(zf, info, display)}
+        found = {info.filename: _scan_part(zf, info, display) for info in infos if not info.is_dir()}
+        return {part: formula for part, formula in found.items() if formula is not None}
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bool:
-    """Check one part; True when it holds a formula tag (every part is looked at: a sheet may live
-    outside worksheets/, and importer.formulas trusts this answer for each part it names)."""
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bool | None:
+    """Check one part; for a worksheet, whether it holds a formula tag (None for other parts)."""
     sheet = _SheetExtent(display, info.filename) if _SHEET_PART.search(info.filename) else None
     # Read with a larger size allowance than the part declares, so a part that inflates
     # past its declared size shows it (zipfile would otherwise stop at the declared size).
@@ -113,9 +113,9 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bool
                     raise CraftedFile(_("{file}: part {part} unpacks to more than {limit}; not a workbook crm reads")
                                       .format(file=display, part=info.filename, limit=_mb(MAX_PART)))
                 run = _text_run(chunk, run, display, info.filename)
-                formula = formula or mentions_formula(edge + chunk)
-                edge = chunk[-16:]
                 if sheet is not None:
+                    formula = formula or mentions_formula(edge + chunk)
+                    edge = chunk[-16:]
                     tail = sheet.feed(tail + chunk)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
         raise CraftedFile(_("{file} is not a readable Excel workbook (part {part}: {reason})").format(
@@ -124,8 +124,9 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bool
         raise CraftedFile(_("{file}: part {part} declares {declared} bytes but unpacks to {size}; a damaged or "
                             "crafted file").format(file=display, part=info.filename, declared=f"{info.file_size:,}",
                                                    size=f"{size:,}"))
-    if sheet is not None:
-        sheet.feed(tail, final=True)
+    if sheet is None:
+        return None
+    sheet.feed(tail, final=True)
     return formula
 
 

@@ -378,7 +378,7 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
     """Every sheet of a workbook (or only WANTED), read with python-calamine."""
     from python_calamine import CalamineWorkbook
 
-    formula_parts = limits.check_workbook(src.path, src.display)  # a crafted file must not reach calamine (limits)
+    scanned = limits.check_workbook(src.path, src.display)  # a crafted file must not reach calamine (limits)
     try:
         wb = CalamineWorkbook.from_path(str(src.path))
         names = list(wb.sheet_names)
@@ -395,7 +395,7 @@ def workbook_sheets(src: Source, wanted: str | None = None) -> list[Sheet]:
     if src.path.suffix.lower() in (".xlsx", ".xlsm") or src.kind == "workbook":
         from crmcli.importer.formulas import check_formulas
 
-        check_formulas(src.path, src.display, names, formula_parts)
+        check_formulas(src.path, src.display, names, scanned)
     sheets = []
     for name in names:
         try:

@@ -8,6 +8,7 @@ import typer
 
 from crmcli.cli.common import guard, info, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
@@ -32,9 +33,12 @@ def init(
             from crmcli import demo_data
 
             counts = demo_data.build(conn, seed=seed)
-            info(f"created {path} with demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            from crmcli.fields import TABLES, shown_table
+
+            what = ", ".join(f"{v} {shown_table(k) if k in TABLES else k}" for k, v in counts.items())
+            info(_("created {path} with demo data: {what}").format(path=path, what=what))
         else:
-            info(f"created {path}")
+            info(_("created {path}").format(path=path))
     finally:
         conn.close()
 
@@ -70,12 +74,12 @@ def config_list() -> None:
     try:
         config.load()
     except config.ConfigBroken as e:
-        info(f"Warning: {e}")
+        info(_("Warning: {message}").format(message=e))
     values = config.load(lenient=True)
-    for key, (_, default, help_text) in config.SETTINGS.items():
+    for key, (_kind, default, help_text) in config.SETTINGS.items():
         value = values.get(key, default)
-        typer.echo(f"{key} = {'' if value is None else value}\t# {help_text}")
-    info(f"(file: {config.path()})")
+        typer.echo(f"{key} = {'' if value is None else value}\t# {_(help_text)}")
+    info(_("(file: {path})").format(path=config.path()))
 
 
 @config_app.command("get")
@@ -105,7 +109,7 @@ def config_set(
     from crmcli import config
 
     config.set_value(key, value)
-    info(f"{key} {'removed' if value is None else 'set'} in {config.path()}")
+    info((_("{key} removed in {path}") if value is None else _("{key} set in {path}")).format(key=key, path=config.path()))
 
 
 app.add_typer(config_app, name="config")

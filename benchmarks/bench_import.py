@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     what = "realistic ledger (ledger.py, every name/contact/mobile/e-mail distinct; all rows loaded)" if args.ledger \
         else "generate.py's customers"
     print(f"{what}: {args.rows:,} CSV rows ({csv_path.stat().st_size / 1e6:.0f} MB), {args.xlsx_rows:,} xlsx rows "
-          f"({xlsx_path.stat().st_size / 1e6:.0f} MB); "
+          f"({xlsx_path.stat().st_size / 1e6 if args.xlsx_rows else 0:.0f} MB); "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; best of {args.repeat}; "
           "ratios: CSV steps x .import, xlsx imports x calamine's read")
     print(f"{'step':<40} {'wall s':>8} {'CPU s':>8} {'x base':>10} {'x (CPU)':>8} {'peak RSS MB':>12}")

@@ -166,3 +166,17 @@ def test_suite_plan_sizes(tmp_path: Path) -> None:
         assert ("doctor" in steps) is doctor
         assert "--ledger" in steps["import"] and steps["import"][steps["import"].index("--rows") + 1] == \
             str(run.ledger_rows(n))
+
+
+def test_bench_import_ledger_without_xlsx_reads_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """bench_import.py --ledger on 300 rows, CSV only (--xlsx-rows 0, as run.py at 1M): it checks every row loaded
+    and its printed table is what read_import reads."""
+    bench = _load("bench_import")
+    assert bench.main(["--ledger", "--rows", "300", "--xlsx-rows", "0", "--quick", "--repeat", "1",
+                       "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "300 CSV rows" in out and "xlsx" not in out.split("\n", 2)[2]
+    rows = readers.read_import(out, "1m", 1_000_000)
+    csv = _by_op(rows, "import: crm import (CSV")
+    assert csv.crm and csv.crm > 0 and csv.met is None  # 300 rows: below the size the target is set for
+    assert not [r for r in rows if "xlsx" in r.operation]

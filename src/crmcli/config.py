@@ -17,15 +17,15 @@ from typing import Any
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.i18n import N_, _
 
-# key -> (type, default, help)
+# key -> (type, default, help); the help is shown through _() by `crm config list`
 SETTINGS: dict[str, tuple[type, Any, str]] = {
-    "db": (str, None, "database path used when neither --db nor CRM_DB is given"),
-    "lang": (str, None, "language: en, zh or zh-Hant (default: from the locale)"),
-    "mask": (bool, True, "mask phones and emails in output and exports (false: you own all the data)"),
-    "user": (str, None, "your name, recorded in the operation log and used as owner / follower"),
-    "segment_rules": (str, None, "TOML file of segment rules used by `crm segment` (default: the built-in tiers)"),
-    "region": (str, None, "where phone numbers without a country code are from: CN (default), HK, MO, TW …; "
-               "numbers of other regions are stored in E.164 (+852…)"),
+    "db": (str, None, N_("database path used when neither --db nor CRM_DB is given")),
+    "lang": (str, None, N_("language: en, zh or zh-Hant (default: from the locale)")),
+    "mask": (bool, True, N_("mask phones and emails in output and exports (false: you own all the data)")),
+    "user": (str, None, N_("your name, recorded in the operation log and used as owner / follower")),
+    "segment_rules": (str, None, N_("TOML file of segment rules used by `crm segment` (default: the built-in tiers)")),
+    "region": (str, None, N_("where phone numbers without a country code are from: CN (default), HK, MO, TW …; "
+                  "numbers of other regions are stored in E.164 (+852…)")),
 }
 
 

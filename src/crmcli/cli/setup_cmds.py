@@ -8,6 +8,7 @@ import typer
 
 from crmcli.cli.common import guard, info, state
 from crmcli.cli.lazy import new_app
+from crmcli.i18n import _
 
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
@@ -70,12 +71,12 @@ def config_list() -> None:
     try:
         config.load()
     except config.ConfigBroken as e:
-        info(f"Warning: {e}")
+        info(_("Warning: {message}").format(message=e))
     values = config.load(lenient=True)
-    for key, (_, default, help_text) in config.SETTINGS.items():
+    for key, (_kind, default, help_text) in config.SETTINGS.items():
         value = values.get(key, default)
-        typer.echo(f"{key} = {'' if value is None else value}\t# {help_text}")
-    info(f"(file: {config.path()})")
+        typer.echo(f"{key} = {'' if value is None else value}\t# {_(help_text)}")
+    info(_("(file: {path})").format(path=config.path()))
 
 
 @config_app.command("get")

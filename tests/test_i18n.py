@@ -262,3 +262,20 @@ def test_zh_translates_and_builds_only_the_invoked_path(monkeypatch: pytest.Monk
         assert root.commands.built() == []
     finally:
         zh_help.prepare(typer.main.get_command(app), ["--lang", "en", "--help"])  # English again for later tests
+
+
+# OpenCC segments some Simplified phrases wrongly: 行复制 becomes 行復制 (the verb 复 of 恢复) where 複製 (copy)
+# is meant. The zh source is worded so that it converts right (行都复制); a new entry that trips it fails here.
+WRONG_TRADITIONAL = ("復制",)
+
+
+def test_traditional_catalogs_avoid_known_wrong_conversions() -> None:
+    import gettext
+
+    found = []
+    for mo in sorted((i18n.LOCALE_DIR / "zh_Hant" / "LC_MESSAGES").glob("*.mo")):
+        with open(mo, "rb") as fh:
+            catalog = gettext.GNUTranslations(fh)
+        for msgid, msgstr in catalog._catalog.items():  # type: ignore[attr-defined]
+            found += [(mo.stem, msgid, bad) for bad in WRONG_TRADITIONAL if bad in msgstr]
+    assert not found, found

@@ -318,3 +318,18 @@ def test_import_errors_read_chinese(cli, tmp_path: Path, lang: str) -> None:  # 
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0][:3] in ("错误：", "錯誤："), (args, r.output)
         assert not english_words(lines[0], "charset-normalizer"), (args, lines[0])
+
+
+def test_update_log_and_config_talk_chinese(cli) -> None:  # type: ignore[no-untyped-def]
+    cid = cli("add", "customer", "--name", "北京华信科技有限公司", "--phone", "13812345678").stdout.strip()
+    r = cli("--lang", "zh", "update", cid, "--set", "status=意向", "--set", "needs=统一客户档案", "--set", "budget=10万")
+    assert r.exit_code == 0, r.output
+    assert f"{cid} 合作状态（status）：潜在 -> 意向" in r.stderr, r.stderr
+    r = cli("--lang", "zh", "update", "name~华信", "--set", "level=VIP", "--yes")
+    assert r.exit_code == 0 and "匹配 1 条客户基本信息" in r.stderr and "已修改 1 条客户基本信息" in r.stderr, r.output
+    r = cli("--lang", "zh", "log", "show", "2", "--format", "csv")
+    assert "合作状态：潜在 -> 意向" in r.stdout, r.stdout
+    r = cli("--lang", "zh", "config", "set", "user", "小王")
+    assert r.exit_code == 0 and "中设置 user" in r.stderr, r.output
+    r = cli("--lang", "zh", "config", "list")
+    assert "# 你的名字" in r.stdout, r.stdout

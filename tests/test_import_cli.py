@@ -69,7 +69,7 @@ def test_rejects_option(cli, tmp_path: Path, db_path: Path) -> None:
     r = cli("import", str(path), "--rejects", str(tmp_path / "bad.csv"))
     assert r.exit_code == 0, r.output
     assert "1 rejected" in r.stderr
-    assert (tmp_path / "bad.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("c,4,\"invalid phone '12345'")
+    assert (tmp_path / "bad.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("c,4,\"invalid phone '*2345'")
 
 
 def _xlsx_formula(path: Path) -> Path:
@@ -192,3 +192,15 @@ def test_import_is_one_logged_operation(cli, tmp_path: Path, db_path: Path) -> N
         ("import", f"import {tmp_path / 'c.csv'}: 2 inserted, 0 updated, 0 skipped, 0 unchanged, 0 rejected")]
     assert conn.execute("SELECT count(*) FROM changes").fetchone()[0] == 2
     conn.close()
+
+
+def test_a_refused_phone_is_shown_masked_with_the_mainland_hint(cli, db_path: Path, tmp_path: Path) -> None:
+    """A mobile with one digit missing is nearly someone's number: the refusal hides all but its last four
+    digits (mask_phone's rule for a bad value) and explains the mainland shapes, not Hong Kong's."""
+    path = tmp_path / "bad.csv"
+    path.write_text("客户名称,联系电话\n华信科技,1381234567\n", encoding="utf-8")
+    r = cli("import", str(path))
+    assert r.exit_code == 1
+    assert "1381234567" not in r.stderr and "'******4567'" in r.stderr
+    assert "a mobile has 11 digits" in r.stderr and "Hong Kong" not in r.stderr
+    assert "010-6234 5678" in r.stderr  # the hint's example is not masked as if it were data

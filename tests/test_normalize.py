@@ -195,8 +195,8 @@ def test_phone_error_message_names_value():
     with pytest.raises(InvalidValue) as exc:
         normalize_phone("12345")
     assert str(exc.value) == (
-        "invalid phone '12345': a mobile has 11 digits starting with 1, a landline is area code + number like "
-        "010-62345678, a number outside the mainland starts with + and its country code (+852, +886, +1 …)"
+        "invalid phone '*2345': a mobile has 11 digits starting with 1, a landline is area code + number like "
+        "010-6234 5678, a number outside the mainland starts with + and its country code (+852, +886, +1 …)"
     )
     assert "\n" not in str(exc.value)
 

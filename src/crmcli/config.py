@@ -17,7 +17,7 @@ from typing import Any
 from crmcli.errors import CrmError, InvalidValue
 from crmcli.i18n import N_, _
 
-# key -> (type, default, help); the help is shown through _() by `crm config list`
+# key -> (type, default, help)
 SETTINGS: dict[str, tuple[type, Any, str]] = {
     "db": (str, None, N_("database path used when neither --db nor CRM_DB is given")),
     "lang": (str, None, N_("language: en, zh or zh-Hant (default: from the locale)")),
@@ -25,7 +25,7 @@ SETTINGS: dict[str, tuple[type, Any, str]] = {
     "user": (str, None, N_("your name, recorded in the operation log and used as owner / follower")),
     "segment_rules": (str, None, N_("TOML file of segment rules used by `crm segment` (default: the built-in tiers)")),
     "region": (str, None, N_("where phone numbers without a country code are from: CN (default), HK, MO, TW …; "
-                  "numbers of other regions are stored in E.164 (+852…)")),
+                             "numbers of other regions are stored in E.164 (+852…)")),
 }
 
 

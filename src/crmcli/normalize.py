@@ -91,7 +91,8 @@ def _text(value: object) -> str | None:
 
 # ---------------------------------------------------------------------------- phones
 
-_PHONE_HINT = N_("a mobile has 11 digits starting with 1, a landline is area code + number like 010-62345678, "
+# The example is grouped (010-6234 5678) so that masking on display (mask_text) does not take it for a number.
+_PHONE_HINT = N_("a mobile has 11 digits starting with 1, a landline is area code + number like 010-6234 5678, "
                  "a number outside the mainland starts with + and its country code (+852, +886, +1 …)")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _EXT_MARK_RE = re.compile(r"\s*(?:转|轉|分机|分機|ext\.?|x|#)\s*(\d{1,6})$", re.IGNORECASE)
@@ -113,8 +114,11 @@ def _types() -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def _bad_phone(raw: object, hint: str = _PHONE_HINT) -> InvalidValue:
-    """HINT is an English msgid (N_ or a literal): translated here, where the message is made."""
-    return InvalidValue(_("invalid phone '{value}': {hint}").format(value=raw, hint=_(hint)))
+    """HINT is an English msgid (N_ or a literal): translated here, where the message is made.
+
+    The value is shown as mask_phone shows a bad number (all digits but the last four hidden): a number
+    with one wrong digit is still nearly someone's phone, and the refusal names the row to fix anyway."""
+    return InvalidValue(_("invalid phone '{value}': {hint}").format(value=_mask_digits(str(raw)), hint=_(hint)))
 
 
 MASKED_TYPES = ("phone", "email")  # field types shown masked (the template's privacy rule): mask_value
@@ -213,7 +217,10 @@ def _canon_phone(raw: object, main: str, ext: str | None) -> str:
         else:
             continue
         return f"{out}-{ext}" if ext else out
-    hint = regions.REGION_HINT if regions.current() == "CN" and len(digits) in (8, 9, 10) else _PHONE_HINT
+    # 8 digits: Hong Kong / Macau; 9-10 starting 0: a Taiwan landline. 10 digits starting 1 is a mainland mobile
+    # with a digit missing, not a number from elsewhere.
+    elsewhere = len(digits) == 8 or (len(digits) in (9, 10) and digits.startswith("0"))
+    hint = regions.REGION_HINT if regions.current() == "CN" and elsewhere else _PHONE_HINT
     raise _bad_phone(raw, hint)
 
 

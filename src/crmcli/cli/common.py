@@ -128,7 +128,7 @@ def guard(fn: F) -> F:
         except sqlite3.DatabaseError as e:  # pages SQLite cannot read: say so, and the way out
             from crmcli.db import damaged
 
-            err(f"Error: {damaged(state.db_path(), e)}")
+            err(_("Error: {message}").format(message=damaged(state.db_path(), e)))
             raise typer.Exit(1) from None
         except BrokenPipeError:
             # `crm export | head`: the reader left. Click would turn this into exit 1, so end

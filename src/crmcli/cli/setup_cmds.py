@@ -33,9 +33,12 @@ def init(
             from crmcli import demo_data
 
             counts = demo_data.build(conn, seed=seed)
-            info(f"created {path} with demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            from crmcli.fields import TABLES, shown_table
+
+            what = ", ".join(f"{v} {shown_table(k) if k in TABLES else k}" for k, v in counts.items())
+            info(_("created {path} with demo data: {what}").format(path=path, what=what))
         else:
-            info(f"created {path}")
+            info(_("created {path}").format(path=path))
     finally:
         conn.close()
 
@@ -106,7 +109,7 @@ def config_set(
     from crmcli import config
 
     config.set_value(key, value)
-    info(f"{key} {'removed' if value is None else 'set'} in {config.path()}")
+    info((_("{key} removed in {path}") if value is None else _("{key} set in {path}")).format(key=key, path=config.path()))
 
 
 app.add_typer(config_app, name="config")

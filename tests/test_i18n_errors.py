@@ -333,3 +333,27 @@ def test_update_log_and_config_talk_chinese(cli) -> None:  # type: ignore[no-unt
     assert r.exit_code == 0 and "中设置 user" in r.stderr, r.output
     r = cli("--lang", "zh", "config", "list")
     assert "# 你的名字" in r.stdout, r.stdout
+
+
+def test_sqlite_and_os_reasons_read_chinese_and_stay_english_under_en() -> None:
+    import errno
+    import sqlite3
+
+    from crmcli.errors import reason, sqlite_reason
+
+    locked = sqlite3.OperationalError("database is locked")
+    check = sqlite3.IntegrityError("CHECK constraint failed: amount >= 0")
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    assert (sqlite_reason(locked), sqlite_reason(check), reason(denied)) == (
+        "database is locked", "CHECK constraint failed: amount >= 0", "Permission denied")
+    i18n.set_lang("zh")
+    assert sqlite_reason(locked) == "另一个程序正在写入数据库；请稍后再试"
+    assert sqlite_reason(check) == "值不符合规则 amount >= 0"
+    assert reason(denied) == "没有权限"
+    assert sqlite_reason(sqlite3.OperationalError("no such table: x")) == "no such table: x"  # an unknown shape as it is
+
+
+def test_a_refused_write_reads_chinese(cli) -> None:  # type: ignore[no-untyped-def]
+    cid = cli("add", "customer", "--name", "北京华信科技有限公司", "--phone", "13812345678").stdout.strip()
+    r = cli("--lang", "zh", "add", "order", "--customer", cid, "--amount", "-5")
+    assert r.exit_code == 1 and r.stderr.strip() == "错误：数据库拒绝了这次修改：值不符合规则 amount >= 0", r.output

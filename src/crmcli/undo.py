@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli import audit, db
-from crmcli.errors import CrmError, NotFound
+from crmcli.errors import CrmError, NotFound, sqlite_reason
 from crmcli.i18n import N_, _
 
 # Kinds that are never picked as "the last operation" and cannot be reversed row by row.
@@ -302,7 +302,7 @@ def undo(conn: sqlite3.Connection, op_id: int | None = None) -> UndoResult:
                 # e.g. the operation repaired data the schema no longer accepts (crm doctor --fix)
                 raise UndoRefusedError(_("cannot undo operation {op}: the database refuses to put {record} {id} back as it "
                                          "was ({error})").format(op=target, record=_record(ch["table_name"]),
-                                                                 id=ch["row_id"], error=e)) from None
+                                                                 id=ch["row_id"], error=sqlite_reason(e))) from None
         conn.execute("UPDATE operations SET undone_by = ? WHERE op_id = ?", (u.op_id, target))
         if op["kind"] == "undo" and op.get("details") and op["details"].get("undoes"):
             # Undoing an undo is a redo: the original counts as live again.

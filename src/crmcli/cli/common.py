@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, sqlite_reason
 from crmcli.i18n import _
 
 
@@ -120,10 +120,10 @@ def guard(fn: F) -> F:
             err(_("Error: {message}").format(message=e))
             raise typer.Exit(1) from None
         except sqlite3.IntegrityError as e:
-            err(_("Error: the database refused the change: {error}").format(error=e))
+            err(_("Error: the database refused the change: {error}").format(error=sqlite_reason(e)))
             raise typer.Exit(1) from None
         except sqlite3.OperationalError as e:
-            err(_("Error: database problem: {error}").format(error=e))
+            err(_("Error: database problem: {error}").format(error=sqlite_reason(e)))
             raise typer.Exit(1) from None
         except sqlite3.DatabaseError as e:  # pages SQLite cannot read: say so, and the way out
             from crmcli.db import damaged

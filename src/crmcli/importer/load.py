@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from crmcli import audit, fields
+from crmcli.errors import sqlite_reason
 from crmcli.i18n import _
 from crmcli.importer.convert import Masked
 
@@ -248,7 +249,7 @@ class Loader:
                     self.conn.execute(self.sql, r)
                     self.inserted += 1
                 except sqlite3.IntegrityError as e:
-                    self.reject(line, _("the database refused the row: {error}").format(error=e))
+                    self.reject(line, _("the database refused the row: {error}").format(error=sqlite_reason(e)))
 
     def _update(self, line: int, key: Any, old: Any, change: dict[str, Any]) -> None:
         t = self.t
@@ -261,7 +262,7 @@ class Loader:
         try:
             self.conn.execute(f"UPDATE {t.name} SET {sets} WHERE {t.key} = ?", [*change.values(), key])
         except sqlite3.IntegrityError as e:
-            self.reject(line, _("the database refused the update of {id}: {error}").format(id=key, error=e))
+            self.reject(line, _("the database refused the update of {id}: {error}").format(id=key, error=sqlite_reason(e)))
             return
         new = self.conn.execute(f"SELECT * FROM {t.name} WHERE {t.key} = ?", (key,)).fetchone()  # after triggers
         self.op.change(t.name, str(key), "update", old=old, new=new)

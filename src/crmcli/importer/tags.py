@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crmcli import audit, fields
+from crmcli.errors import sqlite_reason
 from crmcli.i18n import _
 from crmcli.records import group_prefix
 
@@ -90,4 +91,4 @@ class TagLoader:
                 if len(self.conflicts) < 10:
                     self.conflicts.append(f"{cid} {name}")
         except sqlite3.IntegrityError as e:
-            self.reject(line, _("the database refused tag '{tag}' of {id}: {error}").format(tag=name, id=cid, error=e))
+            self.reject(line, _("the database refused tag '{tag}' of {id}: {error}").format(tag=name, id=cid, error=sqlite_reason(e)))

@@ -1,7 +1,12 @@
 """Time `crm import` against raw loaders on the same files, in one run.
 
     python benchmarks/bench_import.py [--rows 1000000] [--xlsx-rows 100000] [--dir /tmp/crm-bench] [--repeat 2] [--quick]
-                                      [--before SRC]
+                                      [--before SRC] [--ledger]
+
+--ledger imports benchmarks/ledger.py's realistic 客户台账 instead (Chinese headers, every
+name, contact, mobile and e-mail distinct, dates over ten years: no column cache can
+flatter it), CSV and xlsx, each written once into --dir and reused; after each
+`crm import` the customers are counted and the run fails unless every row loaded.
 
 CSV (ROWS customers, written once by benchmarks/generate.py's write_customers_csv
 and reused): the sqlite3 shell's `.import` into a new table (the floor; it cannot
@@ -69,6 +74,23 @@ def write_csv(path: Path, rows: int) -> None:
                     str(HERE), str(path), str(rows)], check=True)
 
 
+def write_ledger(path: Path, rows: int, kind: str) -> None:
+    """benchmarks/ledger.py's ledger (kind "csv" or "xlsx"), by a child process (see write_csv)."""
+    if path.exists():
+        return
+    subprocess.run([sys.executable, str(HERE / "ledger.py"), "--rows", str(rows), f"--{kind}", str(path)], check=True)
+
+
+def count_customers(db_path: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def write_xlsx(csv_path: Path, path: Path, rows: int) -> None:
     if path.exists():
         return
@@ -122,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2, help="interleaved runs of .import / crm import; best kept")
     ap.add_argument("--quick", action="store_true", help="leave out the slow baselines (executemany, openpyxl)")
     ap.add_argument("--before", help="a src/ folder with older crmcli code to time as well (same run)")
+    ap.add_argument("--ledger", action="store_true", help="the realistic ledger of benchmarks/ledger.py (all distinct)")
     args = ap.parse_args(argv)
     import compileall
 
@@ -130,40 +153,54 @@ def main(argv: list[str] | None = None) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     py = sys.executable
     crm = [py, "-m", "crmcli"]
-    csv_path = args.dir / f"customers-{args.rows}.csv"
-    xlsx_path = args.dir / f"customers-{args.xlsx_rows}.xlsx"
-    write_csv(csv_path, args.rows)
-    write_xlsx(csv_path, xlsx_path, args.xlsx_rows)
+    stem = "ledger" if args.ledger else "customers"
+    csv_path = args.dir / f"{stem}-{args.rows}.csv"
+    xlsx_path = args.dir / f"{stem}-{args.xlsx_rows}.xlsx"
+    if args.ledger:
+        write_ledger(csv_path, args.rows, "csv")
+        write_ledger(xlsx_path, args.xlsx_rows, "xlsx")
+    else:
+        write_csv(csv_path, args.rows)
+        write_xlsx(csv_path, xlsx_path, args.xlsx_rows)
     dbp = args.dir / "bench.db"
     runs: dict[str, list[tuple[float, float, int]]] = {}
 
-    def step(name: str, cmd: list[str], init: bool = False, src: str | None = None) -> None:
+    def step(name: str, cmd: list[str], init: bool = False, src: str | None = None, rows: int = 0) -> None:
         _fresh(dbp)
         if init:
             _run([*crm, "--db", str(dbp), "init"], src=src)
         runs.setdefault(name, []).append(_run(cmd, src=src))
+        if args.ledger and rows and (got := count_customers(dbp)) != rows:  # every ledger row is valid
+            raise SystemExit(f"{name}: {got:,} customers in the database after importing {rows:,} rows")
 
     # On a shared machine the load changes from minute to minute: the floor and crm import
     # run interleaved, several times, and each keeps its best run (wall and CPU).
     for _ in range(args.repeat):
         if shutil.which("sqlite3"):
             step("sqlite3 .import (CSV)", ["sqlite3", str(dbp), ".mode csv", f".import {csv_path} t"])
-        step("crm import (CSV, full validation)", [*crm, "--db", str(dbp), "import", str(csv_path)], init=True)
+        step("crm import (CSV, full validation)", [*crm, "--db", str(dbp), "import", str(csv_path)], init=True,
+             rows=args.rows)
         if args.before:
-            step("before: crm import (CSV)", [*crm, "--db", str(dbp), "import", str(csv_path)], True, args.before)
+            step("before: crm import (CSV)", [*crm, "--db", str(dbp), "import", str(csv_path)], True, args.before,
+                 args.rows)
     if not args.quick:
         step("csv + executemany, light validation", [py, "-c", PLAIN, str(csv_path), str(dbp)])
         step("openpyxl read-only: read xlsx", [py, "-c", READ_OPENPYXL, str(xlsx_path)])
     for _ in range(args.repeat):
         step("python-calamine: read xlsx", [py, "-c", READ_CALAMINE, str(xlsx_path)])
-        step("crm import (xlsx, full validation)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], init=True)
+        step("crm import (xlsx, full validation)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], init=True,
+             rows=args.xlsx_rows)
         if args.before:
-            step("before: crm import (xlsx)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], True, args.before)
+            step("before: crm import (xlsx)", [*crm, "--db", str(dbp), "import", str(xlsx_path)], True, args.before,
+                 args.xlsx_rows)
 
     best = {name: (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs)) for name, rs in runs.items()}
     base = best.get("sqlite3 .import (CSV)")
     calamine = best.get("python-calamine: read xlsx")
-    print(f"{args.rows:,} CSV rows ({csv_path.stat().st_size / 1e6:.0f} MB), {args.xlsx_rows:,} xlsx rows; "
+    what = "realistic ledger (ledger.py, every name/contact/mobile/e-mail distinct; all rows loaded)" if args.ledger \
+        else "generate.py's customers"
+    print(f"{what}: {args.rows:,} CSV rows ({csv_path.stat().st_size / 1e6:.0f} MB), {args.xlsx_rows:,} xlsx rows "
+          f"({xlsx_path.stat().st_size / 1e6:.0f} MB); "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; best of {args.repeat}; "
           "ratios: CSV steps x .import, xlsx imports x calamine's read")
     print(f"{'step':<40} {'wall s':>8} {'CPU s':>8} {'x base':>10} {'x (CPU)':>8} {'peak RSS MB':>12}")

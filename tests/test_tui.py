@@ -303,11 +303,12 @@ def run_in_tmux(tmux: str, demo: Path, tmp_path: Path, name: str) -> tuple[float
 
 
 def test_real_terminal_shows_customers_and_q_quits(demo: Path, tmp_path: Path) -> None:
+    import os
     import subprocess
     import time
 
     tmux = need_program("tmux")
-    name = f"crmtui{tmp_path.name[-12:]}"
+    name = f"crmtui{os.getpid()}"  # unique per process: two test runs on one machine must not share a tmux server
     try:
         _, screen, rc = run_in_tmux(tmux, demo, tmp_path, name)
         assert "300 customers" in screen, screen

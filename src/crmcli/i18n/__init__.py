@@ -35,6 +35,10 @@ How to add a string (read this before wrapping your first message)
    and when two areas translate one msgid differently: the catalogs are chained, so only one of them
    would be shown. A short word that means different things in two places ("Orders": a tab title, a
    count) takes a context: `pgettext("tab", "Orders")`, and `msgctxt "tab"` above its entry.
+   tests/test_i18n_errors.py fails when an error of the CrmError family (or click's BadParameter) is
+   built from an English literal or f-string, and when a function binds `_` (`for _, row in ...`)
+   while also calling `_()`. OS and SQLite complaints go through `crmcli.errors.reason()` /
+   `sqlite_reason()`, which say them in the reader's language.
 
 Script folding (both scripts in): `crmcli.i18n.script` -- `simplified()` for comparing names and
 labels, `traditional()` for showing them under zh-Hant.

@@ -357,3 +357,10 @@ def test_a_refused_write_reads_chinese(cli) -> None:  # type: ignore[no-untyped-
     cid = cli("add", "customer", "--name", "北京华信科技有限公司", "--phone", "13812345678").stdout.strip()
     r = cli("--lang", "zh", "add", "order", "--customer", cid, "--amount", "-5")
     assert r.exit_code == 1 and r.stderr.strip() == "错误：数据库拒绝了这次修改：值不符合规则 amount >= 0", r.output
+
+
+def test_traditional_errors_suggest_in_traditional(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("--lang", "zh-Hant", "query", "客戶類型=老客")
+    assert "是否要找：老客戶？" in r.stderr and "老客户" not in r.stderr, r.stderr
+    r = cli("--lang", "zh-Hant", "add", "customer", "--name", "北京華信", "--phone", "12")
+    assert "國家或地區區號" in r.stderr and "程式碼" not in r.stderr, r.stderr  # s2twp reads 代码 as program code

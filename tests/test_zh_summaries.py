@@ -163,3 +163,12 @@ def test_import_tells_unknown_columns_from_computed_ones(cli, tmp_path: Path, la
     r = cli("import", str(src), "--dry-run", "--lang", lang)
     assert r.exit_code == 0, r.output
     assert f"  {unknown}" in r.stderr and f"  {computed}\n" in r.stderr, r.stderr
+
+
+def test_config_list_explains_each_setting_in_chinese(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("config", "list", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    assert "lang = \t# 语言：en、zh 或 zh-Hant（" in r.stdout
+    assert "database path" not in r.stdout and r.stderr.startswith("（文件：")
+    r = cli("config", "list")
+    assert "# database path used when neither --db nor CRM_DB is given" in r.stdout and r.stderr.startswith("(file: ")

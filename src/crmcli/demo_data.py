@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmcli import audit
+from crmcli.i18n import _
 
 MIN_CUSTOMERS = 60
 OWNERS = ("张伟", "李娜", "王强", "刘洋", "陈静")
@@ -378,7 +379,7 @@ def _orders(g: _Gen, role: str | None, buys: bool, created: date) -> list[tuple[
             orders.append((d, rng.choice(PRODUCTS)[0], float(rng.randint(450, 950) * 100), "completed"))
     elif buys:
         lo = 120 if role == "churn" else 0
-        for _ in range(rng.randint(2 if role == "a" else 1, 8)):
+        for _order in range(rng.randint(2 if role == "a" else 1, 8)):
             prod, a0, a1 = rng.choice(PRODUCTS)
             d = g.day(lo, min(730, (today - created).days))
             st = rng.choices(("completed", "cancelled", "pending_payment", "partial_refund"), (80, 7, 7, 6))[0]
@@ -471,7 +472,7 @@ def _tickets(g: _Gen, c: _Cust) -> None:
 def _needs(g: _Gen, c: _Cust) -> None:
     rng = g.rng
     n_n = max(1, rng.randint(0, 2)) if c.needs else (rng.randint(0, 1) if rng.random() < 0.3 else 0)
-    for _ in range(n_n):
+    for _need in range(n_n):
         d = g.day(0, min(c.span, 300))
         stamp = _dt(g.at(d))
         stage = g.pick("stage") if c.role != "need" else rng.choice(("confirming", "proposal", "quotation"))
@@ -556,6 +557,7 @@ def build(conn: sqlite3.Connection, *, seed: int = 2024, today: date | None = No
             "INSERT INTO id_counters (prefix, day, last) VALUES (?, ?, ?) "
             "ON CONFLICT (prefix, day) DO UPDATE SET last = max(last, excluded.last)",
             [(p, d, n) for (p, d), n in sorted(g.serial.items())])
-        op.set_summary(f"demo data set: {counts['customers']} customers, {counts['orders']} orders",
+        op.set_summary(_("demo data set: {customers} customers, {orders} orders").format(
+            customers=counts["customers"], orders=counts["orders"]),
                        {"seed": seed, "today": g.today.isoformat(), "counts": counts})
     return counts

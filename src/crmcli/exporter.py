@@ -412,10 +412,10 @@ def _export_xlsx(conn: sqlite3.Connection, tables: list[str], args: Sequence[str
 def _log(conn: sqlite3.Connection, table: str, args: Sequence[str], result: Result, partial: bool = False) -> None:
     """One operation-log entry for an unmasked export: who, what, how many, where. No data rows."""
     who = audit.current_user()
-    what = ", ".join(f"{n} {t}" for t, n in result.rows.items())
-    target = "stdout" if result.target == "-" else result.target
+    what = ", ".join(f"{n} {fields.shown_table(t) if t in fields.TABLES else t}" for t, n in result.rows.items())
+    target = _("stdout") if result.target == "-" else result.target
     details = {"who": who, "table": table, "filter": list(args), "rows": result.total, "per_table": result.rows,
                "file": target, "format": result.fmt, "partial": partial}
-    with audit.operation(conn, "export", f"unmasked export of {what} to {target}", details) as op:
+    with audit.operation(conn, "export", _("unmasked export of {what} to {file}").format(what=what, file=target), details) as op:
         result.op_id = op.op_id
 

@@ -493,7 +493,8 @@ def canonical(f: Field, value: str) -> str:
     options = [lab.value for lab in f.labels] + [lab.zh for lab in f.labels]
     raise InvalidValue(_("invalid {field} '{value}'{hint}; allowed: {allowed}").format(
         field=shown_field(f), value=value,
-        hint=_did_you_mean(value, options), allowed=(", " if lang == "en" else "、").join(allowed)))
+        hint=_did_you_mean(value, options, None if lang == "en" else lambda o: zh_text(o, lang)),
+        allowed=(", " if lang == "en" else "、").join(allowed)))
 
 
 def display(f: Field, value: object, lang: str) -> object:

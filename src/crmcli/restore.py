@@ -227,7 +227,7 @@ def _log(prepared: Prepared, safety: Path | None, state: str) -> int:
     conn = sqlite3.connect(str(prepared.rebuilt), isolation_level=None)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        with audit.operation(conn, "restore", f"restore from {prepared.source.name}", details=details) as op:
+        with audit.operation(conn, "restore", _("restore from {file}").format(file=prepared.source.name), details=details) as op:
             op_id = op.op_id
         with open(prepared.rebuilt, "rb+") as fh:
             os.fsync(fh.fileno())

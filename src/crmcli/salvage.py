@@ -271,7 +271,7 @@ def _finish(result: Path, label: str, tables: list[rebuild.Copied], skipped: int
         if damage_left:  # a file made from scratch by SQLite itself: this would be a bug
             raise CrmError(_("the salvaged file does not check out: {problems}").format(problems="; ".join(damage_left[:3])))
         counts = {c.table: c.kept for c in tables if c.kept}
-        with audit.operation(conn, "salvage", f"salvaged {sum(counts.values())} rows from {label}",
+        with audit.operation(conn, "salvage", _("salvaged {n} rows from {source}").format(n=sum(counts.values()), source=label),
                              details={"rows": counts, "unreadable_stretches": skipped}):
             pass
         conn.execute("PRAGMA journal_mode = WAL")

@@ -18,8 +18,10 @@ How to add a string (read this before wrapping your first message)
 
    A module-level constant (a title, a column header) is marked with `N_("...")` (returns it unchanged)
    and passed through `_()` when it is shown: `_()` at import time would run before `--lang` is known.
-   Typer help texts (docstrings, `help=`) need no wrapping: `crmcli.i18n.help` translates the click
-   command tree when the command runs; their zh entries go in `po/zh/help.po`.
+   Typer help texts (docstrings, `help=`) need no wrapping: `crmcli.i18n.help` translates the commands
+   a call reaches when it runs; their zh entries go in `po/zh/help.po` (`--missing help` appends the
+   stubs; tests/test_i18n.py fails on a help text without one). `crmcli.i18n.helpformat` lays the help
+   out in terminal cells; `crmcli.i18n.usage` translates click's usage errors.
 2. Add the Chinese to your area's catalog source, `src/crmcli/i18n/po/zh/<area>.po` (one file per area --
    core, query, importer, reports, segments, ... -- so parallel branches do not edit one file; a new area
    is a new file). `python -m crmcli.i18n.build --missing AREA` appends stubs for every wrapped string
@@ -33,6 +35,10 @@ How to add a string (read this before wrapping your first message)
    and when two areas translate one msgid differently: the catalogs are chained, so only one of them
    would be shown. A short word that means different things in two places ("Orders": a tab title, a
    count) takes a context: `pgettext("tab", "Orders")`, and `msgctxt "tab"` above its entry.
+   tests/test_i18n_errors.py fails when an error of the CrmError family (or click's BadParameter) is
+   built from an English literal or f-string, and when a function binds `_` (`for _, row in ...`)
+   while also calling `_()`. OS and SQLite complaints go through `crmcli.errors.reason()` /
+   `sqlite_reason()`, which say them in the reader's language.
 
 Script folding (both scripts in): `crmcli.i18n.script` -- `simplified()` for comparing names and
 labels, `traditional()` for showing them under zh-Hant.

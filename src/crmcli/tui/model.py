@@ -209,7 +209,7 @@ def tag(conn: sqlite3.Connection, customer_id: str, text: str) -> list[str]:
 
 def log_unmask(conn: sqlite3.Connection, where: str) -> int:
     """Showing full phones and e-mails on screen is logged, like `crm export --unmask`."""
-    with audit.operation(conn, "unmask", f"tui: phones and e-mails shown ({where})") as op:
+    with audit.operation(conn, "unmask", _("tui: phones and e-mails shown ({where})").format(where=where)) as op:
         return op.op_id
 
 

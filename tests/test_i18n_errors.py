@@ -11,6 +11,7 @@ cannot be checked statically; the provoked errors at the bottom catch those at r
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def _name(node: ast.expr) -> str | None:
     return None
 
 
+@functools.cache  # parsed once per test process (~1 s of CPU each time); the checks only read the trees
 def _trees() -> dict[Path, ast.Module]:
     return {p: ast.parse(p.read_text(encoding="utf-8"), str(p)) for p in sorted(SRC.rglob("*.py"))}
 

@@ -29,6 +29,18 @@ def data(path: Path) -> list[str]:
 TODAY = date(2024, 6, 14)
 
 
+@pytest.fixture(autouse=True)
+def _quick_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's Pilot waits for the app to go idle after every key by sleeping 20 ms and comparing CPU
+    time with wall time -- twice a key, so typing 13 characters idled half a second and the TUI tests
+    spent half their time asleep. 5 ms steps make the same check (idle = under 1/20 of the step in
+    CPU), finishing as soon as the app really is idle."""
+    from textual import _wait
+
+    monkeypatch.setattr(_wait, "SLEEP_GRANULARITY", 1 / 200)
+    monkeypatch.setattr(_wait, "SLEEP_IDLE", 1 / 200 / 20)
+
+
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tui") / "demo.db"

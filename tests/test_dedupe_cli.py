@@ -211,3 +211,17 @@ def test_dedupe_reason_parts_translate_and_stay_english_under_en():
             "名称 90 分, 无共同联系方式; 之前已并入 C20250520001", "同名 + 电话相同 + 邮箱相同"]
     finally:
         i18n.set_lang("en")
+
+
+def test_merges_table_reads_chinese_and_scripts_keep_field_names(cli, dupes):
+    assert cli("dedupe", "--merge", "--yes").exit_code == 0
+    r = cli("merges", "--format", "table", "--lang", "zh")
+    assert r.exit_code == 0, r.output
+    assert "保留的客户" in r.stdout and "不一致的字段" in r.stdout and "survivor_id" not in r.stdout
+    assert "contact_name" not in r.stdout and "name," not in r.stdout
+    r = cli("merges", "--format", "table", "--lang", "zh-Hant")
+    assert "保留的客戶" in r.stdout
+    r = cli("merges", "--format", "csv", "--lang", "zh")
+    head = r.stdout.splitlines()[0]
+    assert head == "merge_id,created_at,survivor_id,merged_ids,conflicts,undone_at"
+    assert "保留" not in r.stdout

@@ -12,7 +12,7 @@ from crmcli.cli import complete, progress
 from crmcli.cli.common import FormatOpt, UnmaskOpt, confirm, emit, guard, info, interactive, mask_default, pick_format, state
 from crmcli.cli.lazy import new_app
 from crmcli.errors import CrmError
-from crmcli.i18n import _, pgettext
+from crmcli.i18n import N_, _, pgettext
 
 FLAT = ["cluster", "score", "action", "customer_id", "name", "phone", "email", "reason"]
 
@@ -164,6 +164,9 @@ def _walk(conn: Any, clusters: list[Any], unmask: bool) -> None:
                 info(_("answer m, s, n, p, d or q"))
 
 
+MERGE_HEADS = {"merge_id": N_("Merge"), "created_at": N_("Merged at"), "survivor_id": N_("Kept customer"),
+               "merged_ids": N_("Merged customers"), "conflicts": N_("Differing fields"), "undone_at": N_("Undone at")}
+
 app = new_app()  # this module's commands; cli/__init__.py COMMANDS lists their names
 
 
@@ -296,4 +299,12 @@ def merges(
     from crmcli.dedupe import merge as merging
 
     rows = merging.list_merges(state.conn(), limit)
-    emit(rows, ["merge_id", "created_at", "survivor_id", "merged_ids", "conflicts", "undone_at"], fmt)
+    cols = ["merge_id", "created_at", "survivor_id", "merged_ids", "conflicts", "undone_at"]
+    lang = state.language()
+    if pick_format(fmt) == "table" and lang != "en":  # scripts keep the field names; a person reads labels
+        from crmcli import fields
+
+        customers = fields.table("customers")
+        rows = [{**r, "conflicts": "、".join(customers.by_name[n].label(lang) if n in customers.by_name else n
+                                            for n in r["conflicts"].split(", ") if n)} for r in rows]
+    emit(rows, cols, fmt, heads=[_(MERGE_HEADS[c]) for c in cols] if lang != "en" else None)

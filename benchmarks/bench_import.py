@@ -7,9 +7,8 @@
 name, contact, mobile and e-mail distinct, dates over ten years: no column cache can
 flatter it), CSV and xlsx, each written once into --dir and reused; after each
 `crm import` the customers are counted and the run fails unless every row loaded.
---xlsx-rows 0 leaves the xlsx steps out (run.py at 1M: a 1M-row, 22-column ledger's sheet
-unpacks to ~1.09 GB, over the 1 GB part limit crm's crafted-file guard sets, so crm
-refuses it; importer/limits.py).
+--xlsx-rows 0 leaves the xlsx steps out (a 1M-row, 22-column ledger's sheet unpacks to
+~1.09 GB, and python-calamine holds ~2.3 GB of it while reading).
 
 CSV (ROWS customers, written once by benchmarks/generate.py's write_customers_csv
 and reused): the sqlite3 shell's `.import` into a new table (the floor; it cannot

@@ -159,8 +159,7 @@ def test_ledger_values_are_distinct_and_every_row_imports(cli, db_path: Path, tm
 def test_suite_plan_sizes(tmp_path: Path) -> None:
     run = _load("run")
     assert [run.ledger_rows(n) for n in (10_000, 100_000, 1_000_000)] == [10_000, 300_000, 1_000_000]
-    assert [run.xlsx_rows(n) for n in (10_000, 100_000, 1_000_000)] == [10_000, 300_000, 0]  # 1M: refused, see why
-    assert "1 GB" in run.XLSX_SKIPPED
+    assert [run.xlsx_rows(n) for n in (10_000, 100_000, 1_000_000)] == [10_000, 300_000, 1_000_000]
     for n, doctor in ((100_000, True), (1_000_000, False)):
         steps = {name: cmd for name, cmd, _t, _r in run.plan("x", n, tmp_path, tmp_path / "x.db", 1)}
         assert ("doctor" in steps) is doctor

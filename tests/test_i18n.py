@@ -134,7 +134,7 @@ def test_labels_in_traditional(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("query", "--lang", "zh-Hant", "--format", "csv", "--columns", "name,customer_type")
     assert r.exit_code == 0, r.output
     head, row = r.output.splitlines()[:2]
-    assert head == "客戶全稱,客戶型別"
+    assert head == "客戶全稱,客戶類型"
     assert row == "北京华信科技,老客戶"  # the stored name stays as written
 
 
@@ -266,7 +266,7 @@ def test_zh_translates_and_builds_only_the_invoked_path(monkeypatch: pytest.Monk
 
 # OpenCC segments some Simplified phrases wrongly: 行复制 becomes 行復制 (the verb 复 of 恢复) where 複製 (copy)
 # is meant. The zh source is worded so that it converts right (行都复制); a new entry that trips it fails here.
-WRONG_TRADITIONAL = ("復制",)
+WRONG_TRADITIONAL = ("復制", "型別", "復購")
 
 
 def test_traditional_catalogs_avoid_known_wrong_conversions() -> None:
@@ -279,3 +279,9 @@ def test_traditional_catalogs_avoid_known_wrong_conversions() -> None:
         for msgid, msgstr in catalog._catalog.items():  # type: ignore[attr-defined]
             found += [(mo.stem, msgid, bad) for bad in WRONG_TRADITIONAL if bad in msgstr]
     assert not found, found
+
+
+def test_zh_hant_labels_read_as_the_templates_traditional_seed() -> None:
+    """Seed 003 writes 客戶類型; s2twp alone gave 客戶型別 (a programming data type)."""
+    assert fields.find_field(fields.table("customers"), "客户类型").label("zh-Hant") == "客戶類型"
+    assert script.traditional("复购率") == "複購率"

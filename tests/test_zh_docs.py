@@ -105,7 +105,7 @@ def test_a_filled_traditional_template_imports(cli: Runner, conn: sqlite3.Connec
     wb = load_workbook(path)
     ws = wb["客戶基本資訊"]
     heads = [c.value for c in ws[1]]
-    row = {"客戶全稱": "台北華信貿易股份有限公司", "聯絡電話": "0912-345-678", "合作狀態": "潛在", "客戶型別": "新客戶"}
+    row = {"客戶全稱": "台北華信貿易股份有限公司", "聯絡電話": "0912-345-678", "合作狀態": "潛在", "客戶類型": "新客戶"}
     ws.append([row.get(h) for h in heads])
     wb.save(path)
     r = cli("import", str(path))

@@ -50,11 +50,19 @@ def mainland(text: str) -> str:
     return _converter("tw2sp").convert(text)
 
 
+# s2twp's Taiwan phrases that are wrong in a CRM: 类型 is a kind (客戶類型, as the template's Traditional seed
+# writes it), not a programming data type (型別); 复购 is a repeat purchase (複購).
+_TW_FIXES = (("型別", "類型"), ("復購", "複購"))
+
+
 @functools.lru_cache(maxsize=4096)
 def traditional(text: str) -> str:
     if not _has_cjk(text):
         return text
-    return _converter("s2twp").convert(text)
+    out = _converter("s2twp").convert(text)
+    for wrong, right in _TW_FIXES:
+        out = out.replace(wrong, right)
+    return out
 
 
 def variants(text: str) -> list[str]:

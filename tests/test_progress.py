@@ -74,3 +74,16 @@ def test_long_steps_show_progress_on_a_terminal_only(tmp_path: Path, args: list[
     assert label.encode() + b":" not in out  # stdout stays data
     piped = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(db), *args], capture_output=True)
     assert label.encode() + b": " not in piped.stderr
+
+
+def test_a_refused_import_lists_its_rows_below_the_bar_not_on_it(tmp_path: Path) -> None:
+    import re
+
+    db = tmp_path / "crm.db"
+    subprocess.run([sys.executable, "-m", "crmcli", "--db", str(db), "init"], check=True, capture_output=True)
+    (tmp_path / "bad.csv").write_text("客户名称,联系电话\n甲,1391234567\n乙,12345\n丙,13812345678\n", encoding="utf-8")
+    rc, _out, terminal = _on_a_pty(["--db", str(db), "import", str(tmp_path / "bad.csv")])
+    assert rc == 1
+    before = terminal[:terminal.index(b"bad line 2:")]
+    line = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", before.replace(b"\r\n", b"\n").rsplit(b"\n", 1)[-1])
+    assert line.rsplit(b"\r", 1)[-1].strip() == b"", terminal  # the row starts its own line

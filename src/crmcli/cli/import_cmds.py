@@ -185,6 +185,8 @@ def import_(
                              progress=callback, force=overwrite(force),
                              keep_invalid=keep_invalid)
     except ImportFailed as e:
+        if bar is not None:
+            bar.stop()  # off the screen before the rows are listed, or the first one lands on the bar's line
         if len(e.rows) > 1:  # every bad row with its reason, then the one error line
             for row in e.rows:
                 info(f"  {row}")
